@@ -88,13 +88,13 @@ export class ManualClock implements Clock {
   async advance(ms: number): Promise<void> {
     const target = this.current + ms;
     for (;;) {
+      // Let pending continuations park their sleeps first, so a sleep started "now" is not missed.
+      await flushMicrotasks();
       const due = this.sleepers.filter((s) => s.at <= target).sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
       if (!due) break;
       this.sleepers = this.sleepers.filter((s) => s !== due);
       this.current = Math.max(this.current, due.at);
       due.resolve();
-      // Let the woken code run (and perhaps sleep again) before looking for the next sleeper.
-      await flushMicrotasks();
     }
     this.current = target;
   }

@@ -1,0 +1,73 @@
+/**
+ * The one pino logger. Secrets are removed twice: pino's `redact` censors known secret fields and
+ * Authorization headers wherever they sit in a logged object, and `safeUrl` strips query strings
+ * (pre-signed download URLs carry their signature there) and user-info from URLs before they are logged.
+ */
+import { pino, type Logger, type DestinationStream } from 'pino';
+import pretty from 'pino-pretty';
+
+export type { Logger } from 'pino';
+
+const SECRET_KEYS = [
+  'accessKeySecret',
+  'clientSecret',
+  'client_secret',
+  'password',
+  'access_token',
+  'refresh_token',
+  'id_token',
+  'accessToken',
+  'refreshToken',
+  'token',
+  'authorization',
+  'Authorization',
+  'cookie',
+  'secret',
+];
+
+/** Every secret key at the top level and up to three levels down, plus request/response headers. */
+export const REDACT_PATHS: string[] = [
+  ...SECRET_KEYS,
+  ...SECRET_KEYS.map((k) => `*.${k}`),
+  ...SECRET_KEYS.map((k) => `*.*.${k}`),
+  ...SECRET_KEYS.map((k) => `*.*.*.${k}`),
+  'headers.authorization',
+  '*.headers.authorization',
+  '*.headers["x-amz-security-token"]',
+];
+
+export interface LoggerOptions {
+  level: string;
+  format: 'auto' | 'json' | 'pretty';
+  /** Defaults to stdout; tests pass a stream to capture output. */
+  destination?: DestinationStream;
+  isTty?: boolean;
+}
+
+export function createLogger(options: LoggerOptions): Logger {
+  const usePretty = options.format === 'pretty' || (options.format === 'auto' && (options.isTty ?? false));
+  const base = {
+    level: options.level,
+    redact: { paths: REDACT_PATHS, censor: '[Redacted]' },
+    base: undefined,
+    serializers: { err: pino.stdSerializers.err },
+  };
+  const destination =
+    options.destination ??
+    (usePretty
+      ? pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname', sync: true })
+      : pino.destination({ dest: 1, sync: false }));
+  return pino(base, destination);
+}
+
+/** A URL fit for logs and error messages: no query string (signatures), no fragment, no user-info. */
+export function safeUrl(input: string | URL | undefined | null): string {
+  if (input === undefined || input === null || input === '') return '';
+  try {
+    const u = new URL(String(input));
+    return `${u.protocol}//${u.host}${u.pathname}`;
+  } catch {
+    // Not a URL we can parse: cut at the first '?' so a signature cannot survive.
+    return String(input).split(/[?#]/)[0] ?? '';
+  }
+}

@@ -1,0 +1,51 @@
+import { Writable } from 'node:stream';
+import { createLogger, safeUrl } from '../../src/logger.js';
+import { Secret } from '../../src/lib/secret.js';
+
+function capture(): { stream: Writable; text: () => string } {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      chunks.push(chunk.toString());
+      cb();
+    },
+  });
+  return { stream, text: () => chunks.join('') };
+}
+
+describe('logger redaction', () => {
+  it('prints [Redacted] for secret fields at any depth and for Authorization headers', () => {
+    const out = capture();
+    const log = createLogger({ level: 'info', format: 'json', destination: out.stream });
+    log.info(
+      {
+        accessKeySecret: 'AKS-123',
+        credentials: { password: 'pw-456', nested: { client_secret: 'cs-789' } },
+        headers: { authorization: 'Bearer eyJ.token.sig' },
+        response: { access_token: 'tok-abc' },
+        wrapped: new Secret('wrapped-000'),
+      },
+      'hello',
+    );
+    const text = out.text();
+    for (const secret of ['AKS-123', 'pw-456', 'cs-789', 'eyJ.token.sig', 'tok-abc', 'wrapped-000']) {
+      expect(text).not.toContain(secret);
+    }
+    expect(text).toContain('[Redacted]');
+    expect(JSON.parse(text).accessKeySecret).toBe('[Redacted]');
+  });
+});
+
+describe('safeUrl', () => {
+  it('drops the query string, fragment and user-info', () => {
+    expect(safeUrl('https://s3.example.com/bucket/file.csv?X-Amz-Signature=abc&X-Amz-Expires=30#x')).toBe(
+      'https://s3.example.com/bucket/file.csv',
+    );
+    expect(safeUrl('postgres://user:pw@db:5432/x?sslmode=require')).toBe('postgres://db:5432/x');
+  });
+
+  it('cuts at ? even when the input is not a URL', () => {
+    expect(safeUrl('/relative/path?sig=1')).toBe('/relative/path');
+    expect(safeUrl(undefined)).toBe('');
+  });
+});
