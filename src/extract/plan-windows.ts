@@ -1,0 +1,269 @@
+/**
+ * Window planning: pure functions from (now, checkpoint, ledger, settings) to the windows a run must
+ * extract. Windows are half-open [start, end) on the entity's grid, never past now − settle delay
+ * (the portal says new data can take up to 30 min to appear).
+ *
+ * The ledger keeps loaded windows of one tenant and entity from overlapping: a planned window is either
+ * an existing ledger window (resumed, retried or re-extracted with its exact bounds) or made of whole
+ * grid units in time no ledger window covers, or (backfill) a run of whole ledger windows and units that
+ * it replaces together. Re-loading a window therefore replaces exactly that window's rows.
+ *
+ * Catching up uses long windows (up to EXTRACT_BACKFILL_WINDOW, ≤ 14 days) to spend few API calls, but
+ * the newest units, the ones the next run's lookback re-extracts, stay one unit each, so a lookback
+ * never has to re-request two weeks of data.
+ */
+import type { DateFormat, TimeBasis } from '../entities/catalog.js';
+import { localDayGrid, utcGrid, type TimeGrid } from './time-grid.js';
+
+const DAY_MS = 86_400_000;
+
+export type LedgerState = 'planned' | 'requested' | 'ready' | 'loaded' | 'failed' | 'deferred';
+
+export interface LedgerWindow {
+  start: number;
+  end: number;
+  state: LedgerState;
+  jobId?: string | null;
+}
+
+/** Why a window is in the plan; also its order: in-flight jobs first, then retries and deferrals. */
+export type PlanReason = 'resume' | 'retry' | 'deferred' | 'new' | 'lookback' | 'backfill';
+
+export interface PlannedWindow {
+  start: number;
+  end: number;
+  reason: PlanReason;
+  /** Set when resuming: the job already requested for this window. */
+  jobId?: string;
+}
+
+export interface PlanSettings {
+  grid: TimeGrid;
+  /** The most grid units one request may cover (EXTRACT_BACKFILL_WINDOW / EXTRACT_WINDOW). */
+  maxUnits: number;
+  lookbackMs: number;
+  settleDelayMs: number;
+}
+
+/** The grid for an entity: whole days for date-only formats, local days for wfm-payroll. */
+export function gridFor(
+  entity: { timeBasis: TimeBasis; dateFormat: DateFormat },
+  windowMs: number,
+  wfmTimeZone: string,
+): TimeGrid {
+  const days = Math.max(1, Math.round(windowMs / DAY_MS));
+  if (entity.timeBasis === 'schedule-unit') return localDayGrid(wfmTimeZone, days);
+  if (entity.dateFormat === 'date') return utcGrid(days * DAY_MS);
+  return utcGrid(windowMs);
+}
+
+export function planSettings(
+  entity: { timeBasis: TimeBasis; dateFormat: DateFormat },
+  opts: {
+    windowMs: number;
+    backfillWindowMs: number;
+    lookbackMs: number;
+    settleDelayMs: number;
+    wfmTimeZone: string;
+  },
+): PlanSettings {
+  const grid = gridFor(entity, opts.windowMs, opts.wfmTimeZone);
+  return {
+    grid,
+    maxUnits: Math.max(1, Math.floor(opts.backfillWindowMs / grid.unitMs)),
+    lookbackMs: opts.lookbackMs,
+    settleDelayMs: opts.settleDelayMs,
+  };
+}
+
+/** The end of the newest window that may be requested now. */
+export function horizonOf(now: number, settings: PlanSettings): number {
+  return settings.grid.floor(now - settings.settleDelayMs);
+}
+
+const REASON_ORDER: Record<PlanReason, number> = {
+  resume: 0,
+  retry: 1,
+  deferred: 2,
+  lookback: 3,
+  new: 4,
+  backfill: 4,
+};
+
+function sortPlan(plan: PlannedWindow[]): PlannedWindow[] {
+  return plan.sort((a, b) => REASON_ORDER[a.reason] - REASON_ORDER[b.reason] || a.start - b.start);
+}
+
+function ledgerReason(w: LedgerWindow): PlanReason | undefined {
+  switch (w.state) {
+    case 'requested':
+    case 'ready':
+      return 'resume';
+    case 'failed':
+      return 'retry';
+    case 'deferred':
+    case 'planned':
+      return 'deferred';
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The scheduled/nightly plan: unfinished ledger windows, the lookback re-extraction of loaded windows
+ * just before the checkpoint, and new windows from the checkpoint (or start) to the horizon.
+ */
+export function planRun(input: {
+  now: number;
+  settings: PlanSettings;
+  ledger: readonly LedgerWindow[];
+  checkpoint?: number;
+  /** First instant to extract when there is no checkpoint. Defaults to one backfill window before the horizon. */
+  start?: number;
+}): PlannedWindow[] {
+  const { settings, ledger } = input;
+  const horizon = horizonOf(input.now, settings);
+  const plan: PlannedWindow[] = [];
+
+  for (const w of ledger) {
+    const reason = ledgerReason(w);
+    if (reason && w.end <= horizon) {
+      plan.push({
+        start: w.start,
+        end: w.end,
+        reason,
+        ...(reason === 'resume' && w.jobId ? { jobId: w.jobId } : {}),
+      });
+    }
+  }
+
+  if (input.checkpoint !== undefined && settings.lookbackMs > 0) {
+    const lookbackFrom = input.checkpoint - settings.lookbackMs;
+    for (const w of ledger) {
+      if (w.state === 'loaded' && w.end > lookbackFrom && w.start < input.checkpoint) {
+        plan.push({ start: w.start, end: w.end, reason: 'lookback' });
+      }
+    }
+  }
+
+  const from =
+    input.checkpoint ?? settings.grid.floor(input.start ?? settings.grid.add(horizon, -settings.maxUnits));
+  for (const gap of uncovered(from, horizon, ledger)) {
+    plan.push(...mergeUnits(unitsOf(gap.start, gap.end, settings.grid), settings, horizon, 'new'));
+  }
+  return sortPlan(plan);
+}
+
+/**
+ * An explicit backfill of [from, to): every ledger window touching the range is re-extracted whole
+ * (or merged into a longer window that replaces it), uncovered time is cut into grid units, and runs
+ * of adjacent pieces are merged up to the backfill window. In-flight jobs are resumed on their own.
+ */
+export function planBackfill(input: {
+  now: number;
+  settings: PlanSettings;
+  ledger: readonly LedgerWindow[];
+  from: number;
+  to: number;
+}): PlannedWindow[] {
+  const { settings, ledger } = input;
+  const horizon = horizonOf(input.now, settings);
+  const to = Math.min(ceilToGrid(input.to, settings.grid), horizon);
+  const from = settings.grid.floor(input.from);
+  if (to <= from) return [];
+
+  const touching = ledger.filter((w) => w.end > from && w.start < to).sort((a, b) => a.start - b.start);
+  const lo = Math.min(from, ...touching.map((w) => w.start));
+  const hi = Math.max(to, ...touching.map((w) => w.end));
+
+  const plan: PlannedWindow[] = [];
+  let run: Piece[] = [];
+  const flush = (): void => {
+    plan.push(...mergeUnits(run, settings, horizon, 'backfill'));
+    run = [];
+  };
+  let cursor = lo;
+  for (const w of touching) {
+    if (w.start > cursor) run.push(...unitsOf(cursor, w.start, settings.grid));
+    if (w.state === 'requested' || w.state === 'ready') {
+      flush();
+      plan.push({ start: w.start, end: w.end, reason: 'resume', ...(w.jobId ? { jobId: w.jobId } : {}) });
+    } else {
+      run.push({ start: w.start, end: w.end });
+    }
+    cursor = Math.max(cursor, w.end);
+  }
+  if (hi > cursor) run.push(...unitsOf(cursor, hi, settings.grid));
+  flush();
+  return sortPlan(plan);
+}
+
+interface Piece {
+  start: number;
+  end: number;
+}
+
+function ceilToGrid(t: number, grid: TimeGrid): number {
+  const f = grid.floor(t);
+  return f === t ? t : grid.add(f, 1);
+}
+
+/** Parts of [from, to) that no ledger window covers. */
+export function uncovered(from: number, to: number, ledger: readonly LedgerWindow[]): Piece[] {
+  const gaps: Piece[] = [];
+  let cursor = from;
+  for (const w of [...ledger].sort((a, b) => a.start - b.start)) {
+    if (w.end <= cursor || w.start >= to) continue;
+    if (w.start > cursor) gaps.push({ start: cursor, end: w.start });
+    cursor = Math.max(cursor, w.end);
+  }
+  if (cursor < to) gaps.push({ start: cursor, end: to });
+  return gaps;
+}
+
+/** [from, to) cut at grid boundaries (a gap edge off the grid, after a config change, gives a short unit). */
+export function unitsOf(from: number, to: number, grid: TimeGrid): Piece[] {
+  const units: Piece[] = [];
+  let start = from;
+  while (start < to) {
+    const next = grid.add(grid.floor(start), 1);
+    const end = Math.min(next > start ? next : grid.add(start, 1), to);
+    units.push({ start, end });
+    start = end;
+  }
+  return units;
+}
+
+/**
+ * Merges adjacent pieces into windows of at most maxUnits grid units, leaving the pieces that the next
+ * lookback will re-extract (the newest lookback period, at least one unit) unmerged.
+ */
+function mergeUnits(
+  pieces: Piece[],
+  settings: PlanSettings,
+  horizon: number,
+  reason: PlanReason,
+): PlannedWindow[] {
+  const { grid } = settings;
+  const tailStart = grid.floor(horizon - Math.max(settings.lookbackMs, 1));
+  const windows: PlannedWindow[] = [];
+  let current: PlannedWindow | undefined;
+  let units = 0;
+  for (const p of pieces) {
+    const pUnits = Math.max(1, Math.round((p.end - p.start) / grid.unitMs));
+    const canMerge =
+      current !== undefined &&
+      current.end === p.start &&
+      p.start < tailStart &&
+      units + pUnits <= settings.maxUnits;
+    if (canMerge && current) {
+      current.end = p.end;
+      units += pUnits;
+    } else {
+      current = { start: p.start, end: p.end, reason };
+      units = pUnits;
+      windows.push(current);
+    }
+  }
+  return windows;
+}
