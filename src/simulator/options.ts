@@ -1,0 +1,288 @@
+/**
+ * Every knob of the CXone simulator, with defaults taken from the contract (../shared/cxone-api.md).
+ * The contract marks some behaviours ASSUMED (no public source shows them): each of those is a setting
+ * here, so tests can prove the worker copes with every plausible variant, not just the default one.
+ */
+import { ENTITIES, type EntityName } from '../entities/catalog.js';
+import { systemClock, type Clock } from '../lib/clock.js';
+
+export interface SimulatorTenant {
+  id: string;
+  accessKeyId: string;
+  accessKeySecret: string;
+  username?: string;
+  password?: string;
+  clientId?: string;
+  clientSecret?: string;
+  /** Entities this tenant may extract; default all. Others answer 403 ("missing permission", SEED). */
+  entities?: EntityName[];
+}
+
+export type JobFaultOutcome = 'FAILED' | 'CANCELLED' | 'EXPIRED';
+
+export interface Http5xxFault {
+  /** Every n-th jobs-endpoint call (1-based, counted from when this fault was set) answers 5xx. */
+  everyNth?: number;
+  /** Or each call with this probability (seeded PRNG). */
+  probability?: number;
+  /** Default 503. */
+  status?: number;
+  /** Stop after this many injected errors. */
+  count?: number;
+  /** Answer an HTML gateway page instead of JSON, as load balancers do. */
+  html?: boolean;
+}
+
+export interface JobOutcomeFault {
+  outcome: JobFaultOutcome;
+  /** Only jobs of these entities; default every entity. */
+  entities?: EntityName[];
+  /** Only the first `count` matching jobs (e.g. 2: fail twice, then succeed); default all. */
+  count?: number;
+  /** Or each matching job with this probability (seeded PRNG). */
+  probability?: number;
+  errorMessage?: string;
+}
+
+export type DownloadFaultMode = 'stall' | 'truncate' | 'html' | 'xml' | 'gzip' | 'reset';
+
+export interface DownloadFault {
+  mode: DownloadFaultMode;
+  /** Only the first `count` downloads with a valid URL; default all. */
+  count?: number;
+  /** gzip mode: also send `Content-Encoding: gzip` (a client then decompresses transparently). */
+  contentEncoding?: boolean;
+}
+
+export interface FaultOptions {
+  http5xx?: Http5xxFault;
+  /** Delay (clock ms, not scaled: a fault is aimed at the worker's real timeouts) before a jobs answer. */
+  slowMs?: number;
+  jobOutcome?: JobOutcomeFault | JobOutcomeFault[];
+  download?: DownloadFaultMode | DownloadFault;
+  /** Leave this many data rows out of every CSV body (the body stays a valid CSV): reconciliation tests. */
+  dropRows?: number;
+  /** Status answers carry cut-off JSON; `{ count }` limits it to the first n answers. */
+  malformedStatusJson?: boolean | { count: number };
+  /** A status outside the documented enum (e.g. 'PENDING') shown instead of RUNNING. */
+  unknownStatus?: string;
+}
+
+export interface SimulatorOptions {
+  /** 0 = an ephemeral port. */
+  port: number;
+  host: string;
+  clock: Clock;
+  /** Multiplies every API duration (interval, job time, URL/token/file TTL, Retry-After); not data timestamps. */
+  timeScale: number;
+  /** Seed for every probabilistic fault. */
+  seed: string;
+  tenants: SimulatorTenant[];
+  /** HS256 key for tokens; default random per simulator, so tokens from another instance are refused. */
+  jwtSecret?: string;
+
+  // --- Authentication and discovery
+  /** About an hour (CONFIRMED, portal FAQ). */
+  tokenTtlMs: number;
+  /** cxone-configuration answers `api_endpoint` (CONFIRMED present in the agent SDK; off tests the fallback). */
+  discoveryApiEndpoint: boolean;
+  area: string;
+  domain: string;
+
+  // --- Jobs
+  /** 'string': 202 with a bare JSON string (CONFIRMED); 'object': `{"jobId": ...}` (ASSUMED variant). */
+  jobIdResponse: 'string' | 'object';
+  errorKey: 'errorMessage' | 'messageError';
+  urlWhileRunning: 'absent' | 'null' | 'empty';
+  idKey: 'id' | 'jobId';
+  statusCase: 'upper' | 'lower';
+  /** `POST /jobs/sync` exists only when on (absent from the published spec). */
+  syncEndpoint: boolean;
+  /** Versions accepted per entity; an entity left out accepts its catalog default only. */
+  supportedVersions: Partial<Record<EntityName, string[]>>;
+  /** Date-only entities also accept `yyyy-mm-dd hh:mm:ss` (ASSUMED; recordings always do). */
+  acceptDateTimeForAll: boolean;
+  /** false: endDate exclusive (ASSUMED default); true: a date-only end includes that whole day. */
+  endDateInclusive: boolean | Partial<Record<EntityName, boolean>>;
+  /** "At most two weeks per request" (PORTAL). */
+  maxWindowMs: number;
+  jobBaseMs: number;
+  jobPerDayMs: number;
+  /** Multiplies the job duration per entity. */
+  jobDurationFactor: Partial<Record<EntityName, number>>;
+  /** The file lives 24 h, then the job reads EXPIRED (CONFIRMED). */
+  fileTtlMs: number;
+  /** A POST while the tenant has a RUNNING job is refused as busy unless this is on (ASSUMED). */
+  allowConcurrentJobs: boolean;
+
+  // --- Rate limit (one caller per tenant, one call per 30 s: CONFIRMED, SEED)
+  minCallIntervalMs: number;
+  /**
+   * Clock ms (not scaled) forgiven on the interval, for network jitter: a worker that waits exactly
+   * the interval between sends can see its calls arrive a few ms closer together. 0 = the letter.
+   */
+  intervalToleranceMs: number;
+  /** At most one call in flight per tenant. */
+  singleCallInFlight: boolean;
+  /** 'all': every jobs call is gated (the help page's letter); 'create-only': only job creation. */
+  rateLimitScope: 'all' | 'create-only';
+  /** 403 is what the one client that handles it sees (CONFIRMED); 429 and 400 are options. */
+  violationResponse: 403 | 429 | 400;
+  /** A refused call still starts a new interval (the harsher reading: hammering never gets through). */
+  violationCountsAsCall: boolean;
+
+  // --- Download ("S3")
+  /** 30 s from when the status was returned (CONFIRMED). */
+  urlTtlMs: number;
+  /** Send Content-Length (computed by a first pass over the generator) instead of chunked encoding. */
+  contentLength: boolean;
+  /**
+   * A download carrying an Authorization header: 'reject' answers 400 InvalidArgument as real S3 does
+   * for a pre-signed URL ("only one auth mechanism allowed"); 'ignore' serves it. Counted either way.
+   */
+  downloadAuthHeader: 'reject' | 'ignore';
+  /** Serve `largeCsvStream` with this many rows for every job. */
+  largeRows?: number;
+
+  // --- CSV content, passed to the generators
+  bom: boolean;
+  lineEnding: '\r\n' | '\n';
+  /** Rows show up to this long after their timestamp ("up to 30 minutes", PORTAL); data time, not scaled. */
+  lateArrivalMaxMs: number;
+  driftFromDate?: string;
+  rowsPerDay: Partial<Record<EntityName, number>>;
+
+  faults: FaultOptions;
+}
+
+const DAY_MS = 86_400_000;
+
+/** Optional settings that an explicit `undefined` in setOptions switches off. */
+const OPTIONAL_KEYS = ['largeRows', 'driftFromDate', 'jwtSecret'] as const;
+
+export const DEFAULT_TENANT: Readonly<SimulatorTenant> = Object.freeze({
+  id: 'tenant-demo',
+  accessKeyId: 'demo-key',
+  accessKeySecret: 'demo-secret',
+  username: 'demo@example.com',
+  password: 'demo-password',
+  clientId: 'demo-client',
+  clientSecret: 'demo-client-secret',
+});
+
+export const DEFAULT_SIMULATOR_OPTIONS: Readonly<SimulatorOptions> = Object.freeze({
+  port: 0,
+  host: '127.0.0.1',
+  clock: systemClock,
+  timeScale: 1,
+  seed: 'cxone-simulator',
+  tenants: Object.freeze([DEFAULT_TENANT]) as SimulatorTenant[],
+  tokenTtlMs: 3_600_000,
+  discoveryApiEndpoint: true,
+  area: 'na1',
+  domain: 'niceincontact.com',
+  jobIdResponse: 'string',
+  errorKey: 'errorMessage',
+  urlWhileRunning: 'absent',
+  idKey: 'id',
+  statusCase: 'upper',
+  syncEndpoint: false,
+  supportedVersions: Object.freeze(Object.fromEntries(ENTITIES.map((e) => [e.name, [e.defaultVersion]]))),
+  acceptDateTimeForAll: false,
+  endDateInclusive: false,
+  maxWindowMs: 14 * DAY_MS,
+  // Realistic magnitudes: a day of QM data takes tens of seconds; recordings are the heaviest export.
+  jobBaseMs: 20_000,
+  jobPerDayMs: 10_000,
+  jobDurationFactor: Object.freeze({ 'recording-interaction-metadata': 2, 'wfm-payroll': 0.5 }),
+  fileTtlMs: DAY_MS,
+  allowConcurrentJobs: false,
+  minCallIntervalMs: 30_000,
+  intervalToleranceMs: 0,
+  singleCallInFlight: true,
+  rateLimitScope: 'all',
+  violationResponse: 403,
+  violationCountsAsCall: true,
+  urlTtlMs: 30_000,
+  contentLength: false,
+  downloadAuthHeader: 'reject',
+  bom: false,
+  lineEnding: '\r\n',
+  lateArrivalMaxMs: 30 * 60_000,
+  rowsPerDay: Object.freeze({}),
+  faults: Object.freeze({}),
+} satisfies SimulatorOptions);
+
+/** Defaults plus overrides, checked once so a bad setting fails at start with a message naming it. */
+export function resolveOptions(overrides: Partial<SimulatorOptions> = {}): SimulatorOptions {
+  const options: SimulatorOptions = {
+    ...DEFAULT_SIMULATOR_OPTIONS,
+    ...withoutUndefined(overrides),
+    supportedVersions: { ...DEFAULT_SIMULATOR_OPTIONS.supportedVersions, ...overrides.supportedVersions },
+    faults: { ...overrides.faults },
+  };
+  validateOptions(options);
+  return options;
+}
+
+/** setOptions: top level replaced key by key, `faults` merged one level so one fault can be switched alone. */
+export function patchOptions(current: SimulatorOptions, patch: Partial<SimulatorOptions>): SimulatorOptions {
+  if (patch.port !== undefined || patch.host !== undefined || patch.clock !== undefined) {
+    throw new Error('simulator: port, host and clock cannot change while it runs; start a new simulator');
+  }
+  const next: SimulatorOptions = {
+    ...current,
+    ...withoutUndefined(patch),
+    supportedVersions: { ...current.supportedVersions, ...patch.supportedVersions },
+    faults: { ...current.faults, ...patch.faults },
+  };
+  // An explicit `undefined` switches an optional mode off again (e.g. `{ largeRows: undefined }`).
+  for (const key of OPTIONAL_KEYS) if (key in patch && patch[key] === undefined) delete next[key];
+  validateOptions(next);
+  return next;
+}
+
+function validateOptions(o: SimulatorOptions): void {
+  const positive: (keyof SimulatorOptions)[] = ['timeScale'];
+  const nonNegative: (keyof SimulatorOptions)[] = [
+    'tokenTtlMs',
+    'maxWindowMs',
+    'jobBaseMs',
+    'jobPerDayMs',
+    'fileTtlMs',
+    'minCallIntervalMs',
+    'intervalToleranceMs',
+    'urlTtlMs',
+    'lateArrivalMaxMs',
+  ];
+  for (const key of positive) requireNumber(key, o[key], (n) => n > 0, 'a number above 0');
+  for (const key of nonNegative) requireNumber(key, o[key], (n) => n >= 0, 'a number of milliseconds >= 0');
+  if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535) {
+    throw new Error(`simulator option port: expected an integer 0..65535, got ${String(o.port)}`);
+  }
+  if (o.tenants.length === 0) throw new Error('simulator option tenants: expected at least one tenant');
+  const ids = new Set(o.tenants.map((t) => t.id));
+  if (ids.size !== o.tenants.length) throw new Error('simulator option tenants: tenant ids must be unique');
+  if (![403, 429, 400].includes(o.violationResponse)) {
+    throw new Error(
+      `simulator option violationResponse: expected 403, 429 or 400, got ${o.violationResponse}`,
+    );
+  }
+  if (o.largeRows !== undefined) {
+    requireNumber('largeRows', o.largeRows, (n) => Number.isInteger(n) && n >= 0, 'a row count >= 0');
+  }
+  if (o.driftFromDate !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(o.driftFromDate)) {
+    throw new Error(`simulator option driftFromDate: expected yyyy-mm-dd, got ${o.driftFromDate}`);
+  }
+}
+
+function requireNumber(key: string, value: unknown, ok: (n: number) => boolean, form: string): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || !ok(value)) {
+    throw new Error(`simulator option ${key}: expected ${form}, got ${String(value)}`);
+  }
+}
+
+/** `{ bom: undefined }` from a CLI parser must not wipe a default. */
+function withoutUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,115 @@
+/**
+ * startSimulator: the CXone Data Extraction API on a local port (127.0.0.1, ephemeral by default),
+ * one server acting as issuer, API host and "S3". All state is in memory and dies with stop().
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Clock } from '../lib/clock.js';
+import { TokenService } from './auth.js';
+import type { SimContext } from './context.js';
+import { UrlSigner } from './download-url.js';
+import { FaultInjector } from './faults.js';
+import { csvSpecOf, JobStore } from './jobs.js';
+import { patchOptions, resolveOptions, type SimulatorOptions } from './options.js';
+import { RateGate } from './rate-limit.js';
+import { createRouter } from './router.js';
+import { StatsRecorder, type SimulatorStats } from './stats.js';
+import type { CsvSpec } from './csv/index.js';
+
+export interface Simulator {
+  /** Base URL, e.g. http://127.0.0.1:41234: issuer, API endpoint and download host. */
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+  stats(): SimulatorStats;
+  clock: Clock;
+  /** The options in force (read-only; change them with setOptions). */
+  readonly options: SimulatorOptions;
+  /** Takes effect from the next request; `faults` is merged one level deep. */
+  setOptions(patch: Partial<SimulatorOptions>): void;
+  /** Forgets jobs, stats, rate-gate state, URLs and fault counters; tokens stay valid. */
+  reset(): void;
+  /** The exact CSV spec a job's file is generated from, so tests can compare loaded rows with it. */
+  jobSpec(jobId: string): CsvSpec | undefined;
+}
+
+export async function startSimulator(overrides: Partial<SimulatorOptions> = {}): Promise<Simulator> {
+  let options = resolveOptions(overrides);
+  const clock = options.clock;
+  const server = http.createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${urlHost(options.host)}:${port}`;
+
+  const shutdown = new AbortController();
+  const stats = new StatsRecorder();
+  const gate = new RateGate();
+  const jobs = new JobStore();
+  const faults = new FaultInjector(options.seed);
+  const urls = new UrlSigner();
+  const ctx: SimContext = {
+    get options() {
+      return options;
+    },
+    clock,
+    url,
+    stats,
+    tokens: new TokenService(clock, url, options.jwtSecret),
+    gate,
+    jobs,
+    faults,
+    urls,
+    shutdown: shutdown.signal,
+  };
+  const snapshot = (): SimulatorStats => stats.snapshot(jobs.countByStatus(clock.now()));
+  const reset = (): void => {
+    stats.reset();
+    gate.reset();
+    jobs.reset();
+    faults.reset();
+    urls.reset();
+  };
+  const route = createRouter(ctx, { stats: snapshot, reset });
+  server.on('request', (req, res) => void route(req, res));
+
+  let stopped: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    clock,
+    get options() {
+      return options;
+    },
+    stats: snapshot,
+    reset,
+    setOptions(patch) {
+      options = patchOptions(options, patch);
+      faults.reseed(options.seed);
+    },
+    jobSpec(jobId) {
+      const job = jobs.get(jobs.tenantOf(jobId) ?? '', jobId);
+      return job ? csvSpecOf(job) : undefined;
+    },
+    stop() {
+      stopped ??= new Promise<void>((resolve) => {
+        // Wake every clock wait (slow answers, /sync) and drop open sockets (stalled downloads).
+        shutdown.abort(new Error('simulator stopped'));
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return stopped;
+    },
+  };
+}
+
+/** A wildcard listen address is not something a client can dial. */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
