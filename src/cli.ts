@@ -1,0 +1,161 @@
+/**
+ * The command line: parses arguments and calls one command function with its dependencies. No
+ * business logic and no SQL here. Exit codes: 0 all good, 1 a window failed (or a command failed),
+ * 2 configuration error, 3 another process holds the tenant (EXTRACT_ON_LOCKED=exit).
+ */
+import type { Writable } from 'node:stream';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { ConfigError, type Config } from './config.js';
+import { ENTITY_NAMES, isEntityName, type EntityName } from './entities/catalog.js';
+import type { Clock } from './lib/clock.js';
+import type { Logger } from './logger.js';
+import { openDatabase, type Database } from './db/open-database.js';
+import { migrateCommand } from './commands/migrate.js';
+import { simCommand } from './commands/sim.js';
+import { runCommand } from './commands/run.js';
+import { statusCommand } from './commands/status.js';
+import { demoCommand } from './commands/demo.js';
+
+export interface CliDeps {
+  config: Config;
+  log: Logger;
+  clock: Clock;
+  signal: AbortSignal;
+  out: Writable;
+  isTty: boolean;
+  setExitCode: (code: number) => void;
+}
+
+function dateArg(value: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) {
+    throw new InvalidArgumentError('expected a date yyyy-mm-dd');
+  }
+  return value;
+}
+
+function entityArg(value: string, previous: EntityName[] = []): EntityName[] {
+  if (!isEntityName(value)) throw new InvalidArgumentError(`expected one of ${ENTITY_NAMES.join(', ')}`);
+  return [...previous, value];
+}
+
+function intArg(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number');
+  return n;
+}
+
+function positiveNumberArg(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number');
+  return n;
+}
+
+export function buildProgram(deps: CliDeps): Command {
+  const program = new Command('cxone-etl')
+    .description(
+      'Copies NICE CXone Data Extraction API data into Postgres, exactly once, within the API rate rules.',
+    )
+    .showHelpAfterError();
+
+  const withDb = async (fn: (db: Database) => Promise<number>): Promise<void> => {
+    const db = await openDatabase({
+      databaseUrl: deps.config.databaseUrl,
+      dataDir: deps.config.dataDir,
+      log: deps.log,
+      handlesSignals: true,
+    });
+    try {
+      deps.setExitCode(await fn(db));
+    } finally {
+      await db.close();
+    }
+  };
+
+  program
+    .command('migrate')
+    .description('apply pending database migrations')
+    .action(() => withDb((db) => migrateCommand({ db, out: deps.out })));
+
+  program
+    .command('run')
+    .description('extract every due window of every configured entity, then exit')
+    .option('--entity <name>', 'only this entity (repeatable)', entityArg)
+    .action((opts: { entity?: EntityName[] }) =>
+      withDb((db) => runCommand({ ...deps, db }, { mode: 'run', entities: opts.entity })),
+    );
+
+  program
+    .command('backfill')
+    .description('extract a date range again (windows of up to EXTRACT_BACKFILL_WINDOW)')
+    .option('--entity <name>', 'only this entity (repeatable; default all configured)', entityArg)
+    .requiredOption('--from <date>', 'first day, yyyy-mm-dd', dateArg)
+    .requiredOption('--to <date>', 'day after the last, yyyy-mm-dd (exclusive)', dateArg)
+    .action((opts: { entity?: EntityName[]; from: string; to: string }) => {
+      if (opts.to <= opts.from) throw new ConfigError('--to', 'a date after --from', opts.to);
+      return withDb((db) =>
+        runCommand(
+          { ...deps, db },
+          { mode: 'backfill', entities: opts.entity, from: opts.from, to: opts.to },
+        ),
+      );
+    });
+
+  program
+    .command('status')
+    .description('per tenant and entity: checkpoint, lag, last job and failed windows')
+    .option('--json', 'machine-readable output')
+    .action((opts: { json?: boolean }) =>
+      withDb((db) => statusCommand({ ...deps, db }, { json: opts.json ?? false })),
+    );
+
+  program
+    .command('sim')
+    .description('start the CXone simulator (a local, faithful Data Extraction API)')
+    .option('--port <n>', 'port (0 = any free port)', intArg, 8787)
+    .option(
+      '--time-scale <x>',
+      'multiply every API duration (0.01: 30 s becomes 300 ms)',
+      positiveNumberArg,
+      1,
+    )
+    .addOption(
+      new Option('--violation-response <status>', 'answer to a rate-limit violation').choices([
+        '403',
+        '429',
+        '400',
+      ]),
+    )
+    .option('--sync-endpoint', 'offer POST /jobs/sync')
+    .option('--allow-concurrent-jobs', 'let a tenant run several jobs at once')
+    .action(
+      async (opts: {
+        port: number;
+        timeScale: number;
+        violationResponse?: string;
+        syncEndpoint?: boolean;
+        allowConcurrentJobs?: boolean;
+      }) => {
+        deps.setExitCode(
+          await simCommand(deps, {
+            port: opts.port,
+            timeScale: opts.timeScale,
+            ...(opts.violationResponse
+              ? { violationResponse: Number(opts.violationResponse) as 403 | 429 | 400 }
+              : {}),
+            ...(opts.syncEndpoint ? { syncEndpoint: true } : {}),
+            ...(opts.allowConcurrentJobs ? { allowConcurrentJobs: true } : {}),
+          }),
+        );
+      },
+    );
+
+  program
+    .command('demo')
+    .description('embedded Postgres + simulator: backfill 14 days of all five entities and print a summary')
+    .option('--days <n>', 'days to backfill', intArg, 14)
+    .action(async (opts: { days: number }) => {
+      deps.setExitCode(await demoCommand(deps, { days: opts.days }));
+    });
+
+  return program;
+}

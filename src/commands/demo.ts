@@ -1,0 +1,89 @@
+/**
+ * `npm run demo`: the main job on embedded defaults. Starts the embedded Postgres (or uses DATABASE_URL)
+ * and the CXone simulator at 1/100 time scale, runs the nightly job for every entity with a first run
+ * that backfills the last N days, and prints the summary and how to look at the data. Run it again and
+ * only the lookback period (and any new day) is extracted.
+ */
+import type { Writable } from 'node:stream';
+import { parseConfig, type Config } from '../config.js';
+import { openDatabase } from '../db/open-database.js';
+import { stagingTableName, ENTITY_NAMES } from '../entities/catalog.js';
+import { countStagingRows } from '../load/staging-counts.repository.js';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../logger.js';
+import { DEFAULT_TENANT, startSimulator } from '../simulator/index.js';
+import { executeRun } from './run.js';
+import { formatSummary } from './summary.js';
+import { formatTable } from './format-table.js';
+
+/** 1/100: the API's 30-s interval becomes 300 ms, a 20-s job 200 ms. */
+const DEMO_TIME_SCALE = 0.01;
+
+export async function demoCommand(
+  deps: { config: Config; log: Logger; clock: Clock; signal: AbortSignal; out: Writable; isTty: boolean },
+  opts: { days: number },
+): Promise<number> {
+  const started = Date.now();
+  const db = await openDatabase({
+    databaseUrl: deps.config.databaseUrl,
+    dataDir: deps.config.dataDir,
+    log: deps.log,
+    handlesSignals: true,
+  });
+  const sim = await startSimulator({ timeScale: DEMO_TIME_SCALE, clock: deps.clock });
+  try {
+    const interval = Math.round(sim.options.minCallIntervalMs * DEMO_TIME_SCALE);
+    const startDate = new Date(deps.clock.now() - opts.days * 86_400_000).toISOString().slice(0, 10);
+    const config = parseConfig({
+      DATABASE_URL: undefined,
+      CXONE_ISSUER_URL: sim.url,
+      CXONE_ACCESS_KEY_ID: DEFAULT_TENANT.accessKeyId,
+      CXONE_ACCESS_KEY_SECRET: DEFAULT_TENANT.accessKeySecret,
+      CXONE_MIN_CALL_INTERVAL_MS: String(interval),
+      EXTRACT_START_DATE: startDate,
+      STAGING_SCHEMA: deps.config.stagingSchema,
+      LOG_LEVEL: deps.config.log.level,
+    });
+    deps.out.write(
+      `cxone-etl demo: simulator at ${sim.url} (time x${DEMO_TIME_SCALE}: one API call per ${interval} ms), ` +
+        `database ${db.displayUrl}${db.embedded ? ' (embedded)' : ''}\n` +
+        `Extracting ${ENTITY_NAMES.length} entities from ${startDate} (first run) or the lookback period (later runs)...\n`,
+    );
+    const { summary, calls } = await executeRun(
+      { config, log: deps.log, clock: deps.clock, signal: deps.signal, out: deps.out, isTty: deps.isTty, db },
+      { mode: 'run' },
+    );
+    const stats = sim.stats();
+    deps.out.write(`\n${formatSummary(summary, calls)}`);
+    deps.out.write(
+      `\nSimulator: ${stats.calls.total} API calls, ${stats.violations.total} rate-limit violations, ` +
+        `${stats.jobs.total} jobs, ${(stats.bytesServed / 1e6).toFixed(2)} MB served.\n`,
+    );
+    const counts = await countStagingRows(
+      db.pool,
+      config.stagingSchema,
+      ENTITY_NAMES.map((e) => stagingTableName(e)),
+    );
+    deps.out.write(
+      `\nRows now in ${config.stagingSchema}:\n` +
+        formatTable(
+          ['table', 'rows', 'windows'],
+          counts.map((c) => [
+            `${config.stagingSchema}.${c.table}`,
+            c.rows.toLocaleString('en-US'),
+            String(c.windows),
+          ]),
+        ),
+    );
+    deps.out.write(
+      `\nLook at the data:  psql '${db.url}'\n` +
+        `  e.g.  SELECT agent_1_name, count(*) FROM ${config.stagingSchema}.recording_interaction_metadata GROUP BY 1 ORDER BY 2 DESC LIMIT 5;\n` +
+        `Status:            ${db.embedded ? '' : 'DATABASE_URL=... '}npx cxone-etl status   (or: npm run cli -- status)\n` +
+        `Finished in ${((Date.now() - started) / 1000).toFixed(1)} s. Run \`npm run demo\` again to see an incremental run.\n`,
+    );
+    return summary.failed > 0 || stats.violations.total > 0 ? 1 : 0;
+  } finally {
+    await sim.stop();
+    await db.close();
+  }
+}

@@ -1,0 +1,173 @@
+/**
+ * `cxone-etl run` and `backfill`: one tenant from the env config. Builds the API client with the
+ * tenant's persisted rate gate, takes the tenant lock, runs the plan, prints the summary.
+ * Exit 0 when every window loaded, 1 when any failed.
+ */
+import type { Writable } from 'node:stream';
+import type pg from 'pg';
+import { requireCredentials, type Config, type EntitySettings } from '../config.js';
+import { createCxoneClient, type CxoneClient } from '../cxone/client.js';
+import { createRateGate } from '../cxone/rate-gate.js';
+import type { OnCall } from '../cxone/types.js';
+import type { Database } from '../db/open-database.js';
+import { ENTITIES, type EntityName } from '../entities/catalog.js';
+import { runTenant, type RunRequest, type RunSummary } from '../extract/run-extraction.js';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../logger.js';
+import { acquireTenantLock } from '../schedule/tenant-lock.js';
+import { createProgress } from './progress.js';
+import { formatSummary, type CallCounts } from './summary.js';
+
+export interface RunCommandDeps {
+  config: Config;
+  log: Logger;
+  clock: Clock;
+  signal: AbortSignal;
+  out: Writable;
+  isTty: boolean;
+  db: Database;
+}
+
+export type RunCommandRequest =
+  | { mode: 'run'; entities?: EntityName[] | undefined }
+  | { mode: 'backfill'; entities?: EntityName[] | undefined; from: string; to: string };
+
+/** 1 s: the first retry after a FAILED job; it grows by the retry helper's backoff. */
+const JOB_RETRY_BASE_MS = 1000;
+
+export async function runCommand(deps: RunCommandDeps, request: RunCommandRequest): Promise<number> {
+  const result = await executeRun(deps, request);
+  deps.out.write(`\n${formatSummary(result.summary, result.calls)}`);
+  return result.summary.failed > 0 || result.summary.aborted ? 1 : 0;
+}
+
+export interface RunResult {
+  summary: RunSummary;
+  calls: Map<string, CallCounts>;
+  client: CxoneClient;
+}
+
+/** The run itself, shared by `run`, `backfill` and `demo`. */
+export async function executeRun(deps: RunCommandDeps, request: RunCommandRequest): Promise<RunResult> {
+  const { config, clock, log } = deps;
+  const entities = selectEntities(config.extract.entities, request.entities);
+  const calls = new Map<string, CallCounts>();
+  let currentEntity = '(start)';
+  const onCall: OnCall = (info) => {
+    if (info.endpoint === 'token' || info.endpoint === 'discovery' || info.endpoint === 'download') return;
+    const c = calls.get(currentEntity) ?? { calls: 0, gateWaitMs: 0 };
+    c.calls++;
+    calls.set(currentEntity, c);
+  };
+  const client = buildClient(deps.db.pool, config, clock, onCall);
+  const tenantId = await client.tenantId(deps.signal);
+  const tlog = log.child({ tenant: tenantId });
+  const lock = await acquireTenantLock(deps.db.pool, tenantId, {
+    mode: config.extract.onLocked,
+    clock,
+    signal: deps.signal,
+    onWait: () => tlog.warn('another cxone-etl process is running for this tenant: waiting for it to finish'),
+  });
+  const progress = createProgress({ log: tlog, out: deps.out, isTty: deps.isTty });
+  let gateWaitBefore = 0;
+  try {
+    const runRequest: RunRequest =
+      request.mode === 'run'
+        ? { mode: 'run' }
+        : {
+            mode: 'backfill',
+            from: Date.parse(`${request.from}T00:00:00Z`),
+            to: Date.parse(`${request.to}T00:00:00Z`),
+          };
+    const summary = await runTenant(
+      {
+        pool: deps.db.pool,
+        api: client,
+        clock,
+        signal: deps.signal,
+        settings: {
+          stagingSchema: config.stagingSchema,
+          wfmTimeZone: config.wfmTimeZone,
+          maxAttempts: config.extract.maxAttempts,
+          useSyncEndpoint: config.cxone.useSyncEndpoint,
+          jobTimeoutMs: config.extract.jobTimeoutMs,
+          minCallIntervalMs: config.cxone.minCallIntervalMs,
+          jobRetryBaseMs: Math.max(JOB_RETRY_BASE_MS, config.cxone.minCallIntervalMs),
+        },
+        planning: {
+          windowMs: config.extract.windowMs,
+          backfillWindowMs: config.extract.backfillWindowMs,
+          lookbackMs: config.extract.lookbackMs,
+          settleDelayMs: config.extract.settleDelayMs,
+          wfmTimeZone: config.wfmTimeZone,
+          startDate: config.extract.startDate,
+        },
+        onWindowStart: (info) => {
+          currentEntity = info.entity;
+          gateWaitBefore = client.stats().gate?.waitMs ?? 0;
+          progress.windowStart(info);
+        },
+        onWindowEvent: (entity, window, event) => progress.windowEvent(entity, window, event),
+        onWindowEnd: (report) => {
+          const c = calls.get(report.entity) ?? { calls: 0, gateWaitMs: 0 };
+          c.gateWaitMs += (client.stats().gate?.waitMs ?? 0) - gateWaitBefore;
+          calls.set(report.entity, c);
+          progress.windowEnd(report);
+        },
+      },
+      tenantId,
+      entities,
+      runRequest,
+    );
+    progress.stop();
+    tlog.info(
+      {
+        windows: summary.windows.length,
+        failed: summary.failed,
+        rows: summary.entities.reduce((n, e) => n + e.rows, 0),
+        aborted: summary.aborted,
+      },
+      summary.failed > 0 ? 'run finished with failed windows' : 'run finished',
+    );
+    return { summary, calls, client };
+  } finally {
+    progress.stop();
+    await lock.release();
+  }
+}
+
+function selectEntities(
+  configured: readonly EntitySettings[],
+  only: EntityName[] | undefined,
+): EntitySettings[] {
+  if (!only || only.length === 0) return [...configured];
+  // An entity named on the command line but left out of EXTRACT_ENTITIES runs with its catalogue defaults.
+  return only.map((name) => {
+    const def = ENTITIES.find((e) => e.name === name);
+    return (
+      configured.find((e) => e.name === name) ?? {
+        name,
+        version: def?.defaultVersion ?? '1',
+        dateFormat: def?.dateFormat ?? 'date',
+        endDateInclusive: false,
+      }
+    );
+  });
+}
+
+export function buildClient(pool: pg.Pool, config: Config, clock: Clock, onCall?: OnCall): CxoneClient {
+  return createCxoneClient({
+    config: config.cxone,
+    credentials: requireCredentials(config),
+    clock,
+    gate: (tenantId) =>
+      createRateGate({
+        pool,
+        tenantId,
+        minIntervalMs: config.cxone.minCallIntervalMs,
+        clock,
+        scope: config.cxone.gateScope,
+      }),
+    ...(onCall ? { onCall } : {}),
+  });
+}

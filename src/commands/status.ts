@@ -1,0 +1,65 @@
+/** `cxone-etl status`: per tenant and entity, the checkpoint, the lag behind now, the last job, failed windows. */
+import type { Writable } from 'node:stream';
+import type { Database } from '../db/open-database.js';
+import type { Clock } from '../lib/clock.js';
+import { entityStatus } from '../extract/windows.repository.js';
+import { formatTable } from './format-table.js';
+
+export async function statusCommand(
+  deps: { db: Database; clock: Clock; out: Writable },
+  opts: { json: boolean },
+): Promise<number> {
+  const rows = await entityStatus(deps.db.pool);
+  const now = deps.clock.now();
+  const view = rows.map((r) => ({
+    tenant: r.tenantId,
+    entity: r.entity,
+    checkpoint: r.loadedUntil === null ? null : new Date(r.loadedUntil).toISOString(),
+    lagSeconds: r.loadedUntil === null ? null : Math.round((now - r.loadedUntil) / 1000),
+    lastJob: r.lastJobId,
+    lastJobStatus: r.lastJobStatus,
+    lastWindowState: r.lastState,
+    inFlight: r.inFlight,
+    failedWindows: r.failedWindows.map((f) => ({
+      start: new Date(f.start).toISOString(),
+      end: new Date(f.end).toISOString(),
+      error: f.error,
+    })),
+  }));
+  if (opts.json) {
+    deps.out.write(
+      `${JSON.stringify({ generatedAt: new Date(now).toISOString(), entities: view }, null, 2)}\n`,
+    );
+    return 0;
+  }
+  if (view.length === 0) {
+    deps.out.write('Nothing extracted yet. Run `cxone-etl run` (or `npm run demo`).\n');
+    return 0;
+  }
+  deps.out.write(
+    formatTable(
+      ['tenant', 'entity', 'checkpoint', 'lag', 'last job', 'status', 'failed'],
+      view.map((v) => [
+        v.tenant,
+        v.entity,
+        v.checkpoint ?? '-',
+        v.lagSeconds === null ? '-' : formatLag(v.lagSeconds),
+        v.lastJob ?? '-',
+        v.lastJobStatus ?? '-',
+        String(v.failedWindows.length),
+      ]),
+    ),
+  );
+  for (const v of view) {
+    for (const f of v.failedWindows) {
+      deps.out.write(`failed: ${v.tenant} ${v.entity} ${f.start}..${f.end}: ${f.error ?? 'no message'}\n`);
+    }
+  }
+  return 0;
+}
+
+function formatLag(seconds: number): string {
+  if (seconds < 3600) return `${Math.round(seconds / 60)}m`;
+  if (seconds < 172_800) return `${(seconds / 3600).toFixed(1)}h`;
+  return `${(seconds / 86_400).toFixed(1)}d`;
+}

@@ -1,0 +1,53 @@
+/** The end-of-run summary table: entity, windows, rows, MB, seconds, API calls, rate-gate waits. */
+import type { RunSummary } from '../extract/run-extraction.js';
+import { formatTable } from './format-table.js';
+
+export interface CallCounts {
+  calls: number;
+  gateWaitMs: number;
+}
+
+export function formatSummary(summary: RunSummary, callsByEntity: Map<string, CallCounts>): string {
+  const rows = summary.entities.map((e) => {
+    const c = callsByEntity.get(e.entity) ?? { calls: 0, gateWaitMs: 0 };
+    return [
+      e.entity,
+      `${e.loaded}/${e.windows}`,
+      e.rows.toLocaleString('en-US'),
+      (e.bytes / 1e6).toFixed(2),
+      e.seconds.toFixed(1),
+      String(c.calls),
+      (c.gateWaitMs / 1000).toFixed(1),
+    ];
+  });
+  const total = summary.entities.reduce(
+    (t, e) => ({
+      windows: t.windows + e.windows,
+      loaded: t.loaded + e.loaded,
+      rows: t.rows + e.rows,
+      bytes: t.bytes + e.bytes,
+      seconds: t.seconds + e.seconds,
+    }),
+    { windows: 0, loaded: 0, rows: 0, bytes: 0, seconds: 0 },
+  );
+  const calls = [...callsByEntity.values()].reduce(
+    (t, c) => ({ calls: t.calls + c.calls, gateWaitMs: t.gateWaitMs + c.gateWaitMs }),
+    {
+      calls: 0,
+      gateWaitMs: 0,
+    },
+  );
+  rows.push([
+    'total',
+    `${total.loaded}/${total.windows}`,
+    total.rows.toLocaleString('en-US'),
+    (total.bytes / 1e6).toFixed(2),
+    total.seconds.toFixed(1),
+    String(calls.calls),
+    (calls.gateWaitMs / 1000).toFixed(1),
+  ]);
+  let text = formatTable(['entity', 'windows', 'rows', 'MB', 'seconds', 'API calls', 'gate wait s'], rows);
+  for (const e of summary.entities) for (const err of e.errors) text += `failed: ${e.entity}: ${err}\n`;
+  if (summary.aborted) text += 'stopped early by shutdown: in-flight jobs are resumed by the next run\n';
+  return text;
+}

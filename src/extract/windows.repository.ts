@@ -1,0 +1,257 @@
+/**
+ * SQL for cxone_etl.windows, the window ledger (migrations/0002_pipeline.sql). Every state change of a
+ * window goes through here, so the ledger always says what the worker knows: in particular the job id
+ * is stored as soon as the API returns it, before any polling, so a restart resumes that job.
+ */
+import type pg from 'pg';
+import type { LedgerState, LedgerWindow } from './plan-windows.js';
+
+export type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
+
+export interface WindowKey {
+  tenantId: string;
+  entity: string;
+  start: number;
+  end: number;
+}
+
+export interface LedgerRow extends LedgerWindow {
+  jobId: string | null;
+  jobStatus: string | null;
+  attempts: number;
+  error: string | null;
+  requestedAt: number | null;
+  readyAt: number | null;
+  loadedAt: number | null;
+  rowsLoaded: number | null;
+  bytesLoaded: number | null;
+  previousRows: number | null;
+  apiCalls: number;
+  polls: number;
+}
+
+const KEY = 'tenant_id = $1 AND entity = $2 AND window_start = $3 AND window_end = $4';
+
+function keyParams(k: WindowKey): unknown[] {
+  return [k.tenantId, k.entity, new Date(k.start), new Date(k.end)];
+}
+
+const ms = (v: Date | null): number | null => (v === null ? null : v.getTime());
+const num = (v: string | number | null): number | null => (v === null ? null : Number(v));
+
+function toRow(r: Record<string, unknown>): LedgerRow {
+  return {
+    start: (r.window_start as Date).getTime(),
+    end: (r.window_end as Date).getTime(),
+    state: r.state as LedgerState,
+    jobId: (r.job_id as string | null) ?? null,
+    jobStatus: (r.job_status as string | null) ?? null,
+    attempts: Number(r.attempts),
+    error: (r.error as string | null) ?? null,
+    requestedAt: ms(r.requested_at as Date | null),
+    readyAt: ms(r.ready_at as Date | null),
+    loadedAt: ms(r.loaded_at as Date | null),
+    rowsLoaded: num(r.rows_loaded as string | null),
+    bytesLoaded: num(r.bytes_loaded as string | null),
+    previousRows: num(r.previous_rows as string | null),
+    apiCalls: Number(r.api_calls),
+    polls: Number(r.polls),
+  };
+}
+
+export async function listWindows(db: Queryable, tenantId: string, entity: string): Promise<LedgerRow[]> {
+  const { rows } = await db.query(
+    'SELECT * FROM cxone_etl.windows WHERE tenant_id = $1 AND entity = $2 ORDER BY window_start',
+    [tenantId, entity],
+  );
+  return rows.map(toRow);
+}
+
+export async function getWindow(db: Queryable, key: WindowKey): Promise<LedgerRow | undefined> {
+  const { rows } = await db.query(`SELECT * FROM cxone_etl.windows WHERE ${KEY}`, keyParams(key));
+  return rows[0] ? toRow(rows[0]) : undefined;
+}
+
+/**
+ * Starts a new pass over a window (new, lookback, retry or deferred): attempts restart from 0.
+ * A loaded window keeps its rows and counts until the new load replaces them.
+ */
+export async function startPass(db: Queryable, key: WindowKey, now: number): Promise<void> {
+  await db.query(
+    `INSERT INTO cxone_etl.windows (tenant_id, entity, window_start, window_end, state, attempts, updated_at)
+     VALUES ($1, $2, $3, $4, 'planned', 0, $5)
+     ON CONFLICT (tenant_id, entity, window_start, window_end)
+     DO UPDATE SET state = 'planned', attempts = 0, error = NULL, job_id = NULL, job_status = NULL, updated_at = $5`,
+    [...keyParams(key), new Date(now)],
+  );
+}
+
+/**
+ * Records that a job is about to be requested, before the POST: if the process dies between the POST
+ * and `setJobId`, the ledger shows a requested window without a job id, which the next run requests
+ * again as a counted attempt (the job list has no window to match an orphan job by).
+ */
+export async function beginRequest(db: Queryable, key: WindowKey, now: number): Promise<number> {
+  const { rows } = await db.query(
+    `UPDATE cxone_etl.windows
+        SET state = 'requested', job_id = NULL, job_status = NULL, attempts = attempts + 1,
+            requested_at = $5, ready_at = NULL, updated_at = $5
+      WHERE ${KEY} RETURNING attempts`,
+    [...keyParams(key), new Date(now)],
+  );
+  return Number(rows[0]?.attempts ?? 0);
+}
+
+export async function setJobId(db: Queryable, key: WindowKey, jobId: string, now: number): Promise<void> {
+  await db.query(
+    `UPDATE cxone_etl.windows SET job_id = $5, job_status = 'RUNNING', api_calls = api_calls + 1, updated_at = $6
+      WHERE ${KEY}`,
+    [...keyParams(key), jobId, new Date(now)],
+  );
+}
+
+export async function recordPoll(db: Queryable, key: WindowKey, status: string, now: number): Promise<void> {
+  await db.query(
+    `UPDATE cxone_etl.windows SET job_status = $5, polls = polls + 1, api_calls = api_calls + 1, updated_at = $6
+      WHERE ${KEY}`,
+    [...keyParams(key), status, new Date(now)],
+  );
+}
+
+export async function markReady(db: Queryable, key: WindowKey, now: number): Promise<void> {
+  await db.query(
+    `UPDATE cxone_etl.windows SET state = 'ready', job_status = 'SUCCEEDED', ready_at = $5, updated_at = $5
+      WHERE ${KEY}`,
+    [...keyParams(key), new Date(now)],
+  );
+}
+
+/**
+ * Inside the load transaction: the window is loaded, and ledger windows it contains (replaced by this
+ * load) are removed, so loaded windows never overlap.
+ */
+export async function markLoaded(
+  db: Queryable,
+  key: WindowKey,
+  result: { rows: number; bytes: number },
+  now: number,
+): Promise<void> {
+  await db.query(
+    `DELETE FROM cxone_etl.windows
+      WHERE tenant_id = $1 AND entity = $2 AND window_start >= $3 AND window_end <= $4
+        AND NOT (window_start = $3 AND window_end = $4)`,
+    keyParams(key),
+  );
+  await db.query(
+    `UPDATE cxone_etl.windows
+        SET state = 'loaded', previous_rows = rows_loaded, rows_loaded = $5, bytes_loaded = $6,
+            loaded_at = $7, error = NULL, updated_at = $7
+      WHERE ${KEY}`,
+    [...keyParams(key), result.rows, result.bytes, new Date(now)],
+  );
+}
+
+export async function markFailed(db: Queryable, key: WindowKey, error: string, now: number): Promise<void> {
+  await db.query(`UPDATE cxone_etl.windows SET state = 'failed', error = $5, updated_at = $6 WHERE ${KEY}`, [
+    ...keyParams(key),
+    error.slice(0, 4000),
+    new Date(now),
+  ]);
+}
+
+/** A job that ended FAILED/CANCELLED/EXPIRED: forget its id so the next attempt requests a new one. */
+export async function markJobEnded(
+  db: Queryable,
+  key: WindowKey,
+  status: string,
+  error: string,
+  now: number,
+): Promise<void> {
+  await db.query(
+    `UPDATE cxone_etl.windows SET state = 'planned', job_id = NULL, job_status = $5, error = $6, updated_at = $7
+      WHERE ${KEY}`,
+    [...keyParams(key), status, error.slice(0, 4000), new Date(now)],
+  );
+}
+
+export async function markDeferred(db: Queryable, key: WindowKey, now: number): Promise<void> {
+  await db.query(
+    `INSERT INTO cxone_etl.windows (tenant_id, entity, window_start, window_end, state, updated_at)
+     VALUES ($1, $2, $3, $4, 'deferred', $5)
+     ON CONFLICT (tenant_id, entity, window_start, window_end)
+     DO UPDATE SET state = CASE WHEN cxone_etl.windows.state = 'loaded' THEN 'loaded' ELSE 'deferred' END,
+                   updated_at = $5`,
+    [...keyParams(key), new Date(now)],
+  );
+}
+
+/**
+ * How long this entity's jobs took lately (median of the last 10), to time the first status call:
+ * polling earlier only spends a call of the 30-s budget on "RUNNING".
+ */
+export async function typicalJobDurationMs(
+  db: Queryable,
+  tenantId: string,
+  entity: string,
+): Promise<number | undefined> {
+  const { rows } = await db.query(
+    `SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY d) AS median FROM (
+       SELECT extract(epoch FROM ready_at - requested_at) * 1000 AS d FROM cxone_etl.windows
+        WHERE tenant_id = $1 AND entity = $2 AND ready_at IS NOT NULL AND requested_at IS NOT NULL
+        ORDER BY ready_at DESC LIMIT 10) recent`,
+    [tenantId, entity],
+  );
+  const median = rows[0]?.median as number | null | undefined;
+  return median === null || median === undefined ? undefined : Math.max(0, Math.round(Number(median)));
+}
+
+export interface EntityStatusRow {
+  tenantId: string;
+  entity: string;
+  loadedUntil: number | null;
+  lastJobId: string | null;
+  lastJobStatus: string | null;
+  lastState: string | null;
+  lastUpdatedAt: number | null;
+  failedWindows: { start: number; end: number; error: string | null }[];
+  inFlight: number;
+}
+
+/** Per tenant and entity: the checkpoint, the most recently touched window, and the failed ones. */
+export async function entityStatus(db: Queryable): Promise<EntityStatusRow[]> {
+  const { rows } = await db.query(`
+    WITH keys AS (
+      SELECT tenant_id, entity FROM cxone_etl.checkpoints
+      UNION SELECT DISTINCT tenant_id, entity FROM cxone_etl.windows
+    )
+    SELECT k.tenant_id, k.entity, c.loaded_until,
+           last.job_id, last.job_status, last.state, last.updated_at,
+           COALESCE((SELECT json_agg(json_build_object('start', w.window_start, 'end', w.window_end, 'error', w.error)
+                                     ORDER BY w.window_start)
+                       FROM cxone_etl.windows w
+                      WHERE w.tenant_id = k.tenant_id AND w.entity = k.entity AND w.state = 'failed'), '[]') AS failed,
+           (SELECT count(*) FROM cxone_etl.windows w
+             WHERE w.tenant_id = k.tenant_id AND w.entity = k.entity AND w.state IN ('requested', 'ready')) AS in_flight
+      FROM keys k
+      LEFT JOIN cxone_etl.checkpoints c USING (tenant_id, entity)
+      LEFT JOIN LATERAL (
+        SELECT job_id, job_status, state, updated_at FROM cxone_etl.windows w
+         WHERE w.tenant_id = k.tenant_id AND w.entity = k.entity
+         ORDER BY updated_at DESC LIMIT 1) last ON true
+     ORDER BY k.tenant_id, k.entity`);
+  return rows.map((r: Record<string, unknown>) => ({
+    tenantId: r.tenant_id as string,
+    entity: r.entity as string,
+    loadedUntil: ms(r.loaded_until as Date | null),
+    lastJobId: (r.job_id as string | null) ?? null,
+    lastJobStatus: (r.job_status as string | null) ?? null,
+    lastState: (r.state as string | null) ?? null,
+    lastUpdatedAt: ms((r.updated_at as Date | null) ?? null),
+    failedWindows: (r.failed as { start: string; end: string; error: string | null }[]).map((f) => ({
+      start: Date.parse(f.start),
+      end: Date.parse(f.end),
+      error: f.error,
+    })),
+    inFlight: Number(r.in_flight),
+  }));
+}

@@ -1,0 +1,85 @@
+/**
+ * The composition root and the only reader of process.env: loads .env, parses the config once, builds
+ * the logger, wires signals to one AbortController, and hands everything to the CLI. Shutdown: the
+ * first SIGINT/SIGTERM aborts waits (the current COPY finishes or rolls back); if the process has not
+ * exited after the grace period, an unref()'d timer forces it out with an error log.
+ */
+import dotenv from 'dotenv';
+import { buildProgram } from './cli.js';
+import { ConfigError, parseConfig, type Config } from './config.js';
+import { EtlError } from './lib/errors.js';
+import { systemClock } from './lib/clock.js';
+import { createLogger } from './logger.js';
+
+dotenv.config({ quiet: true });
+
+function loadConfig(): Config {
+  try {
+    return parseConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`cxone-etl: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger({
+    level: config.log.level,
+    format: config.log.format,
+    isTty: process.stdout.isTTY === true,
+  });
+  for (const warning of config.warnings) log.warn(warning);
+
+  const shutdown = new AbortController();
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    signals++;
+    if (signals > 1) {
+      log.error({ signal }, 'second signal: exiting now');
+      process.exit(130);
+    }
+    log.info(
+      { signal, graceMs: config.shutdownGraceMs },
+      'shutting down: stopping the scheduler and aborting waits',
+    );
+    shutdown.abort(new EtlError('ABORTED', `stopped by ${signal}`));
+    setTimeout(() => {
+      log.error(
+        { graceMs: config.shutdownGraceMs },
+        'shutdown took longer than SHUTDOWN_GRACE: forcing exit',
+      );
+      process.exit(1);
+    }, config.shutdownGraceMs).unref();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const program = buildProgram({
+    config,
+    log,
+    clock: systemClock,
+    signal: shutdown.signal,
+    out: process.stdout,
+    isTty: process.stdout.isTTY === true,
+    setExitCode: (code) => {
+      process.exitCode = code;
+    },
+  });
+  try {
+    await program.parseAsync(process.argv);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`cxone-etl: ${err.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    log.error({ err }, err instanceof Error ? err.message : 'failed');
+    process.exitCode = err instanceof EtlError && err.code === 'LOCKED' ? 3 : 1;
+  }
+}
+
+await main();
