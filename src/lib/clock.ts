@@ -68,16 +68,21 @@ export class ManualClock implements Clock {
         reject(abortReason(signal));
         return;
       }
-      const entry = { at: this.current + Math.max(0, ms), resolve, reject, seq: this.seq++ };
-      this.sleepers.push(entry);
-      signal?.addEventListener(
-        'abort',
-        () => {
-          this.sleepers = this.sleepers.filter((s) => s !== entry);
-          reject(abortReason(signal));
+      const onAbort = (): void => {
+        this.sleepers = this.sleepers.filter((s) => s !== entry);
+        reject(abortReason(signal as AbortSignal));
+      };
+      const entry = {
+        at: this.current + Math.max(0, ms),
+        resolve: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
         },
-        { once: true },
-      );
+        reject,
+        seq: this.seq++,
+      };
+      this.sleepers.push(entry);
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 
