@@ -1,0 +1,34 @@
+/** Postgres connection URLs: printable without their secrets, and re-pointed at another database. */
+
+/** Query parameters node-postgres and libpq accept that carry secrets (sslpassword, sslkey contents…). */
+const SECRET_PARAM = /pass|secret|key|token/i;
+
+/** `postgres://user:***@host:5432/db` — safe for logs and error messages. Unparseable input is hidden whole. */
+export function redactDatabaseUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return '[unparseable database URL]';
+  }
+  if (parsed.password) parsed.password = '***';
+  for (const name of [...parsed.searchParams.keys()]) {
+    if (SECRET_PARAM.test(name)) parsed.searchParams.set(name, '***');
+  }
+  // URL percent-encodes the asterisks it was given.
+  return parsed.toString().replaceAll('%2A%2A%2A', '***');
+}
+
+/** The same server, user and options, connected to `database` instead. */
+export function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${encodeURIComponent(database)}`;
+  return parsed.toString();
+}
+
+/** The database a URL names (`postgres` when it names none, as libpq defaults to the user name there). */
+export function databaseName(url: string): string {
+  const parsed = new URL(url);
+  const name = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
+  return name !== '' ? name : decodeURIComponent(parsed.username) || 'postgres';
+}

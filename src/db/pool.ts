@@ -1,0 +1,115 @@
+import pg from 'pg';
+import { toError } from '../lib/errors.js';
+
+export interface PoolOptions {
+  /** Connections at most; pg's default of 10 suits one worker process. */
+  max?: number;
+  /** Shown in pg_stat_activity so an operator can tell our sessions apart. */
+  applicationName?: string;
+  /** A connect that hangs (firewall drops SYNs) fails after this instead of waiting forever (pg's default). */
+  connectionTimeoutMillis?: number;
+  /** Idle connections close after this, so a quiet daemon does not pin server slots between runs. */
+  idleTimeoutMillis?: number;
+  /**
+   * Told about errors on idle connections (server restart, network cut). The pool has already
+   * discarded that connection and the next query opens a fresh one, so this is for logging only.
+   */
+  onError?: (err: Error) => void;
+}
+
+const DEFAULTS = {
+  max: 10,
+  applicationName: 'cxone-etl',
+  connectionTimeoutMillis: 10_000,
+  idleTimeoutMillis: 30_000,
+} as const;
+
+/** TCP keepalive so a COPY into a server that vanished fails in minutes rather than hanging for hours. */
+const KEEPALIVE_INITIAL_DELAY_MS = 10_000;
+
+export function createPool(url: string, opts: PoolOptions = {}): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.max ?? DEFAULTS.max,
+    application_name: opts.applicationName ?? DEFAULTS.applicationName,
+    connectionTimeoutMillis: opts.connectionTimeoutMillis ?? DEFAULTS.connectionTimeoutMillis,
+    idleTimeoutMillis: opts.idleTimeoutMillis ?? DEFAULTS.idleTimeoutMillis,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: KEEPALIVE_INITIAL_DELAY_MS,
+  });
+  // Without a listener, an 'error' from an idle client (e.g. 57P01 admin_shutdown when Postgres
+  // restarts) is an unhandled EventEmitter error and kills the process.
+  const onError = opts.onError ?? (() => undefined);
+  pool.on('error', (err) => onError(err));
+  return pool;
+}
+
+/**
+ * Runs `fn` with a client checked out of the pool and always gives it back. While a client is checked
+ * out, pg-pool has no 'error' listener on it, so a connection that dies between two queries would
+ * crash the process; we listen, and hand the error to `release` so the pool destroys that client.
+ */
+export async function withClient<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  const guard = guardClient(client);
+  try {
+    return await fn(client);
+  } finally {
+    guard.release();
+  }
+}
+
+export type IsolationLevel = 'read committed' | 'repeatable read' | 'serializable';
+
+/**
+ * Runs `fn` inside BEGIN … COMMIT; any error rolls back and is rethrown. If ROLLBACK itself fails the
+ * connection is in an unknown state, so it is destroyed rather than returned to the pool.
+ */
+export async function withTransaction<T>(
+  pool: pg.Pool,
+  fn: (client: pg.PoolClient) => Promise<T>,
+  opts: { isolation?: IsolationLevel } = {},
+): Promise<T> {
+  const client = await pool.connect();
+  const guard = guardClient(client);
+  let broken: Error | undefined;
+  try {
+    await client.query(opts.isolation ? `BEGIN ISOLATION LEVEL ${opts.isolation.toUpperCase()}` : 'BEGIN');
+  } catch (err) {
+    guard.release(toError(err));
+    throw err;
+  }
+  try {
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    try {
+      await client.query('ROLLBACK');
+    } catch (rollbackErr) {
+      broken = toError(rollbackErr);
+    }
+    throw err;
+  } finally {
+    guard.release(broken);
+  }
+}
+
+/** Keeps an 'error' listener on a checked-out client and releases it exactly once. */
+function guardClient(client: pg.PoolClient): { release(err?: Error): void } {
+  let failure: Error | undefined;
+  const onError = (err: Error): void => {
+    failure = err;
+  };
+  client.on('error', onError);
+  let released = false;
+  return {
+    release(err) {
+      if (released) return;
+      released = true;
+      client.removeListener('error', onError);
+      // pg-pool destroys a client released with an error instead of reusing it.
+      client.release(err ?? failure);
+    },
+  };
+}
