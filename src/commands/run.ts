@@ -11,6 +11,7 @@ import { createRateGate } from '../cxone/rate-gate.js';
 import type { OnCall } from '../cxone/types.js';
 import type { Database } from '../db/open-database.js';
 import { ENTITIES, type EntityName } from '../entities/catalog.js';
+import type { WindowEvent } from '../extract/extract-window.js';
 import { runTenant, type RunRequest, type RunSummary } from '../extract/run-extraction.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../logger.js';
@@ -26,6 +27,8 @@ export interface RunCommandDeps {
   out: Writable;
   isTty: boolean;
   db: Database;
+  /** Extra observers (tests, metrics). */
+  onWindowEvent?: (entity: string, window: string, event: WindowEvent) => void;
 }
 
 export type RunCommandRequest =
@@ -62,18 +65,22 @@ export async function executeRun(deps: RunCommandDeps, request: RunCommandReques
   const client = buildClient(deps.db.pool, config, clock, onCall);
   const tenantId = await client.tenantId(deps.signal);
   const tlog = log.child({ tenant: tenantId });
+  let waitedSince: number | undefined;
   const lock = await acquireTenantLock(deps.db.pool, tenantId, {
     mode: config.extract.onLocked,
     clock,
     signal: deps.signal,
-    onWait: () => tlog.warn('another cxone-etl process is running for this tenant: waiting for it to finish'),
+    onWait: () => {
+      waitedSince = clock.now();
+      tlog.warn('another cxone-etl process is running for this tenant: waiting for it to finish');
+    },
   });
   const progress = createProgress({ log: tlog, out: deps.out, isTty: deps.isTty });
   let gateWaitBefore = 0;
   try {
     const runRequest: RunRequest =
       request.mode === 'run'
-        ? { mode: 'run' }
+        ? { mode: 'run', ...(waitedSince !== undefined ? { freshSince: waitedSince } : {}) }
         : {
             mode: 'backfill',
             from: Date.parse(`${request.from}T00:00:00Z`),
@@ -107,7 +114,10 @@ export async function executeRun(deps: RunCommandDeps, request: RunCommandReques
           gateWaitBefore = client.stats().gate?.waitMs ?? 0;
           progress.windowStart(info);
         },
-        onWindowEvent: (entity, window, event) => progress.windowEvent(entity, window, event),
+        onWindowEvent: (entity, window, event) => {
+          progress.windowEvent(entity, window, event);
+          deps.onWindowEvent?.(entity, window, event);
+        },
         onWindowEnd: (report) => {
           const c = calls.get(report.entity) ?? { calls: 0, gateWaitMs: 0 };
           c.gateWaitMs += (client.stats().gate?.waitMs ?? 0) - gateWaitBefore;

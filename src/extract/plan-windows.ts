@@ -24,6 +24,7 @@ export interface LedgerWindow {
   end: number;
   state: LedgerState;
   jobId?: string | null;
+  loadedAt?: number | null;
 }
 
 /** Why a window is in the plan; also its order: in-flight jobs first, then retries and deferrals. */
@@ -120,6 +121,11 @@ export function planRun(input: {
   checkpoint?: number;
   /** First instant to extract when there is no checkpoint. Defaults to one backfill window before the horizon. */
   start?: number;
+  /**
+   * Windows loaded at or after this time are fresh and skip the lookback: set when this run waited for
+   * another process of the same tenant, which has just extracted them.
+   */
+  freshSince?: number;
 }): PlannedWindow[] {
   const { settings, ledger } = input;
   const horizon = horizonOf(input.now, settings);
@@ -140,7 +146,8 @@ export function planRun(input: {
   if (input.checkpoint !== undefined && settings.lookbackMs > 0) {
     const lookbackFrom = input.checkpoint - settings.lookbackMs;
     for (const w of ledger) {
-      if (w.state === 'loaded' && w.end > lookbackFrom && w.start < input.checkpoint) {
+      const fresh = input.freshSince !== undefined && (w.loadedAt ?? -Infinity) >= input.freshSince;
+      if (w.state === 'loaded' && !fresh && w.end > lookbackFrom && w.start < input.checkpoint) {
         plan.push({ start: w.start, end: w.end, reason: 'lookback' });
       }
     }

@@ -27,7 +27,7 @@ export interface PlanningSettings {
 }
 
 export type RunRequest =
-  | { mode: 'run' }
+  | { mode: 'run'; freshSince?: number }
   | { mode: 'backfill'; from: number; to: number }
   | { mode: 'reload'; from: number; to: number };
 
@@ -105,6 +105,7 @@ export async function planTenant(
         ledger,
         ...(checkpoint ? { checkpoint: checkpoint.loadedUntil } : {}),
         ...(planning.startDate ? { start: startInstant(planning.startDate, settings.grid) } : {}),
+        ...(request.freshSince !== undefined ? { freshSince: request.freshSince } : {}),
       });
     } else {
       windows = planBackfill({ now, settings, ledger, from: request.from, to: request.to });

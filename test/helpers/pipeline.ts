@@ -1,7 +1,12 @@
 import { Writable } from 'node:stream';
 import pg from 'pg';
 import { parseConfig, type Config, type Env } from '../../src/config.js';
-import { executeRun, type RunCommandRequest, type RunResult } from '../../src/commands/run.js';
+import {
+  executeRun,
+  type RunCommandDeps,
+  type RunCommandRequest,
+  type RunResult,
+} from '../../src/commands/run.js';
 import type { Database } from '../../src/db/open-database.js';
 import { stagingTableName, type EntityName } from '../../src/entities/catalog.js';
 import { listWindows } from '../../src/extract/windows.repository.js';
@@ -28,7 +33,15 @@ export interface Harness {
   clock: WarpClock;
   config: Config;
   logs: () => string;
-  run(request?: RunCommandRequest, opts?: { signal?: AbortSignal; env?: Env }): Promise<RunResult>;
+  run(
+    request?: RunCommandRequest,
+    opts?: {
+      signal?: AbortSignal;
+      env?: Env;
+      onWindowEvent?: RunCommandDeps['onWindowEvent'];
+      pool?: pg.Pool;
+    },
+  ): Promise<RunResult>;
   stagingRows(entity: EntityName): Promise<Record<string, string | null>[]>;
   /** What the simulator put in the files of the windows the ledger shows loaded, as staging-shaped rows. */
   expectedRows(entity: EntityName): Promise<Record<string, string>[]>;
@@ -87,7 +100,8 @@ export async function startHarness(
           signal: runOpts.signal ?? new AbortController().signal,
           out,
           isTty: false,
-          db: database,
+          db: runOpts.pool ? { ...database, pool: runOpts.pool } : database,
+          ...(runOpts.onWindowEvent ? { onWindowEvent: runOpts.onWindowEvent } : {}),
         },
         request,
       ),

@@ -1,0 +1,292 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Endpoint, JobStatus } from '../cxone/types.js';
+
+/**
+ * The worker's Prometheus metrics, in one registry the /metrics route serializes. Names follow the
+ * Prometheus conventions (https://prometheus.io/docs/practices/naming/): a `cxone_etl_` prefix,
+ * counters end in `_total`, units are base units (`_seconds`, `_bytes`).
+ *
+ * Label values are bounded, operator-chosen names only: tenant ids from the config, entity names from
+ * the catalogue, endpoint route templates ('GET /jobs/:id', never a URL: pre-signed download URLs carry
+ * credentials in their query string), HTTP status codes and fixed outcome words.
+ */
+
+export const METRIC_PREFIX = 'cxone_etl_';
+
+/** How far loading has got for one tenant and entity (checkpoints.loaded_until), epoch ms. */
+export interface CheckpointPosition {
+  tenant: string;
+  entity: string;
+  checkpointMs: number;
+}
+
+/** Windows currently in the failed state for one tenant and entity. */
+export interface FailedWindowCount {
+  tenant: string;
+  entity: string;
+  count: number;
+}
+
+export interface MetricsOptions {
+  /** Read at scrape time for the lag gauge; typically listCheckpoints() mapped to CheckpointPosition. */
+  checkpoints?: () => Promise<CheckpointPosition[]>;
+  /** Read at scrape time for the failed-windows gauge. */
+  failedWindows?: () => Promise<FailedWindowCount[]>;
+  /** Epoch ms; injected so tests compute lag against a fixed time. */
+  now?: () => number;
+  /** Process metrics (CPU, memory, event loop, GC) under the same prefix; off by default so tests stay quiet. */
+  defaultMetrics?: boolean;
+  /** Bound on each scrape-time callback; see COLLECT_TIMEOUT_MS. */
+  collectTimeoutMs?: number;
+}
+
+/**
+ * 5 s: half of Prometheus's default scrape_timeout (10 s). A database that hangs must not make the whole
+ * scrape time out, or every other series would go missing with it.
+ */
+export const COLLECT_TIMEOUT_MS = 5_000;
+
+/**
+ * Runs take from seconds (nothing new) to hours (a backfill at one job request per 30 s per tenant),
+ * so the buckets run from 1 s to 4 h.
+ */
+const RUN_DURATION_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400];
+
+/** A job's terminal status as the API reports it (RUNNING is never final). */
+export type FinalJobStatus = Exclude<JobStatus, 'RUNNING'>;
+
+/** How a run ended: every window loaded, some failed, none loaded, or stopped by shutdown. */
+export type RunOutcome = 'succeeded' | 'partial' | 'failed' | 'aborted';
+
+export type ScrapeSource = 'checkpoints' | 'failed_windows';
+
+export type Metrics = ReturnType<typeof buildMetrics>;
+
+export function createMetrics(registry: Registry = new Registry(), opts: MetricsOptions = {}): Metrics {
+  const metrics = buildMetrics(registry, opts);
+  if (opts.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: METRIC_PREFIX });
+  return metrics;
+}
+
+function buildMetrics(registry: Registry, opts: MetricsOptions) {
+  const now = opts.now ?? Date.now;
+  const registers = [registry];
+
+  const collectErrors = new Counter({
+    name: `${METRIC_PREFIX}metrics_collect_errors_total`,
+    help: 'Scrape-time reads (checkpoints, failed windows) that failed or timed out; the last values were served',
+    labelNames: ['source'] as const,
+    registers,
+    // Waits for this scrape's reads, so a failure is counted in the same scrape that saw it.
+    async collect() {
+      await reads.refresh();
+    },
+  });
+  const reads = scrapeReads(opts, (source) => collectErrors.inc({ source }));
+
+  return {
+    registry,
+    apiCalls: new Counter({
+      name: `${METRIC_PREFIX}api_calls_total`,
+      help: 'HTTP exchanges with CXone by endpoint and status ("none" when no answer came)',
+      labelNames: ['tenant', 'endpoint', 'status'] as const,
+      registers,
+    }),
+    rateGateWait: new Counter({
+      name: `${METRIC_PREFIX}rate_gate_wait_seconds_total`,
+      help: 'Time spent waiting in the per-tenant rate gate before an API call',
+      labelNames: ['tenant'] as const,
+      registers,
+    }),
+    jobs: new Counter({
+      name: `${METRIC_PREFIX}jobs_total`,
+      help: 'Extraction jobs by final status',
+      labelNames: ['tenant', 'entity', 'status'] as const,
+      registers,
+    }),
+    jobPolls: new Counter({
+      name: `${METRIC_PREFIX}job_polls_total`,
+      help: 'Job status polls',
+      labelNames: ['tenant', 'entity'] as const,
+      registers,
+    }),
+    rowsLoaded: new Counter({
+      name: `${METRIC_PREFIX}rows_loaded_total`,
+      help: 'Rows committed to Postgres',
+      labelNames: ['tenant', 'entity'] as const,
+      registers,
+    }),
+    bytesLoaded: new Counter({
+      name: `${METRIC_PREFIX}bytes_loaded_total`,
+      help: 'CSV bytes committed to Postgres',
+      labelNames: ['tenant', 'entity'] as const,
+      registers,
+    }),
+    windowLag: new Gauge({
+      name: `${METRIC_PREFIX}window_lag_seconds`,
+      help: 'Now minus the checkpoint (end of the loaded data) per tenant and entity',
+      labelNames: ['tenant', 'entity'] as const,
+      registers,
+      async collect() {
+        await reads.refresh();
+        const at = now();
+        this.reset();
+        for (const p of reads.checkpoints)
+          this.set({ tenant: p.tenant, entity: p.entity }, (at - p.checkpointMs) / 1000);
+      },
+    }),
+    failedWindows: new Gauge({
+      name: `${METRIC_PREFIX}failed_windows`,
+      help: 'Windows currently in the failed state, to be retried by the next run',
+      labelNames: ['tenant', 'entity'] as const,
+      registers,
+      async collect() {
+        await reads.refresh();
+        this.reset();
+        for (const c of reads.failedWindows) this.set({ tenant: c.tenant, entity: c.entity }, c.count);
+      },
+    }),
+    lastSuccess: new Gauge({
+      name: `${METRIC_PREFIX}last_success_timestamp_seconds`,
+      help: 'Unix time at which the last run that loaded every window ended',
+      labelNames: ['tenant'] as const,
+      registers,
+    }),
+    runs: new Counter({
+      name: `${METRIC_PREFIX}runs_total`,
+      help: 'Finished runs by outcome',
+      labelNames: ['tenant', 'outcome'] as const,
+      registers,
+    }),
+    runsSkipped: new Counter({
+      name: `${METRIC_PREFIX}runs_skipped_total`,
+      help: 'Scheduled runs not started because the previous run was still going',
+      registers,
+    }),
+    runDuration: new Histogram({
+      name: `${METRIC_PREFIX}run_duration_seconds`,
+      help: 'Wall time of a run, start to end',
+      labelNames: ['tenant'] as const,
+      buckets: RUN_DURATION_BUCKETS,
+      registers,
+    }),
+    collectErrors,
+  };
+}
+
+/** `status` is the HTTP status, or undefined when no answer came (network error, timeout, abort). */
+export function recordApiCall(
+  m: Metrics,
+  e: { tenant: string; endpoint: Endpoint; status: number | undefined },
+): void {
+  m.apiCalls.inc({
+    tenant: e.tenant,
+    endpoint: e.endpoint,
+    status: e.status === undefined ? 'none' : e.status,
+  });
+}
+
+export function recordRateGateWait(m: Metrics, e: { tenant: string; waitMs: number }): void {
+  if (e.waitMs > 0) m.rateGateWait.inc({ tenant: e.tenant }, e.waitMs / 1000);
+}
+
+export function recordJobEnded(
+  m: Metrics,
+  e: { tenant: string; entity: string; status: FinalJobStatus },
+): void {
+  m.jobs.inc({ tenant: e.tenant, entity: e.entity, status: e.status });
+}
+
+export function recordJobPoll(m: Metrics, e: { tenant: string; entity: string }): void {
+  m.jobPolls.inc({ tenant: e.tenant, entity: e.entity });
+}
+
+export function recordWindowLoaded(
+  m: Metrics,
+  e: { tenant: string; entity: string; rows: number; bytes: number },
+): void {
+  const labels = { tenant: e.tenant, entity: e.entity };
+  m.rowsLoaded.inc(labels, e.rows);
+  m.bytesLoaded.inc(labels, e.bytes);
+}
+
+/** Call once per finished run; `endedAtMs` becomes the last-success time when the run succeeded. */
+export function recordRun(
+  m: Metrics,
+  e: { tenant: string; outcome: RunOutcome; durationMs: number; endedAtMs: number },
+): void {
+  m.runs.inc({ tenant: e.tenant, outcome: e.outcome });
+  m.runDuration.observe({ tenant: e.tenant }, e.durationMs / 1000);
+  if (e.outcome === 'succeeded') recordLastSuccess(m, e);
+}
+
+/**
+ * Also call at start-up with the newest succeeded run per tenant from the runs table: a gauge starts
+ * empty after a restart, and an absent series would silence a "no successful run in 26 h" alert.
+ */
+export function recordLastSuccess(m: Metrics, e: { tenant: string; endedAtMs: number }): void {
+  m.lastSuccess.set({ tenant: e.tenant }, e.endedAtMs / 1000);
+}
+
+export function recordRunSkipped(m: Metrics): void {
+  m.runsSkipped.inc();
+}
+
+/**
+ * The database reads behind the scrape-time gauges. prom-client runs every metric's collect() at once,
+ * so all of them share one refresh per scrape instead of each querying (or counting errors) alone.
+ * On failure the last values stay: lag is recomputed from the last checkpoints read, so it keeps growing
+ * while the database is away (a checkpoint only moves forward, so it is a lower bound on the truth).
+ */
+function scrapeReads(opts: MetricsOptions, onError: (source: ScrapeSource) => void) {
+  const timeoutMs = opts.collectTimeoutMs ?? COLLECT_TIMEOUT_MS;
+  const state = {
+    checkpoints: [] as CheckpointPosition[],
+    failedWindows: [] as FailedWindowCount[],
+    refresh,
+  };
+  let running: Promise<void> | undefined;
+
+  async function read<T>(fn: (() => Promise<T[]>) | undefined, source: ScrapeSource, keep: (v: T[]) => void) {
+    if (!fn) return;
+    try {
+      keep(await withTimeout(fn(), timeoutMs, source));
+    } catch {
+      onError(source);
+    }
+  }
+
+  function refresh(): Promise<void> {
+    running ??= Promise.all([
+      read(opts.checkpoints, 'checkpoints', (v) => (state.checkpoints = v)),
+      read(opts.failedWindows, 'failed_windows', (v) => (state.failedWindows = v)),
+    ]).then(
+      () => {
+        running = undefined;
+      },
+      () => {
+        running = undefined;
+      },
+    );
+    return running;
+  }
+
+  return state;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
+    timer.unref();
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+}
