@@ -12,6 +12,7 @@ import type { OnCall } from '../cxone/types.js';
 import type { Database } from '../db/open-database.js';
 import { ENTITIES, type EntityName } from '../entities/catalog.js';
 import type { WindowEvent } from '../extract/extract-window.js';
+import { finishRun, insertRun, type RunOutcome } from '../extract/runs.repository.js';
 import { runTenant, type RunRequest, type RunSummary } from '../extract/run-extraction.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../logger.js';
@@ -27,6 +28,8 @@ export interface RunCommandDeps {
   out: Writable;
   isTty: boolean;
   db: Database;
+  /** What started the run, for the run history: cli, schedule, startup, catch-up, manual, demo. */
+  trigger?: string;
   /** Extra observers (tests, metrics). */
   onWindowEvent?: (entity: string, window: string, event: WindowEvent) => void;
 }
@@ -45,6 +48,7 @@ export async function runCommand(deps: RunCommandDeps, request: RunCommandReques
 }
 
 export interface RunResult {
+  runId: number;
   summary: RunSummary;
   calls: Map<string, CallCounts>;
   client: CxoneClient;
@@ -77,6 +81,8 @@ export async function executeRun(deps: RunCommandDeps, request: RunCommandReques
   });
   const progress = createProgress({ log: tlog, out: deps.out, isTty: deps.isTty });
   let gateWaitBefore = 0;
+  const runId = await insertRun(deps.db.pool, tenantId, deps.trigger ?? request.mode, clock.now());
+  let recorded = false;
   try {
     const runRequest: RunRequest =
       request.mode === 'run'
@@ -139,11 +145,54 @@ export async function executeRun(deps: RunCommandDeps, request: RunCommandReques
       },
       summary.failed > 0 ? 'run finished with failed windows' : 'run finished',
     );
-    return { summary, calls, client };
+    await finishRun(deps.db.pool, runId, runRecord(summary, calls), clock.now());
+    recorded = true;
+    return { summary, calls, client, runId };
+  } catch (err) {
+    if (!recorded) {
+      await finishRun(
+        deps.db.pool,
+        runId,
+        {
+          outcome: 'failed',
+          windowsLoaded: 0,
+          windowsFailed: 0,
+          rows: 0,
+          bytes: 0,
+          apiCalls: 0,
+          error: (err as Error).message,
+        },
+        clock.now(),
+      ).catch(() => undefined);
+    }
+    throw err;
   } finally {
     progress.stop();
     await lock.release();
   }
+}
+
+export function runOutcome(summary: RunSummary): Exclude<RunOutcome, 'running'> {
+  const loaded = summary.windows.filter((w) => w.outcome.status === 'loaded').length;
+  if (summary.aborted) return 'aborted';
+  if (summary.failed === 0) return 'succeeded';
+  return loaded > 0 ? 'partial' : 'failed';
+}
+
+function runRecord(summary: RunSummary, calls: Map<string, CallCounts>): Parameters<typeof finishRun>[2] {
+  const loaded = summary.entities.reduce(
+    (t, e) => ({ windows: t.windows + e.loaded, rows: t.rows + e.rows, bytes: t.bytes + e.bytes }),
+    { windows: 0, rows: 0, bytes: 0 },
+  );
+  return {
+    outcome: runOutcome(summary),
+    windowsLoaded: loaded.windows,
+    windowsFailed: summary.failed,
+    rows: loaded.rows,
+    bytes: loaded.bytes,
+    apiCalls: [...calls.values()].reduce((n, c) => n + c.calls, 0),
+    error: summary.entities.flatMap((e) => e.errors)[0],
+  };
 }
 
 function selectEntities(

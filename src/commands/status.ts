@@ -2,6 +2,7 @@
 import type { Writable } from 'node:stream';
 import type { Database } from '../db/open-database.js';
 import type { Clock } from '../lib/clock.js';
+import { recentRuns } from '../extract/runs.repository.js';
 import { entityStatus } from '../extract/windows.repository.js';
 import { formatTable } from './format-table.js';
 
@@ -10,6 +11,20 @@ export async function statusCommand(
   opts: { json: boolean },
 ): Promise<number> {
   const rows = await entityStatus(deps.db.pool);
+  const runs = (await recentRuns(deps.db.pool, 10)).map((r) => ({
+    id: r.id,
+    tenant: r.tenantId,
+    trigger: r.trigger,
+    startedAt: new Date(r.startedAt).toISOString(),
+    endedAt: r.endedAt === null ? null : new Date(r.endedAt).toISOString(),
+    outcome: r.outcome,
+    windowsLoaded: r.windowsLoaded,
+    windowsFailed: r.windowsFailed,
+    rows: r.rows,
+    bytes: r.bytes,
+    apiCalls: r.apiCalls,
+    error: r.error,
+  }));
   const now = deps.clock.now();
   const view = rows.map((r) => ({
     tenant: r.tenantId,
@@ -28,7 +43,7 @@ export async function statusCommand(
   }));
   if (opts.json) {
     deps.out.write(
-      `${JSON.stringify({ generatedAt: new Date(now).toISOString(), entities: view }, null, 2)}\n`,
+      `${JSON.stringify({ generatedAt: new Date(now).toISOString(), entities: view, runs }, null, 2)}\n`,
     );
     return 0;
   }
@@ -54,6 +69,25 @@ export async function statusCommand(
     for (const f of v.failedWindows) {
       deps.out.write(`failed: ${v.tenant} ${v.entity} ${f.start}..${f.end}: ${f.error ?? 'no message'}\n`);
     }
+  }
+  if (runs.length > 0) {
+    deps.out.write('\nLast runs:\n');
+    deps.out.write(
+      formatTable(
+        ['started', 'tenant', 'trigger', 'outcome', 'windows', 'failed', 'rows', 'API calls', 'seconds'],
+        runs.map((r) => [
+          r.startedAt.slice(0, 19).replace('T', ' '),
+          r.tenant,
+          r.trigger,
+          r.outcome,
+          String(r.windowsLoaded),
+          String(r.windowsFailed),
+          r.rows.toLocaleString('en-US'),
+          String(r.apiCalls),
+          r.endedAt === null ? '-' : ((Date.parse(r.endedAt) - Date.parse(r.startedAt)) / 1000).toFixed(1),
+        ]),
+      ),
+    );
   }
   return 0;
 }

@@ -1,0 +1,226 @@
+/**
+ * Loads one window's CSV into its staging table inside the caller's open transaction (issue 4, item
+ * 7): the caller also advances the checkpoint and commits, so a window is either fully replaced and
+ * checkpointed or not at all (STYLE.md principle 11). We never BEGIN or COMMIT here.
+ */
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { isRetryablePgError, pgErrorCode } from '../db/sqlstate.js';
+import { stagingTableName, type EntityName } from '../entities/catalog.js';
+import { EtlError, isEtlError, toError, type EtlErrorContext } from '../lib/errors.js';
+import { columnNamesFor } from './column-names.js';
+import { POSTGRES_MAX_COLUMNS, RecordCounter, splitHeader } from './csv-inspect.js';
+import {
+  copyStatement,
+  deleteWindowRows,
+  ensureStagingTable,
+  METADATA_COLUMNS,
+  setLoadSettings,
+} from './staging.repository.js';
+
+export interface CopyWindowInput {
+  /** Staging schema (STAGING_SCHEMA); the table is the entity name with `-` replaced by `_`. */
+  schema: string;
+  entity: EntityName;
+  tenantId: string;
+  windowStart: Date;
+  windowEnd: Date;
+  jobId: string;
+  /** The downloaded bytes (a byte stream, no encoding set), read once. */
+  source: AsyncIterable<Buffer> | Readable;
+  /** Put on every error; defaults to tenant, entity, window and job from the fields above. */
+  context?: EtlErrorContext;
+}
+
+export interface CopyWindowResult {
+  /** Rows COPY loaded, equal to `records` (checked). */
+  rows: number;
+  /** CSV records counted while streaming (header excluded). */
+  records: number;
+  /** Bytes read from the source, BOM and header included. */
+  bytes: number;
+  /** Staging column names for the header, in header order. */
+  columns: string[];
+  /** Columns added to an existing table for this file (schema drift). */
+  addedColumns: string[];
+  createdTable: boolean;
+  /** Rows of earlier loads of this window (or of smaller windows inside it) that were replaced. */
+  deleted: number;
+  /** Header names as written; null for a zero-byte file. */
+  header: string[] | null;
+}
+
+/** no_active_sql_transaction: SAVEPOINT outside a transaction block. */
+const NO_ACTIVE_SQL_TRANSACTION = '25P01';
+
+/** Data columns a staging table can take next to the metadata columns. */
+const MAX_DATA_COLUMNS = POSTGRES_MAX_COLUMNS - METADATA_COLUMNS.length;
+
+/**
+ * Replaces the window's rows with the file's: header → columns (adding new ones), delete the window,
+ * COPY the body bytes untouched while counting records, then check COPY's count against ours.
+ * An empty file empties the window. Throws EtlError: BAD_INPUT for a file we cannot load, DATABASE
+ * for Postgres failures (retryable when a fresh connection could succeed).
+ */
+export async function copyWindow(client: pg.ClientBase, input: CopyWindowInput): Promise<CopyWindowResult> {
+  const context = input.context ?? defaultContext(input);
+  const ref = { schema: input.schema, table: stagingTableName(input.entity) };
+  const window = { tenantId: input.tenantId, start: input.windowStart, end: input.windowEnd };
+  const source = readSource(input.source, context);
+  const split = await splitHeader(source, { context, maxColumns: MAX_DATA_COLUMNS });
+  try {
+    await assertInTransaction(client, context);
+    if (split.header === null) {
+      const deleted = await deleteWindowRows(client, { ...ref, ...window });
+      return emptyResult(split.headerBytes, deleted);
+    }
+    const columns = columnNamesFor(split.header);
+    const table = await ensureStagingTable(client, { ...ref, columns });
+    const deleted = await deleteWindowRows(client, { ...ref, ...window });
+    await setLoadSettings(client, { ...window, jobId: input.jobId });
+    const counter = new RecordCounter({ context });
+    const copy = client.query(copyFrom(copyStatement(client, { ...ref, columns })));
+    await pipeline(split.body, counter, copy);
+    reconcile(copy.rowCount, counter.records, context);
+    return {
+      rows: copy.rowCount,
+      records: counter.records,
+      bytes: split.headerBytes + counter.bytes,
+      columns,
+      addedColumns: table.added,
+      createdTable: table.created,
+      deleted,
+      header: split.header,
+    };
+  } catch (err) {
+    // Aborts the download when we failed before COPY read it (a no-op once the pipeline ran).
+    await split.body[Symbol.asyncIterator]()
+      .return?.()
+      .catch(() => undefined);
+    throw classify(err, context);
+  }
+}
+
+/**
+ * The source as an async iterable whose failures say they are download failures, so they are not
+ * mistaken for database errors further down.
+ */
+async function* readSource(
+  source: AsyncIterable<Buffer> | Readable,
+  context: EtlErrorContext,
+): AsyncGenerator<Buffer> {
+  try {
+    for await (const chunk of source as AsyncIterable<Buffer>) yield chunk;
+  } catch (err) {
+    if (isEtlError(err)) throw err;
+    throw new EtlError('DOWNLOAD', `reading the download failed: ${toError(err).message}`, {
+      context,
+      cause: err,
+      retryable: true,
+    });
+  }
+}
+
+/** An empty file: nothing loaded, the window's earlier rows deleted. */
+function emptyResult(bytes: number, deleted: number): CopyWindowResult {
+  return {
+    rows: 0,
+    records: 0,
+    bytes,
+    columns: [],
+    addedColumns: [],
+    createdTable: false,
+    deleted,
+    header: null,
+  };
+}
+
+function defaultContext(input: CopyWindowInput): EtlErrorContext {
+  return {
+    tenant: input.tenantId,
+    entity: input.entity,
+    window: `${input.windowStart.toISOString()}/${input.windowEnd.toISOString()}`,
+    jobId: input.jobId,
+  };
+}
+
+/**
+ * Outside a transaction the DELETE would commit on its own and the metadata settings would vanish
+ * before COPY. SAVEPOINT is refused outside a transaction block (25P01 no_active_sql_transaction),
+ * which makes it an exact test; released at once, it costs one round trip and no transaction id.
+ */
+async function assertInTransaction(client: pg.ClientBase, context: EtlErrorContext): Promise<void> {
+  try {
+    await client.query('SAVEPOINT cxone_etl_in_transaction; RELEASE SAVEPOINT cxone_etl_in_transaction');
+  } catch (err) {
+    if (pgErrorCode(err) !== NO_ACTIVE_SQL_TRANSACTION) throw err;
+    throw new EtlError('INTERNAL', 'copyWindow must run inside an open transaction (use withTransaction)', {
+      context,
+      cause: err,
+    });
+  }
+}
+
+/**
+ * Issue 9, item 4: a file COPY read differently from our count (e.g. bare-CR line ends, which COPY
+ * accepts and we do not count) fails the window rather than loading something else than was sent.
+ */
+function reconcile(rows: number, records: number, context: EtlErrorContext): void {
+  if (rows === records) return;
+  throw new EtlError(
+    'BAD_INPUT',
+    `reconciliation failed: COPY loaded ${rows} rows but the file has ${records} records; ` +
+      'check the file for bare carriage-return line ends',
+    { context },
+  );
+}
+
+/** SQLSTATEs that mean the file, not the database, is at fault, with what to tell the operator. */
+const BAD_INPUT_SQLSTATES: ReadonlyMap<string, string> = new Map([
+  // bad_copy_file_format: ragged rows ("extra data after last expected column", "missing data for
+  // column"), an unterminated quote, stray carriage returns.
+  ['22P04', 'the CSV is malformed or does not match its header'],
+  // character_not_in_repertoire: "invalid byte sequence for encoding UTF8".
+  ['22021', 'the file is not valid UTF-8'],
+  // untranslatable_character: valid UTF-8 the database encoding cannot store.
+  ['22P05', 'the file has characters the database encoding cannot store'],
+  // program_limit_exceeded: "row is too big", a field over 1 GB.
+  ['54000', 'a row is too large for Postgres'],
+  // too_many_columns: this header plus the columns earlier files added exceed 1,600.
+  ['54011', 'the staging table would have more than 1,600 columns'],
+]);
+
+function classify(thrown: unknown, context: EtlErrorContext): EtlError {
+  if (isEtlError(thrown)) return thrown;
+  const err = toError(thrown);
+  const code = pgErrorCode(err);
+  const meaning = code === undefined ? undefined : BAD_INPUT_SQLSTATES.get(code);
+  if (meaning !== undefined) {
+    return new EtlError('BAD_INPUT', `${meaning}${wherePart(err)}: ${err.message} (SQLSTATE ${code})`, {
+      context,
+      cause: err,
+    });
+  }
+  return new EtlError('DATABASE', `loading the window failed: ${err.message}`, {
+    context,
+    cause: err,
+    retryable: isRetryablePgError(err),
+  });
+}
+
+/**
+ * Line and column from a COPY error's CONTEXT ("COPY t, line 3, column x: "value""). The value is left
+ * out: it is customer data (names, phone numbers) and would end up in logs.
+ */
+function wherePart(err: Error): string {
+  const where = (err as { where?: unknown }).where;
+  if (typeof where !== 'string') return '';
+  const line = /\bline (\d+)/.exec(where)?.[1];
+  if (line === undefined) return '';
+  const column = /\bline \d+, column ([^:]+)/.exec(where)?.[1];
+  // An empty quoted line in the CONTEXT is a blank line, a common cause of "missing data for column".
+  const blank = /line \d+: ""$/.test(where) ? ', a blank line' : '';
+  return ` at line ${Number(line) + 1} of the file (data line ${line}${blank})${column ? `, column ${column}` : ''}`;
+}

@@ -1,0 +1,18 @@
+/** The streaming loader: CSV header → staging columns, byte-level checks, COPY of one window. */
+export { columnNamesFor, MAX_IDENTIFIER_BYTES } from './column-names.js';
+export { copyWindow, type CopyWindowInput, type CopyWindowResult } from './copy-window.js';
+export {
+  MAX_HEADER_BYTES,
+  POSTGRES_MAX_COLUMNS,
+  RecordCounter,
+  splitHeader,
+  type SplitHeader,
+  type SplitHeaderOptions,
+} from './csv-inspect.js';
+export { type RecordCounterOptions } from './record-counter.js';
+export {
+  deleteWindowRows,
+  ensureStagingTable,
+  METADATA_COLUMNS,
+  type StagingTableRef,
+} from './staging.repository.js';

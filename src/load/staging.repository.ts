@@ -1,0 +1,185 @@
+/**
+ * SQL for the staging tables `{schema}.{entity}` (issue 4, item 7): all-text data columns named from
+ * the CSV header, plus metadata columns saying which tenant, window and job each row came from.
+ * Every identifier goes through `escapeIdentifier`: header names come from the download and may be
+ * anything, including SQL (issue 6, item 5).
+ */
+import type pg from 'pg';
+
+/** Metadata columns, before the data columns in every staging table. */
+export const METADATA_COLUMNS = [
+  '_tenant_id',
+  '_window_start',
+  '_window_end',
+  '_job_id',
+  '_loaded_at',
+] as const;
+
+/**
+ * Transaction-local settings the metadata columns' defaults read. COPY with a column list of the data
+ * columns only then fills the metadata from the defaults, so the CSV bytes go to Postgres untouched
+ * (PERFORMANCE.md). Outside a load the settings are unset or '' and NULLIF turns them into NULL, which
+ * the NOT NULL constraints refuse: a stray INSERT cannot write rows that belong to no tenant.
+ */
+export const LOAD_SETTINGS = {
+  tenantId: 'cxone_etl.tenant_id',
+  windowStart: 'cxone_etl.window_start',
+  windowEnd: 'cxone_etl.window_end',
+  jobId: 'cxone_etl.job_id',
+} as const;
+
+/**
+ * Two-key advisory locks live in a key space of their own, apart from one-key (bigint) locks such as
+ * a tenant lock; this first key keeps ours apart from other two-key users too.
+ */
+const DDL_LOCK_CLASS = "hashtext('cxone_etl.staging_ddl')";
+
+export interface StagingTableRef {
+  schema: string;
+  table: string;
+}
+
+export interface LoadSettings {
+  tenantId: string;
+  start: Date;
+  end: Date;
+  jobId: string;
+}
+
+/**
+ * Creates the schema and table if missing and adds header columns the table lacks; columns absent
+ * from this header stay and read NULL. `added` lists columns added to an existing table.
+ * DDL runs only when something is missing, under an advisory lock held to the end of the caller's
+ * transaction: two tenants creating the same table at once would otherwise collide on pg_type
+ * (23505 unique_violation) or add the same column twice (42701 duplicate_column).
+ */
+export async function ensureStagingTable(
+  client: pg.ClientBase,
+  ref: StagingTableRef & { columns: readonly string[] },
+): Promise<{ created: boolean; added: string[] }> {
+  const before = await existingColumns(client, ref);
+  if (before !== null && ref.columns.every((c) => before.has(c))) return { created: false, added: [] };
+  await lockDdl(client, `${ref.schema}.${ref.table}`);
+  const current = await existingColumns(client, ref);
+  if (current === null) {
+    await createTable(client, ref);
+    return { created: true, added: [] };
+  }
+  const added = ref.columns.filter((c) => !current.has(c));
+  if (added.length > 0) {
+    const clauses = added.map((c) => `ADD COLUMN IF NOT EXISTS ${client.escapeIdentifier(c)} text`);
+    await client.query(`ALTER TABLE ${qualified(client, ref)} ${clauses.join(', ')}`);
+  }
+  return { created: false, added };
+}
+
+/**
+ * Deletes the rows of every window of this tenant contained in [start, end): reloading a window
+ * replaces it, and a larger window (a backfill) replaces the smaller ones it covers. Zero when the
+ * table does not exist yet (checked first: an error would abort the caller's transaction).
+ */
+export async function deleteWindowRows(
+  client: pg.ClientBase,
+  ref: StagingTableRef & { tenantId: string; start: Date; end: Date },
+): Promise<number> {
+  if (!(await tableExists(client, ref))) return 0;
+  const result = await client.query(
+    `DELETE FROM ${qualified(client, ref)}
+      WHERE _tenant_id = $1 AND _window_start >= $2 AND _window_end <= $3`,
+    [ref.tenantId, ref.start, ref.end],
+  );
+  return result.rowCount ?? 0;
+}
+
+/** Sets the values the metadata columns' defaults read, until the caller's transaction ends. */
+export async function setLoadSettings(client: pg.ClientBase, settings: LoadSettings): Promise<void> {
+  await client.query(
+    `SELECT set_config($1, $2, true), set_config($3, $4, true), set_config($5, $6, true), set_config($7, $8, true)`,
+    [
+      LOAD_SETTINGS.tenantId,
+      settings.tenantId,
+      LOAD_SETTINGS.windowStart,
+      settings.start.toISOString(),
+      LOAD_SETTINGS.windowEnd,
+      settings.end.toISOString(),
+      LOAD_SETTINGS.jobId,
+      settings.jobId,
+    ],
+  );
+}
+
+/**
+ * COPY of the data columns only (the metadata come from defaults). FORCE_NOT_NULL makes an empty
+ * field '' as csv-parse reads it, so NULL keeps one meaning: the column was not in that file.
+ */
+export function copyStatement(
+  client: pg.ClientBase,
+  ref: StagingTableRef & { columns: readonly string[] },
+): string {
+  const columns = ref.columns.map((c) => client.escapeIdentifier(c)).join(', ');
+  return (
+    `COPY ${qualified(client, ref)} (${columns}) FROM STDIN ` +
+    `WITH (FORMAT csv, ENCODING 'UTF8', FORCE_NOT_NULL (${columns}))`
+  );
+}
+
+function qualified(client: pg.ClientBase, ref: StagingTableRef): string {
+  return `${client.escapeIdentifier(ref.schema)}.${client.escapeIdentifier(ref.table)}`;
+}
+
+/** The table's live columns, or null when it does not exist. */
+async function existingColumns(client: pg.ClientBase, ref: StagingTableRef): Promise<Set<string> | null> {
+  const result = await client.query<{ found: boolean; columns: string[] }>(
+    `SELECT r.oid IS NOT NULL AS found,
+            ARRAY(SELECT attname::text FROM pg_attribute
+                   WHERE attrelid = r.oid AND attnum > 0 AND NOT attisdropped) AS columns
+       FROM (SELECT to_regclass($1) AS oid) r`,
+    [qualified(client, ref)],
+  );
+  const row = result.rows[0];
+  return row?.found ? new Set(row.columns) : null;
+}
+
+async function tableExists(client: pg.ClientBase, ref: StagingTableRef): Promise<boolean> {
+  const result = await client.query<{ found: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS found`, [
+    qualified(client, ref),
+  ]);
+  return result.rows[0]?.found === true;
+}
+
+async function createTable(
+  client: pg.ClientBase,
+  ref: StagingTableRef & { columns: readonly string[] },
+): Promise<void> {
+  await ensureSchema(client, ref.schema);
+  const id = (name: string): string => client.escapeIdentifier(name);
+  const setting = (name: string): string => `NULLIF(current_setting('${name}', true), '')`;
+  const definitions = [
+    `_tenant_id text NOT NULL DEFAULT ${setting(LOAD_SETTINGS.tenantId)}`,
+    `_window_start timestamptz NOT NULL DEFAULT ${setting(LOAD_SETTINGS.windowStart)}::timestamptz`,
+    `_window_end timestamptz NOT NULL DEFAULT ${setting(LOAD_SETTINGS.windowEnd)}::timestamptz`,
+    `_job_id text NOT NULL DEFAULT ${setting(LOAD_SETTINGS.jobId)}`,
+    `_loaded_at timestamptz NOT NULL DEFAULT now()`,
+    ...ref.columns.map((c) => `${id(c)} text`),
+  ];
+  await client.query(`CREATE TABLE IF NOT EXISTS ${qualified(client, ref)} (${definitions.join(', ')})`);
+  // Serves the per-window DELETE of every load.
+  await client.query(
+    `CREATE INDEX IF NOT EXISTS ${id(`${ref.table}_window_idx`)}
+         ON ${qualified(client, ref)} (_tenant_id, _window_start, _window_end)`,
+  );
+}
+
+/** CREATE SCHEMA IF NOT EXISTS races like CREATE TABLE does (pg_namespace unique index), so lock too. */
+async function ensureSchema(client: pg.ClientBase, schema: string): Promise<void> {
+  const result = await client.query<{ found: boolean }>(`SELECT to_regnamespace($1) IS NOT NULL AS found`, [
+    client.escapeIdentifier(schema),
+  ]);
+  if (result.rows[0]?.found) return;
+  await lockDdl(client, schema);
+  await client.query(`CREATE SCHEMA IF NOT EXISTS ${client.escapeIdentifier(schema)}`);
+}
+
+async function lockDdl(client: pg.ClientBase, key: string): Promise<void> {
+  await client.query(`SELECT pg_advisory_xact_lock(${DDL_LOCK_CLASS}, hashtext($1))`, [key]);
+}

@@ -1,0 +1,323 @@
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { gzipSync } from 'node:zlib';
+import { parse } from 'csv-parse/sync';
+import { EtlError } from '../../src/lib/errors.js';
+import { RecordCounter, splitHeader, type SplitHeaderOptions } from '../../src/load/csv-inspect.js';
+
+// ---------- helpers ----------
+
+async function* chunks(parts: Buffer[]): AsyncGenerator<Buffer> {
+  for (const part of parts) yield part;
+}
+
+/** The same bytes cut at each offset (two chunks), and one byte at a time. */
+function everySplit(input: Buffer): Buffer[][] {
+  const splits: Buffer[][] = [];
+  for (let at = 0; at <= input.length; at++) splits.push([input.subarray(0, at), input.subarray(at)]);
+  splits.push([...input].map((b) => Buffer.from([b])));
+  return splits;
+}
+
+/** Collects what a stream passes on, keeping the chunk objects to check they are not copies. */
+function sink(): { stream: Writable; out: Buffer[] } {
+  const out: Buffer[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      out.push(chunk);
+      cb();
+    },
+  });
+  return { stream, out };
+}
+
+async function count(parts: Buffer[]): Promise<{ records: number; bytes: number; out: Buffer[] }> {
+  const counter = new RecordCounter();
+  const { stream, out } = sink();
+  await pipeline(chunks(parts), counter, stream);
+  return { records: counter.records, bytes: counter.bytes, out };
+}
+
+async function inspect(parts: Buffer[], options?: SplitHeaderOptions) {
+  const split = await splitHeader(chunks(parts), options);
+  const counter = new RecordCounter();
+  const { stream, out } = sink();
+  await pipeline(split.body, counter, stream);
+  return {
+    header: split.header,
+    headerBytes: split.headerBytes,
+    body: Buffer.concat(out),
+    records: counter.records,
+  };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<EtlError> {
+  try {
+    await promise;
+  } catch (err) {
+    expect(err).toBeInstanceOf(EtlError);
+    expect((err as EtlError).code).toBe('BAD_INPUT');
+    return err as EtlError;
+  }
+  throw new Error('expected a rejection');
+}
+
+const b = (s: string): Buffer => Buffer.from(s, 'utf8');
+
+// ---------- RecordCounter ----------
+
+describe('RecordCounter', () => {
+  const cases: Array<[string, number]> = [
+    ['', 0],
+    ['1,2', 1],
+    ['1,2\n', 1],
+    ['1,2\r\n3,4\r\n', 2],
+    ['1,2\r\n3,4', 2],
+    ['1,"x\r\ny",2\n3,4\n', 2],
+    ['"a""b",c\n"""",""\n', 2],
+    ['"a\n\n\nb"\n', 1],
+    ['1,"a,b\nc"\n"d\r\n",2', 2],
+    ['상담원,"고객 불만 접수\n재통화 예정"\r\n김,"요약: ""환불"""\r\n', 2],
+    // A quote inside an unquoted field opens a quoted section, as in COPY: one record.
+    ['1,ab"c\nd"\n', 1],
+    // Blank lines are records (COPY reads a NULL row or rejects a short one); trailing LF is not.
+    ['x\n\ny\n', 3],
+    ['x\n\n', 2],
+    ['\n', 1],
+    // `\.` is only an end marker alone on a line outside quotes.
+    ['1,"a\n\\.\nb"\n', 1],
+    ['\\.x,1\n', 1],
+    ['x\n\\.', 2],
+  ];
+
+  it.each(cases)('counts %j as %i records at every chunk boundary', async (text, expected) => {
+    for (const parts of everySplit(b(text))) {
+      const result = await count(parts);
+      expect(result.records).toBe(expected);
+      expect(result.bytes).toBe(b(text).length);
+    }
+  });
+
+  it('passes the same Buffer objects through (no copy)', async () => {
+    const parts = [b('1,"a\n'), b('b"\n2,3\n'), b('4,5')];
+    const { out, records } = await count(parts);
+    expect(records).toBe(3);
+    expect(out).toHaveLength(3);
+    out.forEach((chunk, i) => expect(chunk).toBe(parts[i]));
+  });
+
+  it('counts correctly when the same Buffer is written twice', async () => {
+    const same = b('a,"b\nc"\nd,e\n');
+    expect((await count([same, same])).records).toBe(4);
+  });
+
+  it('fails on an unterminated quoted field, naming the record', async () => {
+    for (const parts of everySplit(b('1,2\n3,"4\n5,6\n7,8\n'))) {
+      const err = await rejection(count(parts));
+      expect(err.message).toBe('unterminated quoted field starting near record 2');
+    }
+  });
+
+  it('fails on a NUL byte, naming the record and byte', async () => {
+    for (const parts of everySplit(b('1,2\n3,"a\nb"\n5,\u0000\n'))) {
+      const err = await rejection(count(parts));
+      expect(err.message).toMatch(/^NUL byte \(0x00\) in record 3 \(byte 15 after the header\)/);
+    }
+  });
+
+  it('fails on a line holding only \\. (COPY would drop the rest of the file)', async () => {
+    for (const text of ['x\n\\.\ny\n', 'x\r\n\\.\r\ny\r\n', '\\.\n']) {
+      for (const parts of everySplit(b(text))) {
+        const err = await rejection(count(parts));
+        expect(err.message).toMatch(/^record \d is a line holding only "\\\."/);
+      }
+    }
+  });
+
+  it('puts the caller context on its errors', async () => {
+    const counter = new RecordCounter({ context: { tenant: 't1', entity: 'wfm-payroll', jobId: 'j9' } });
+    const { stream } = sink();
+    const err = await rejection(pipeline(chunks([b('"open')]), counter, stream));
+    expect(err.context).toMatchObject({ tenant: 't1', entity: 'wfm-payroll', jobId: 'j9' });
+    expect(err.message).toMatch(/^\[tenant=t1 entity=wfm-payroll job=j9\] unterminated/);
+  });
+
+  it('agrees with csv-parse on random well-formed CSV in random chunks', async () => {
+    let seed = 42;
+    const random = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const pieces = ['plain', 'a,b', 'say "hi"', 'line\nbreak', 'crlf\r\nin', '상담 요약', '', '😊', '"', ','];
+    for (let round = 0; round < 30; round++) {
+      const rows = Array.from({ length: 1 + random(40) }, () =>
+        Array.from({ length: 4 }, () => pieces[random(pieces.length)] as string),
+      );
+      const eol = random(2) === 0 ? '\n' : '\r\n';
+      const text =
+        rows
+          .map((r) =>
+            r.map((f) => (/[",\r\n]/.test(f) || f === '' ? `"${f.replace(/"/g, '""')}"` : f)).join(','),
+          )
+          .join(eol) + (random(2) === 0 ? eol : '');
+      const input = b(text);
+      const parts: Buffer[] = [];
+      for (let at = 0; at < input.length;) {
+        const size = 1 + random(64);
+        parts.push(input.subarray(at, at + size));
+        at += size;
+      }
+      const expected = (parse(input) as string[][]).length;
+      expect(expected).toBe(rows.length);
+      expect((await count(parts)).records).toBe(expected);
+    }
+  });
+});
+
+// ---------- splitHeader ----------
+
+describe('splitHeader', () => {
+  const good: Array<{ text: string; header: string[] | null; headerBytes: number; records: number }> = [
+    { text: '', header: null, headerBytes: 0, records: 0 },
+    { text: '\uFEFF', header: null, headerBytes: 3, records: 0 },
+    { text: '\r\n', header: null, headerBytes: 2, records: 0 },
+    { text: 'a,b', header: ['a', 'b'], headerBytes: 3, records: 0 },
+    { text: 'a,b\r\n', header: ['a', 'b'], headerBytes: 5, records: 0 },
+    { text: '\uFEFFa,b\n1,2\n', header: ['a', 'b'], headerBytes: 7, records: 1 },
+    {
+      text: 'ACD Call ID,Agent 1 Name\r\n1,"김, 민수"\r\n2,"x\r\ny"\r\n',
+      header: ['ACD Call ID', 'Agent 1 Name'],
+      headerBytes: 26,
+      records: 2,
+    },
+    { text: '"x\r\ny","a,b","q""t"\r\n1,2,3', header: ['x\r\ny', 'a,b', 'q"t'], headerBytes: 21, records: 1 },
+    { text: 'a,a,,\n1,2,3,4\n', header: ['a', 'a', '', ''], headerBytes: 6, records: 1 },
+    { text: '상담원 이름,고객\n김,이\n', header: ['상담원 이름', '고객'], headerBytes: 24, records: 1 },
+  ];
+
+  it.each(good)('splits $text at every chunk boundary', async ({ text, header, headerBytes, records }) => {
+    const input = b(text);
+    for (const parts of everySplit(input)) {
+      const result = await inspect(parts);
+      expect(result.header).toEqual(header);
+      expect(result.headerBytes).toBe(headerBytes);
+      expect(result.body.equals(input.subarray(headerBytes))).toBe(true);
+      expect(result.records).toBe(records);
+    }
+  });
+
+  it('hands back the rest of a Readable source after the header', async () => {
+    const source = Readable.from([b('h1,h2\n1,'), b('2\n3,4\n'), b('5,6')]);
+    const split = await splitHeader(source);
+    const body: Buffer[] = [];
+    for await (const chunk of split.body) body.push(chunk);
+    expect(split.header).toEqual(['h1', 'h2']);
+    expect(Buffer.concat(body).toString()).toBe('1,2\n3,4\n5,6');
+  });
+
+  it('reads a long header spread over many chunks', async () => {
+    const names = Array.from({ length: 1500 }, (_, i) => `Column number ${i}`);
+    const input = b(`${names.join(',')}\n${names.map(() => 'v').join(',')}\n`);
+    const parts: Buffer[] = [];
+    for (let at = 0; at < input.length; at += 1000) parts.push(input.subarray(at, at + 1000));
+    const result = await inspect(parts);
+    expect(result.header).toEqual(names);
+    expect(result.records).toBe(1);
+  });
+
+  describe('refuses bodies that are not CSV', () => {
+    const bad: Array<[string, Buffer, RegExp]> = [
+      [
+        'an HTML error page',
+        b('<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>\n'),
+        /^the download is an HTML page, not CSV .*: "<!DOCTYPE html> <html><head><title>502 Bad Gateway<\/title>/,
+      ],
+      ['HTML after blank lines', b('\r\n\r\n   <html><body>Sign in</body></html>'), /HTML page/],
+      [
+        'an S3 XML error',
+        b(
+          '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Request has expired</Message><X-Amz-Expires>30</X-Amz-Expires></Error>',
+        ),
+        /^the download is an XML document, not CSV .*: "<Error><Code>AccessDenied<\/Code><Message>Request has expired/,
+      ],
+      ['a gzip file', gzipSync(b('a,b\n1,2\n')), /gzip-compressed/],
+      ['a zip file', Buffer.concat([b('PK\u0003\u0004'), Buffer.alloc(40)]), /zip archive/],
+      ['UTF-16 LE with BOM', Buffer.from('\uFEFFa,b\n1,2\n', 'utf16le'), /UTF-16/],
+      ['UTF-16 BE with BOM', Buffer.from([0xfe, 0xff, 0x00, 0x61, 0x00, 0x0a]), /UTF-16/],
+      ['UTF-16 without BOM', Buffer.from('a,b\n1,2\n', 'utf16le'), /NUL byte at byte 2/],
+      ['JSON', b('{"error":"not found"}'), /the download is JSON/],
+      ['a Latin-1 header', Buffer.from('Café,b\n1,2\n', 'latin1'), /not valid UTF-8/],
+      ['invalid UTF-8 bytes', Buffer.from([0x61, 0xc3, 0x28, 0x2c, 0x62, 0x0a]), /not valid UTF-8/],
+      ['an unterminated quote in the header', b('a,"b\n1,2\n'), /unterminated quoted field in the header/],
+      ['bare CR line ends', b('a,b\r1,2\r3,4\r'), /bare carriage return/],
+      ['an empty first line', b('\n1,2\n'), /first line is empty/],
+      ['a whitespace-only first line', b('  \n1,2\n'), /first line is empty/],
+    ];
+
+    it.each(bad)('%s, at every chunk boundary', async (_name, input, message) => {
+      for (const parts of everySplit(input)) {
+        const err = await rejection(splitHeader(chunks(parts)));
+        expect(err.message).toMatch(message);
+      }
+    });
+
+    it('keeps URL signatures out of the snippet', async () => {
+      const page = b(
+        '<html><a href="https://bucket.s3.amazonaws.com/f.csv?X-Amz-Signature=deadbeef&X-Amz-Credential=AKIA">',
+      );
+      const err = await rejection(splitHeader(chunks([page])));
+      expect(err.message).not.toContain('deadbeef');
+      expect(err.message).not.toContain('AKIA');
+      expect(err.message).toContain('X-Amz-Signature=…');
+    });
+
+    it('keeps the snippet short and on one line', async () => {
+      const err = await rejection(splitHeader(chunks([b(`<html>\r\n\u0007<p>${'x'.repeat(5000)}</html>`)])));
+      expect(err.message).toContain('"<html> <p>xxx');
+      for (const control of ['\r', '\n', '\u0007']) expect(err.message).not.toContain(control);
+      expect(err.message.length).toBeLessThan(250);
+    });
+
+    it('refuses a first line longer than 1 MiB', async () => {
+      const big = Buffer.alloc(1024 * 1024 + 10, 'a');
+      const parts: Buffer[] = [];
+      for (let at = 0; at < big.length; at += 65536) parts.push(big.subarray(at, at + 65536));
+      const err = await rejection(splitHeader(chunks([...parts, b('\n1\n')])));
+      expect(err.message).toMatch(/longer than 1 MiB/);
+      // a quote left open swallows the rest of the file: same answer, without reading it all
+      const open = await rejection(splitHeader(chunks([b('a,"b\n'), ...parts])));
+      expect(open.message).toMatch(/longer than 1 MiB/);
+    });
+
+    it('refuses more columns than a table can hold, saying so', async () => {
+      const header = (n: number): Buffer => b(`${Array.from({ length: n }, (_, i) => `c${i}`).join(',')}\n`);
+      expect((await splitHeader(chunks([header(1600)]))).header).toHaveLength(1600);
+      const err = await rejection(splitHeader(chunks([header(2000)])));
+      expect(err.message).toMatch(
+        /^the header has 2000 columns; a staging table holds at most 1600 \(Postgres allows 1600/,
+      );
+      const tight = await rejection(splitHeader(chunks([header(1596)]), { maxColumns: 1595 }));
+      expect(tight.message).toMatch(/has 1596 columns; a staging table holds at most 1595/);
+    });
+
+    it('puts the caller context on its errors', async () => {
+      const context = { tenant: 't1', entity: 'qm-workflows', window: '2024-01-01/2024-01-02', jobId: 'j1' };
+      const err = await rejection(splitHeader(chunks([b('<html></html>')]), { context }));
+      expect(err.context).toEqual(context);
+      expect(err.message).toMatch(/^\[tenant=t1 entity=qm-workflows window=2024-01-01\/2024-01-02 job=j1\] /);
+    });
+
+    it('releases the source when it refuses the body', async () => {
+      const source = Readable.from([b('<html>'), b('more'), b('and more')]);
+      await rejection(splitHeader(source));
+      expect(source.destroyed).toBe(true);
+    });
+  });
+
+  it('releases the source when the body is abandoned unread', async () => {
+    const source = Readable.from([b('a,b\n'), b('1,2\n'), b('3,4\n')], { objectMode: false });
+    const split = await splitHeader(source);
+    await split.body[Symbol.asyncIterator]().return?.();
+    expect(source.destroyed).toBe(true);
+  });
+});
