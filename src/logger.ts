@@ -50,7 +50,7 @@ export function createLogger(options: LoggerOptions): Logger {
     level: options.level,
     redact: { paths: REDACT_PATHS, censor: '[Redacted]' },
     base: undefined,
-    serializers: { err: pino.stdSerializers.err },
+    serializers: { err: serializeError, error: serializeError },
   };
   const destination =
     options.destination ??
@@ -58,6 +58,35 @@ export function createLogger(options: LoggerOptions): Logger {
       ? pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname', sync: true })
       : pino.destination({ dest: 1, sync: false }));
   return pino(base, destination);
+}
+
+/**
+ * Errors are logged with a fixed set of fields: pg errors carry their whole `client` (connection
+ * parameters included) and got errors their request options (headers with the bearer token), none of
+ * which belongs in a log.
+ */
+const ERROR_FIELDS = [
+  'code',
+  'severity',
+  'detail',
+  'hint',
+  'routine',
+  'status',
+  'retryable',
+  'context',
+  'where',
+];
+
+export function serializeError(err: unknown, depth = 0): unknown {
+  if (!(err instanceof Error)) return err;
+  const out: Record<string, unknown> = { type: err.name, message: err.message, stack: err.stack };
+  const fields = err as unknown as Record<string, unknown>;
+  for (const key of ERROR_FIELDS) {
+    const value = fields[key];
+    if (value !== undefined && (typeof value !== 'object' || key === 'context')) out[key] = value;
+  }
+  if (err.cause !== undefined && depth < 3) out.cause = serializeError(err.cause, depth + 1);
+  return out;
 }
 
 /** A URL fit for logs and error messages: no query string (signatures), no fragment, no user-info. */

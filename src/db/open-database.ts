@@ -45,8 +45,12 @@ export async function openDatabase(opts: {
       'DATABASE_URL is not set: using the embedded Postgres (set DATABASE_URL to use your own database)',
     );
   }
+  let closing = false;
+  // While closing, the embedded server's shutdown ends connections on purpose (57P01): not worth a warning.
   const pool = createPool(url, {
-    onError: (err) => opts.log.warn({ err }, 'idle database connection failed'),
+    onError: (err) => {
+      if (!closing) opts.log.warn({ err }, 'idle database connection failed');
+    },
   });
   try {
     if (opts.migrate ?? true) await migrate(pool, { log: opts.log });
@@ -61,6 +65,7 @@ export async function openDatabase(opts: {
     displayUrl: redactDatabaseUrl(url),
     embedded: stopEmbedded !== undefined,
     async close() {
+      closing = true;
       await pool.end().catch(() => undefined);
       await stopEmbedded?.();
     },

@@ -49,3 +49,22 @@ describe('safeUrl', () => {
     expect(safeUrl(undefined)).toBe('');
   });
 });
+
+describe('error serialization', () => {
+  it('logs an error with its code and cause but never the objects hung on it (pg client, got options)', () => {
+    const out = capture();
+    const log = createLogger({ level: 'info', format: 'json', destination: out.stream });
+    const pgError = Object.assign(new Error('terminating connection'), {
+      code: '57P01',
+      client: { connectionParameters: { password: 'pg-pass-1' } },
+      options: { headers: { authorization: 'Bearer tok-2' } },
+    });
+    log.error({ err: new Error('load failed', { cause: pgError }) }, 'boom');
+    const line = JSON.parse(out.text());
+    expect(line.err.message).toBe('load failed');
+    expect(line.err.cause.code).toBe('57P01');
+    expect(out.text()).not.toContain('pg-pass-1');
+    expect(out.text()).not.toContain('tok-2');
+    expect(line.err.cause.client).toBeUndefined();
+  });
+});
