@@ -1,0 +1,220 @@
+/**
+ * The per-tenant rate gate, persisted in Postgres: "one caller per tenant at a time; one API call per
+ * 30 seconds" (Data Extraction API help page, contract "Limits") must hold across processes, replicas
+ * and restarts, so the state is a row in `cxone_etl.rate_gate`, not a timer in memory.
+ *
+ * A gated call, in one transaction on a dedicated connection: create and lock the tenant's row
+ * (SELECT ... FOR UPDATE: other processes queue on the lock), wait on the injected clock until
+ * `next_allowed_at`, make the call while still holding the lock, record it, commit. A call that failed
+ * or was answered "busy" is recorded too: the API counts it against the limit all the same.
+ *
+ * The next call is allowed `minIntervalMs` after this call *ended*, not after it started. The server
+ * sees the call arrive somewhere between our start and our end, and the next request's transit may be
+ * shorter than this one's, so an interval measured from our start can be under the limit on the
+ * server's clock; measuring from the end cannot. `last_call_at` still records the start.
+ *
+ * Scope 'create-only' (CXONE_GATE_SCOPE, the lenient reading where status polls are not limited):
+ * status and list calls skip the row lock and the interval, but an in-process mutex still keeps them
+ * from overlapping any other call of this process. Across processes they may overlap another replica's
+ * call: that is what choosing the lenient reading means (the simulator's 'create-only' rule agrees).
+ *
+ * Limits of the design: replicas' clocks must agree (NTP); a skew shortens the interval by that much.
+ * The transaction stays open during the call (up to CXONE_SYNC_TIMEOUT for /jobs/sync), so a server
+ * `idle_in_transaction_session_timeout` must be longer than that.
+ */
+import type pg from 'pg';
+import type { Clock } from '../lib/clock.js';
+import { EtlError, toError } from '../lib/errors.js';
+import { busyRetryAfterMs } from './http-errors.js';
+import { lockGateRow, recordGateCall } from './rate-gate.repository.js';
+import type { CallKind } from './types.js';
+
+export interface RateGateStats {
+  /** Calls made through this gate instance, gated or not. */
+  calls: number;
+  gatedCalls: number;
+  /** Clock time spent waiting for next_allowed_at. */
+  waitMs: number;
+  busyAnswers: number;
+  /** Calls whose record could not be written (Postgres failed after the API answered). */
+  recordErrors: number;
+}
+
+export interface RateGate {
+  call<T>(kind: CallKind, fn: () => Promise<T>, signal?: AbortSignal): Promise<T>;
+  stats(): RateGateStats;
+}
+
+export interface RateGateOptions {
+  pool: pg.Pool;
+  tenantId: string;
+  minIntervalMs: number;
+  clock: Clock;
+  scope: 'all' | 'create-only';
+  /** How long a failed call asks us to stay away, when it was a busy answer; default: http-errors'. */
+  busyRetryAfterMs?: (error: unknown) => number | undefined;
+}
+
+export function createRateGate(options: RateGateOptions): RateGate {
+  const { pool, tenantId, minIntervalMs, clock } = options;
+  const busyAfter = options.busyRetryAfterMs ?? busyRetryAfterMs;
+  // Gated calls of this process queue here rather than each holding a connection while blocked on the row.
+  const gatedQueue = createMutex();
+  // No two API calls of this process overlap, gated or not ("one caller per tenant").
+  const inFlight = createMutex();
+  // Floor for the next call if recording in Postgres failed: this process at least keeps the interval.
+  let localNextAllowed = -Infinity;
+  const stats: RateGateStats = { calls: 0, gatedCalls: 0, waitMs: 0, busyAnswers: 0, recordErrors: 0 };
+
+  const isGated = (kind: CallKind): boolean =>
+    options.scope === 'all' || kind === 'create' || kind === 'sync';
+
+  async function gated<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const client = await pool.connect();
+    let broken: Error | undefined;
+    const onError = (error: Error): void => {
+      broken = error;
+    };
+    // A checked-out pg client has no 'error' listener; a connection dying mid-wait would crash the process.
+    client.on('error', onError);
+    let open = false;
+    try {
+      await client.query('BEGIN');
+      open = true;
+      const row = await unlessAborted(lockGateRow(client, tenantId), signal, () => {
+        // The query may still be queued on the row lock; only a destroyed connection abandons it.
+        broken ??= new Error('aborted while waiting for the rate gate row lock');
+      });
+      const nextAllowed = Math.max(row.nextAllowedMs ?? -Infinity, localNextAllowed);
+      const waitMs = nextAllowed - clock.now();
+      if (waitMs > 0) {
+        const before = clock.now();
+        try {
+          await clock.sleep(waitMs, signal);
+        } catch (error) {
+          throw signal?.aborted ? abortError(signal) : error;
+        } finally {
+          stats.waitMs += clock.now() - before;
+        }
+      }
+      throwIfAborted(signal);
+
+      const startedMs = clock.now();
+      let outcome: { ok: true; value: T } | { ok: false; error: unknown };
+      try {
+        outcome = { ok: true, value: await inFlight.run(fn) };
+      } catch (error) {
+        outcome = { ok: false, error };
+      }
+      stats.calls++;
+      stats.gatedCalls++;
+      const endedMs = clock.now();
+      const busyMs = outcome.ok ? undefined : busyAfter(outcome.error);
+      if (busyMs !== undefined) stats.busyAnswers++;
+      const nextAllowedMs = Math.max(
+        endedMs + minIntervalMs,
+        busyMs === undefined ? -Infinity : endedMs + busyMs,
+      );
+      localNextAllowed = Math.max(localNextAllowed, nextAllowedMs);
+
+      try {
+        await recordGateCall(client, tenantId, { startedMs, nextAllowedMs, busy: busyMs !== undefined });
+        await client.query('COMMIT');
+        open = false;
+      } catch (recordError) {
+        // The API call happened: losing its answer (a job id) would be worse than a missing record,
+        // and localNextAllowed still keeps this process's interval.
+        stats.recordErrors++;
+        broken ??= toError(recordError);
+      }
+      if (!outcome.ok) throw outcome.error;
+      return outcome.value;
+    } finally {
+      if (open && !broken) {
+        try {
+          await client.query('ROLLBACK');
+        } catch (rollbackError) {
+          broken = toError(rollbackError);
+        }
+      }
+      client.removeListener('error', onError);
+      // Released with an error, pg-pool destroys the connection instead of reusing it.
+      client.release(broken);
+    }
+  }
+
+  return {
+    async call<T>(kind: CallKind, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+      throwIfAborted(signal);
+      if (isGated(kind)) return gatedQueue.run(() => gated(fn, signal), signal);
+      const result = await inFlight.run(fn, signal);
+      stats.calls++;
+      return result;
+    },
+    stats: () => ({ ...stats }),
+  };
+}
+
+interface Mutex {
+  run<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T>;
+}
+
+/** A FIFO lock for async work; a waiter that is aborted leaves the queue without running. */
+function createMutex(): Mutex {
+  let tail: Promise<void> = Promise.resolve();
+  return {
+    async run<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+      const previous = tail;
+      let release!: () => void;
+      const mine = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      tail = previous.then(() => mine);
+      try {
+        await unlessAborted(previous, signal);
+        return await fn();
+      } finally {
+        release();
+      }
+    },
+  };
+}
+
+function abortError(signal: AbortSignal): EtlError {
+  const reason: unknown = signal.reason;
+  return new EtlError('ABORTED', 'aborted while waiting for the CXone rate gate', {
+    ...(reason instanceof Error ? { cause: reason } : {}),
+  });
+}
+
+function throwIfAborted(signal?: AbortSignal): void {
+  if (signal?.aborted) throw abortError(signal);
+}
+
+/** Resolves with `promise`, or rejects as soon as `signal` aborts (calling `onAbort` first). */
+function unlessAborted<T>(promise: Promise<T>, signal?: AbortSignal, onAbort?: () => void): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) {
+    onAbort?.();
+    promise.catch(() => undefined);
+    return Promise.reject(abortError(signal));
+  }
+  return new Promise<T>((resolve, reject) => {
+    const abort = (): void => {
+      onAbort?.();
+      promise.catch(() => undefined);
+      reject(abortError(signal));
+    };
+    signal.addEventListener('abort', abort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', abort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', abort);
+        reject(error);
+      },
+    );
+  });
+}

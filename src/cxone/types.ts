@@ -1,0 +1,59 @@
+/**
+ * The shapes the rest of the worker sees from the Data Extraction API, after the client has absorbed
+ * every response variant the contract lists (../shared/cxone-api.md, "Jobs").
+ */
+
+/** The documented enum (CONFIRMED upper case); the client normalises other letter cases to this. */
+export type JobStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED' | 'EXPIRED';
+
+export const JOB_STATUSES: readonly JobStatus[] = ['RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED', 'EXPIRED'];
+
+export interface JobState {
+  id: string;
+  status: JobStatus;
+  /** Only meaningful when SUCCEEDED: a pre-signed URL valid for 30 s from this answer. Never log it whole. */
+  url?: string;
+  /** FAILED / CANCELLED / EXPIRED: the API's message (`errorMessage` or `messageError`). */
+  errorMessage?: string;
+}
+
+/** The POST body; every field is a string (CONFIRMED). */
+export interface JobRequest {
+  entityName: string;
+  version: string;
+  startDate: string;
+  endDate: string;
+}
+
+/** Per call: an abort signal, and where the call belongs, so errors name the entity, window and job. */
+export interface CallContext {
+  signal?: AbortSignal;
+  entity?: string;
+  window?: string;
+  jobId?: string;
+}
+
+/** The jobs endpoints, for the gate (kind) and for observability (endpoint). */
+export type CallKind = 'create' | 'status' | 'list' | 'sync';
+
+export type Endpoint =
+  'POST /jobs' | 'GET /jobs/:id' | 'GET /jobs' | 'POST /jobs/sync' | 'token' | 'discovery' | 'download';
+
+/** Told about every HTTP exchange the client makes, for metrics and logs in the caller. */
+export interface CallInfo {
+  endpoint: Endpoint;
+  /** HTTP status, or undefined when no answer came (network error, timeout, abort). */
+  status: number | undefined;
+  durationMs: number;
+  /** 1-based attempt of this logical call (busy and transient retries). */
+  attempt: number;
+}
+
+export type OnCall = (info: CallInfo) => void;
+
+/** Bounds for `retry()`; the client has one for jobs calls and one for auth and discovery. */
+export interface RetryPolicy {
+  attempts: number;
+  baseMs: number;
+  maxMs: number;
+}

@@ -1,0 +1,263 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import type pg from 'pg';
+import { createPool } from '../../src/db/pool.js';
+import { errorFromAnswer } from '../../src/cxone/http-errors.js';
+import { createRateGate, type RateGate } from '../../src/cxone/rate-gate.js';
+import { readGateRow } from '../../src/cxone/rate-gate.repository.js';
+import { ManualClock } from '../../src/lib/clock.js';
+import { EtlError } from '../../src/lib/errors.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+
+const INTERVAL = 30_000;
+const T0 = Date.UTC(2026, 0, 1);
+
+let db: TestDatabase;
+let otherPool: pg.Pool;
+let tenantSeq = 0;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  otherPool = createPool(db.url, { applicationName: 'rate-gate-test-2' });
+});
+afterAll(async () => {
+  await otherPool.end();
+  await db.drop();
+});
+
+function gate(
+  clock: ManualClock,
+  tenantId: string,
+  pool: pg.Pool = db.pool,
+  scope: 'all' | 'create-only' = 'all',
+) {
+  return createRateGate({ pool, tenantId, minIntervalMs: INTERVAL, clock, scope });
+}
+
+function newTenant(): string {
+  return `tenant-${++tenantSeq}`;
+}
+
+/** Settles `promise` while moving the clock whenever something sleeps on it (real I/O runs in between). */
+async function drive<T>(clock: ManualClock, promise: Promise<T>, stepMs = 1000): Promise<T> {
+  let settled = false;
+  const watched = promise.finally(() => {
+    settled = true;
+  });
+  watched.catch(() => undefined);
+  while (!settled) {
+    if (clock.pending > 0) await clock.advance(stepMs);
+    else await delay(1);
+  }
+  return watched;
+}
+
+/** Waits (real time, briefly) until the code under test parks `n` sleepers on the clock. */
+async function parked(clock: ManualClock, n = 1): Promise<void> {
+  for (let i = 0; i < 5000 && clock.pending < n; i++) await delay(1);
+  expect(clock.pending).toBeGreaterThanOrEqual(n);
+}
+
+describe('rate gate', () => {
+  it('lets the first call through at once and the next one exactly an interval after the last ended', async () => {
+    const clock = new ManualClock(T0);
+    const tenant = newTenant();
+    const g = gate(clock, tenant);
+    const starts: number[] = [];
+    const fn = async (): Promise<string> => {
+      starts.push(clock.now());
+      return 'ok';
+    };
+
+    await expect(g.call('create', fn)).resolves.toBe('ok');
+    expect(starts).toEqual([T0]);
+    let row = await readGateRow(db.pool, tenant);
+    expect(row).toMatchObject({ lastCallMs: T0, nextAllowedMs: T0 + INTERVAL, calls: 1, busyAnswers: 0 });
+
+    const second = g.call('status', fn);
+    await parked(clock);
+    await clock.advance(INTERVAL - 1);
+    expect(starts).toHaveLength(1);
+    await clock.advance(1);
+    await expect(second).resolves.toBe('ok');
+    expect(starts).toEqual([T0, T0 + INTERVAL]);
+    row = await readGateRow(db.pool, tenant);
+    expect(row).toMatchObject({ lastCallMs: T0 + INTERVAL, nextAllowedMs: T0 + 2 * INTERVAL, calls: 2 });
+    expect(g.stats()).toMatchObject({ calls: 2, gatedCalls: 2, waitMs: INTERVAL });
+  });
+
+  it('measures the interval from the end of a call that took clock time', async () => {
+    const clock = new ManualClock(T0);
+    const tenant = newTenant();
+    const g = gate(clock, tenant);
+    const slow = g.call('create', () => clock.sleep(5000));
+    await parked(clock);
+    await clock.advance(5000);
+    await slow;
+    expect(await readGateRow(db.pool, tenant)).toMatchObject({
+      lastCallMs: T0,
+      nextAllowedMs: T0 + 5000 + INTERVAL,
+    });
+  });
+
+  it('records failed calls, and a busy answer pushes next_allowed_at by its Retry-After', async () => {
+    const clock = new ManualClock(T0);
+    const tenant = newTenant();
+    const g = gate(clock, tenant);
+    const failure = new Error('socket hang up');
+    await expect(g.call('status', () => Promise.reject(failure))).rejects.toBe(failure);
+    expect(await readGateRow(db.pool, tenant)).toMatchObject({ calls: 1, nextAllowedMs: T0 + INTERVAL });
+
+    await clock.advance(INTERVAL);
+    const busy = errorFromAnswer(
+      { statusCode: 429, headers: { 'retry-after': '90' }, body: '{"error":"Too many requests"}' },
+      { scope: 'jobs', what: 'POST /jobs', now: clock.now() },
+    );
+    await expect(g.call('create', () => Promise.reject(busy))).rejects.toBe(busy);
+    expect(await readGateRow(db.pool, tenant)).toMatchObject({
+      calls: 2,
+      busyAnswers: 1,
+      lastCallMs: T0 + INTERVAL,
+      nextAllowedMs: T0 + INTERVAL + 90_000,
+    });
+    expect(g.stats().busyAnswers).toBe(1);
+
+    // A busy answer without Retry-After still leaves the plain interval.
+    await clock.advance(90_000);
+    const plainBusy = errorFromAnswer(
+      { statusCode: 403, headers: {}, body: '{}' },
+      { scope: 'jobs', what: 'POST /jobs', now: clock.now() },
+    );
+    await expect(g.call('create', () => Promise.reject(plainBusy))).rejects.toBeInstanceOf(EtlError);
+    expect(await readGateRow(db.pool, tenant)).toMatchObject({
+      busyAnswers: 2,
+      nextAllowedMs: T0 + INTERVAL + 90_000 + INTERVAL,
+    });
+  });
+
+  it('keeps its state across a new gate instance and a new pool (a restart)', async () => {
+    const clock = new ManualClock(T0);
+    const tenant = newTenant();
+    await gate(clock, tenant).call('create', async () => undefined);
+    await clock.advance(10_000);
+
+    let ran = false;
+    const afterRestart = gate(clock, tenant, otherPool).call('status', async () => {
+      ran = true;
+    });
+    await parked(clock);
+    await clock.advance(19_999);
+    expect(ran).toBe(false);
+    await clock.advance(1);
+    await afterRestart;
+    expect(ran).toBe(true);
+    expect(clock.now()).toBe(T0 + INTERVAL);
+  });
+
+  it('never runs two gates of one tenant at once, on two pools, and keeps calls an interval apart', async () => {
+    const clock = new ManualClock(T0);
+    const tenant = newTenant();
+    const gates: RateGate[] = [gate(clock, tenant, db.pool), gate(clock, tenant, otherPool)];
+    const spans: { start: number; end: number }[] = [];
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const fn = async (): Promise<void> => {
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      const start = clock.now();
+      await delay(5); // real time, so an overlapping caller would have the chance to start
+      spans.push({ start, end: clock.now() });
+      inFlight--;
+    };
+    const all = Promise.all(
+      gates.flatMap((g) => [g.call('create', fn), g.call('status', fn), g.call('list', fn)]),
+    );
+    await drive(clock, all);
+
+    expect(maxInFlight).toBe(1);
+    expect(spans).toHaveLength(6);
+    spans.sort((a, b) => a.start - b.start);
+    for (let i = 1; i < spans.length; i++) {
+      expect(spans[i]!.start - spans[i - 1]!.end).toBeGreaterThanOrEqual(INTERVAL);
+    }
+    expect(await readGateRow(db.pool, tenant)).toMatchObject({ calls: 6 });
+    expect(gates[0]!.stats().calls + gates[1]!.stats().calls).toBe(6);
+  });
+
+  it('gives up a wait on abort without recording a call, also while blocked on the row lock', async () => {
+    const clock = new ManualClock(T0);
+    const tenant = newTenant();
+    const a = gate(clock, tenant, db.pool);
+    const b = gate(clock, tenant, otherPool);
+    await a.call('create', async () => undefined);
+
+    // a waits for the interval holding the row lock; b queues on the lock in Postgres.
+    const controllerA = new AbortController();
+    const waitingA = a.call('status', async () => 'a', controllerA.signal);
+    await parked(clock);
+    const controllerB = new AbortController();
+    let bRan = false;
+    const waitingB = b.call(
+      'status',
+      async () => {
+        bRan = true;
+      },
+      controllerB.signal,
+    );
+    await delay(50);
+    controllerB.abort(new Error('shutdown'));
+    await expect(waitingB).rejects.toMatchObject({ code: 'ABORTED' });
+
+    controllerA.abort(new Error('shutdown'));
+    await expect(waitingA).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(bRan).toBe(false);
+    expect(await readGateRow(db.pool, tenant)).toMatchObject({ calls: 1, nextAllowedMs: T0 + INTERVAL });
+
+    // Both gates still work afterwards: no lock or connection was left behind.
+    await clock.advance(INTERVAL);
+    await expect(
+      drive(
+        clock,
+        b.call('status', async () => 'b'),
+      ),
+    ).resolves.toBe('b');
+    await expect(
+      drive(
+        clock,
+        a.call('status', async () => 'a'),
+      ),
+    ).resolves.toBe('a');
+    expect(await readGateRow(db.pool, tenant)).toMatchObject({ calls: 3 });
+  });
+
+  it("with scope 'create-only' lets polls skip the interval but never overlap a call of this process", async () => {
+    const clock = new ManualClock(T0);
+    const tenant = newTenant();
+    const g = gate(clock, tenant, db.pool, 'create-only');
+    await g.call('create', async () => undefined);
+
+    // A poll right after the create: no interval wait, no row update.
+    await expect(g.call('status', async () => 'polled')).resolves.toBe('polled');
+    expect(clock.now()).toBe(T0);
+    expect(await readGateRow(db.pool, tenant)).toMatchObject({ calls: 1 });
+
+    // A create in flight: a poll waits for it to finish.
+    await clock.advance(INTERVAL);
+    let releaseCreate!: () => void;
+    const order: string[] = [];
+    const creating = g.call('create', async () => {
+      order.push('create start');
+      await new Promise<void>((r) => (releaseCreate = r));
+      order.push('create end');
+    });
+    for (let i = 0; i < 1000 && order.length === 0; i++) await delay(1);
+    const polling = g.call('status', async () => {
+      order.push('poll');
+    });
+    await delay(20);
+    expect(order).toEqual(['create start']);
+    releaseCreate();
+    await Promise.all([creating, polling]);
+    expect(order).toEqual(['create start', 'create end', 'poll']);
+    expect(g.stats()).toMatchObject({ calls: 4, gatedCalls: 2 });
+  });
+});
