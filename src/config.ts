@@ -69,6 +69,8 @@ export interface Config {
   readonly httpPort: number;
   readonly shutdownGraceMs: number;
   readonly tenantsFile: string | undefined;
+  /** Finished runs and never-loaded ledger rows older than this are pruned by the daemon. */
+  readonly historyRetentionMs: number;
   /** Problems worth a warning at start (not errors), e.g. a call interval below the API's 30 s. */
   readonly warnings: readonly string[];
 }
@@ -339,6 +341,7 @@ export function parseConfig(env: Env): Config {
     httpPort: integer(env, 'HTTP_PORT', 9464, 0, 65535),
     shutdownGraceMs: duration(env, 'SHUTDOWN_GRACE', '30s', 0),
     tenantsFile: raw(env, 'TENANTS_FILE'),
+    historyRetentionMs: duration(env, 'HISTORY_RETENTION', '90d', 86_400_000),
     warnings: Object.freeze(warnings),
   };
   return Object.freeze(config);
