@@ -5,7 +5,7 @@
  */
 import type { Writable } from 'node:stream';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { ConfigError, type Config } from './config.js';
+import { ConfigError, type Config, type Env } from './config.js';
 import { ENTITY_NAMES, isEntityName, type EntityName } from './entities/catalog.js';
 import type { Clock } from './lib/clock.js';
 import type { Logger } from './logger.js';
@@ -15,9 +15,12 @@ import { simCommand } from './commands/sim.js';
 import { runCommand } from './commands/run.js';
 import { statusCommand } from './commands/status.js';
 import { demoCommand } from './commands/demo.js';
+import { daemonCommand } from './commands/daemon.js';
 
 export interface CliDeps {
   config: Config;
+  /** The environment, for TENANTS_FILE secrets named by variable (main.ts is the only reader of process.env). */
+  env: Env;
   log: Logger;
   clock: Clock;
   signal: AbortSignal;
@@ -106,6 +109,16 @@ export function buildProgram(deps: CliDeps): Command {
     .option('--json', 'machine-readable output')
     .action((opts: { json?: boolean }) =>
       withDb((db) => statusCommand({ ...deps, db }, { json: opts.json ?? false })),
+    );
+
+  program
+    .command('daemon')
+    .description(
+      'run as a service: cron-scheduled runs of every tenant, /healthz /readyz /metrics on HTTP_PORT',
+    )
+    .option('--run-now', 'start one run at boot')
+    .action((opts: { runNow?: boolean }) =>
+      withDb((db) => daemonCommand({ ...deps, db }, { runNow: opts.runNow ?? false })),
     );
 
   program

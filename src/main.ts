@@ -60,6 +60,7 @@ async function main(): Promise<void> {
 
   const program = buildProgram({
     config,
+    env: process.env,
     log,
     clock: systemClock,
     signal: shutdown.signal,

@@ -8,12 +8,12 @@ import type pg from 'pg';
 import { requireCredentials, type Config, type EntitySettings } from '../config.js';
 import { createCxoneClient, type CxoneClient } from '../cxone/client.js';
 import { createRateGate } from '../cxone/rate-gate.js';
-import type { OnCall } from '../cxone/types.js';
+import type { CallInfo, OnCall } from '../cxone/types.js';
 import type { Database } from '../db/open-database.js';
 import { ENTITIES, type EntityName } from '../entities/catalog.js';
 import type { WindowEvent } from '../extract/extract-window.js';
 import { finishRun, insertRun, type RunOutcome } from '../extract/runs.repository.js';
-import { runTenant, type RunRequest, type RunSummary } from '../extract/run-extraction.js';
+import { runTenant, type RunRequest, type RunSummary, type WindowReport } from '../extract/run-extraction.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../logger.js';
 import { acquireTenantLock } from '../schedule/tenant-lock.js';
@@ -31,7 +31,14 @@ export interface RunCommandDeps {
   /** What started the run, for the run history: cli, schedule, startup, catch-up, manual, demo. */
   trigger?: string;
   /** Extra observers (tests, metrics). */
-  onWindowEvent?: (entity: string, window: string, event: WindowEvent) => void;
+  observer?: RunObserver;
+}
+
+/** Told what a run does, for metrics and tests; every callback gets the tenant id. */
+export interface RunObserver {
+  apiCall?: (tenantId: string, info: CallInfo) => void;
+  windowEvent?: (tenantId: string, entity: string, window: string, event: WindowEvent) => void;
+  windowEnd?: (tenantId: string, report: WindowReport, gateWaitMs: number) => void;
 }
 
 export type RunCommandRequest =
@@ -60,7 +67,9 @@ export async function executeRun(deps: RunCommandDeps, request: RunCommandReques
   const entities = selectEntities(config.extract.entities, request.entities);
   const calls = new Map<string, CallCounts>();
   let currentEntity = '(start)';
+  let tenantForCalls = config.cxone.tenantId ?? 'unknown';
   const onCall: OnCall = (info) => {
+    deps.observer?.apiCall?.(tenantForCalls, info);
     if (info.endpoint === 'token' || info.endpoint === 'discovery' || info.endpoint === 'download') return;
     const c = calls.get(currentEntity) ?? { calls: 0, gateWaitMs: 0 };
     c.calls++;
@@ -68,6 +77,7 @@ export async function executeRun(deps: RunCommandDeps, request: RunCommandReques
   };
   const client = buildClient(deps.db.pool, config, clock, onCall);
   const tenantId = await client.tenantId(deps.signal);
+  tenantForCalls = tenantId;
   const tlog = log.child({ tenant: tenantId });
   let waitedSince: number | undefined;
   const lock = await acquireTenantLock(deps.db.pool, tenantId, {
@@ -122,13 +132,15 @@ export async function executeRun(deps: RunCommandDeps, request: RunCommandReques
         },
         onWindowEvent: (entity, window, event) => {
           progress.windowEvent(entity, window, event);
-          deps.onWindowEvent?.(entity, window, event);
+          deps.observer?.windowEvent?.(tenantId, entity, window, event);
         },
         onWindowEnd: (report) => {
           const c = calls.get(report.entity) ?? { calls: 0, gateWaitMs: 0 };
-          c.gateWaitMs += (client.stats().gate?.waitMs ?? 0) - gateWaitBefore;
+          const waited = (client.stats().gate?.waitMs ?? 0) - gateWaitBefore;
+          c.gateWaitMs += waited;
           calls.set(report.entity, c);
           progress.windowEnd(report);
+          deps.observer?.windowEnd?.(tenantId, report, waited);
         },
       },
       tenantId,

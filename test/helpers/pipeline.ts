@@ -38,7 +38,7 @@ export interface Harness {
     opts?: {
       signal?: AbortSignal;
       env?: Env;
-      onWindowEvent?: RunCommandDeps['onWindowEvent'];
+      observer?: RunCommandDeps['observer'];
       pool?: pg.Pool;
     },
   ): Promise<RunResult>;
@@ -101,7 +101,7 @@ export async function startHarness(
           out,
           isTty: false,
           db: runOpts.pool ? { ...database, pool: runOpts.pool } : database,
-          ...(runOpts.onWindowEvent ? { onWindowEvent: runOpts.onWindowEvent } : {}),
+          ...(runOpts.observer ? { observer: runOpts.observer } : {}),
         },
         request,
       ),

@@ -26,9 +26,11 @@ describe('pipeline recovery', () => {
       { mode: 'run' },
       {
         signal: stop.signal,
-        onWindowEvent: (_e, _w, event) => {
-          if (event.type === 'polled' && event.status === 'RUNNING')
-            stop.abort(new EtlError('ABORTED', 'test stop'));
+        observer: {
+          windowEvent: (_t, _e, _w, event) => {
+            if (event.type === 'polled' && event.status === 'RUNNING')
+              stop.abort(new EtlError('ABORTED', 'test stop'));
+          },
         },
       },
     );

@@ -1,0 +1,28 @@
+/** Turns what a run reports into Prometheus metrics (the daemon's observer). */
+import type { RunObserver } from '../commands/run.js';
+import {
+  recordApiCall,
+  recordJobEnded,
+  recordJobPoll,
+  recordRateGateWait,
+  recordWindowLoaded,
+  type Metrics,
+} from './metrics.js';
+
+export function metricsObserver(metrics: Metrics): RunObserver {
+  return {
+    apiCall: (tenant, info) =>
+      recordApiCall(metrics, { tenant, endpoint: info.endpoint, status: info.status }),
+    windowEvent: (tenant, entity, _window, event) => {
+      if (event.type === 'polled') recordJobPoll(metrics, { tenant, entity });
+      if (event.type === 'job-ended' && event.status !== 'RUNNING') {
+        recordJobEnded(metrics, { tenant, entity, status: event.status });
+      }
+      if (event.type === 'loaded') {
+        recordJobEnded(metrics, { tenant, entity, status: 'SUCCEEDED' });
+        recordWindowLoaded(metrics, { tenant, entity, rows: event.rows, bytes: event.bytes });
+      }
+    },
+    windowEnd: (tenant, _report, gateWaitMs) => recordRateGateWait(metrics, { tenant, waitMs: gateWaitMs }),
+  };
+}
