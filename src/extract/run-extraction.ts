@@ -121,6 +121,25 @@ function startInstant(date: string, grid: TimeGrid): number {
   return grid.floor(grid.timeZone ? localMidnight(label, grid.timeZone) : label);
 }
 
+/**
+ * Before resuming jobs from the ledger, one `GET /jobs` checks they still exist (contract: the list of a
+ * tenant's jobs). A job the API no longer knows (purged, another environment) would only fail its
+ * status calls; its window is requested anew instead. One call covers every resumed window.
+ */
+async function reconcileResumedJobs(deps: RunDeps, plans: PlannedEntity[]): Promise<void> {
+  const resumed = plans.flatMap((p) => p.windows.filter((w) => w.reason === 'resume' && w.jobId));
+  if (resumed.length === 0) return;
+  const known = new Set(
+    (await deps.api.listJobs(deps.signal ? { signal: deps.signal } : {})).map((j) => j.id),
+  );
+  for (const w of resumed) {
+    if (w.jobId && !known.has(w.jobId)) {
+      w.reason = 'retry';
+      delete w.jobId;
+    }
+  }
+}
+
 export async function runTenant(
   deps: RunDeps,
   tenantId: string,
@@ -128,6 +147,7 @@ export async function runTenant(
   request: RunRequest,
 ): Promise<RunSummary> {
   const plans = await planTenant(deps.pool, deps.clock, deps.planning, tenantId, entities, request);
+  await reconcileResumedJobs(deps, plans);
   const total = plans.reduce((n, p) => n + p.windows.length, 0);
   const summary: RunSummary = { tenantId, entities: [], windows: [], failed: 0, aborted: false };
   let index = 0;

@@ -49,6 +49,34 @@ describe('pipeline recovery', () => {
     expect(h.sim.stats().violations.total).toBe(0);
   });
 
+  it('a resumed job that GET /jobs no longer lists is requested anew', async () => {
+    h = await startHarness({
+      sim: { jobBaseMs: 180_000 },
+      env: { EXTRACT_ENTITIES: 'qm-workflows', EXTRACT_START_DATE: '2026-03-14' },
+    });
+    const stop = new AbortController();
+    await h.run(
+      { mode: 'run' },
+      {
+        signal: stop.signal,
+        observer: {
+          windowEvent: (_t, _e, _w, event) => {
+            if (event.type === 'polled') stop.abort(new EtlError('ABORTED', 'test stop'));
+          },
+        },
+      },
+    );
+    const [inFlight] = await listWindows(h.db.pool, TENANT, 'qm-workflows');
+    h.sim.reset(); // the API forgets every job
+    const { summary } = await h.run();
+    expect(summary.windows.map((w) => w.reason)).toEqual(['retry']);
+    expect(summary.failed).toBe(0);
+    const [done] = await listWindows(h.db.pool, TENANT, 'qm-workflows');
+    expect(done?.state).toBe('loaded');
+    expect(done?.jobId).not.toBe(inFlight?.jobId);
+    expect(h.sim.stats().calls.byEndpoint['GET /jobs']).toBe(1);
+  });
+
   it('two workers for one tenant started together: 0 violations and every window loaded once', async () => {
     h = await startHarness({ env: { EXTRACT_ENTITIES: 'qm-questions,wfm-payroll' } });
     const otherPool = createPool(h.db.url);
@@ -129,6 +157,26 @@ describe('pipeline recovery', () => {
     const [ok] = await listWindows(h.db.pool, TENANT, 'qm-questions');
     expect(ok?.state).toBe('loaded');
     expect(await getCheckpoint(h.db.pool, TENANT, 'qm-workflows')).toBeUndefined();
+  });
+
+  it('a 403 for one entity (missing permission) fails that entity only, after busy retries', async () => {
+    h = await startHarness({
+      sim: { tenants: [{ ...DEFAULT_TENANT, entities: ['qm-workflows'] }] },
+      env: { EXTRACT_ENTITIES: 'wfm-payroll,qm-workflows' },
+    });
+    const { summary } = await h.run();
+    const payroll = summary.windows.filter((w) => w.entity === 'wfm-payroll');
+    expect(payroll.length).toBe(2);
+    for (const w of payroll) {
+      expect(w.outcome.status).toBe('failed');
+      if (w.outcome.status === 'failed') expect(w.outcome.error.code).toBe('PERMISSION');
+    }
+    // Only the first payroll window spent API calls: the second failed without asking.
+    expect(h.sim.stats().jobs.created.filter((j) => j.entity === 'wfm-payroll')).toHaveLength(0);
+    expect(
+      summary.windows.filter((w) => w.entity === 'qm-workflows').every((w) => w.outcome.status === 'loaded'),
+    ).toBe(true);
+    expect(h.sim.stats().violations.total).toBe(0);
   });
 
   it('an expired token is refreshed once and the run goes on', async () => {
