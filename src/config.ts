@@ -64,6 +64,8 @@ export interface Config {
   };
   readonly wfmTimeZone: string;
   readonly stagingSchema: string;
+  /** Schema of the typed views over the staging tables. */
+  readonly reportingSchema: string;
   readonly schedule: { readonly cron: string; readonly timeZone: string };
   readonly log: { readonly level: string; readonly format: 'auto' | 'json' | 'pretty' };
   readonly httpPort: number;
@@ -325,6 +327,7 @@ export function parseConfig(env: Env): Config {
     }),
     wfmTimeZone: timeZone(env, 'WFM_TIMEZONE', 'UTC'),
     stagingSchema: identifier(env, 'STAGING_SCHEMA', 'cxone_staging'),
+    reportingSchema: identifier(env, 'REPORTING_SCHEMA', 'cxone'),
     schedule: Object.freeze({
       cron: raw(env, 'SCHEDULE_CRON') ?? '0 2 * * *',
       timeZone: timeZone(env, 'SCHEDULE_TZ', 'UTC'),
