@@ -5,14 +5,17 @@
  */
 import type { Writable } from 'node:stream';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { ConfigError, type Config, type Env } from './config.js';
+import { ConfigError, isClockTime, type Config, type Env } from './config.js';
 import { ENTITY_NAMES, isEntityName, type EntityName } from './entities/catalog.js';
 import type { Clock } from './lib/clock.js';
 import type { Logger } from './logger.js';
 import { openDatabase, type Database } from './db/open-database.js';
 import { migrateCommand } from './commands/migrate.js';
 import { simCommand } from './commands/sim.js';
-import { runCommand } from './commands/run.js';
+import { runCommand, type RunCommandRequest } from './commands/run.js';
+import { dryRunCommand } from './commands/dry-run.js';
+import { gapsCommand } from './commands/gaps.js';
+import { reloadCommand } from './commands/reload.js';
 import { statusCommand } from './commands/status.js';
 import { demoCommand } from './commands/demo.js';
 import { daemonCommand } from './commands/daemon.js';
@@ -53,6 +56,32 @@ function positiveNumberArg(value: string): number {
   return n;
 }
 
+interface RunOptions {
+  entity?: EntityName[];
+  dryRun?: boolean;
+  json?: boolean;
+  until?: string;
+  maxApiCalls?: number;
+}
+
+function clockArg(value: string): string {
+  if (!isClockTime(value)) throw new InvalidArgumentError('expected a time of day HH:MM');
+  return value;
+}
+
+/** Options shared by `run` and `backfill`. */
+function withRunOptions(command: Command): Command {
+  return command
+    .option('--dry-run', 'print the window plan, API calls and time it needs; change nothing')
+    .option('--json', 'with --dry-run: machine-readable output')
+    .option(
+      '--until <HH:MM>',
+      'start no window that could not finish by then (SCHEDULE_TZ); defer the rest',
+      clockArg,
+    )
+    .option('--max-api-calls <n>', 'spend at most this many jobs API calls; defer the rest', intArg);
+}
+
 export function buildProgram(deps: CliDeps): Command {
   const program = new Command('cxone-etl')
     .description(
@@ -60,12 +89,16 @@ export function buildProgram(deps: CliDeps): Command {
     )
     .showHelpAfterError();
 
-  const withDb = async (fn: (db: Database) => Promise<number>): Promise<void> => {
+  const withDb = async (
+    fn: (db: Database) => Promise<number>,
+    opts: { migrate?: boolean } = {},
+  ): Promise<void> => {
     const db = await openDatabase({
       databaseUrl: deps.config.databaseUrl,
       dataDir: deps.config.dataDir,
       log: deps.log,
       handlesSignals: true,
+      migrate: opts.migrate ?? true,
     });
     try {
       deps.setExitCode(await fn(db));
@@ -79,29 +112,69 @@ export function buildProgram(deps: CliDeps): Command {
     .description('apply pending database migrations')
     .action(() => withDb((db) => migrateCommand({ db, out: deps.out })));
 
+  const execute = (request: RunCommandRequest, opts: RunOptions): Promise<void> =>
+    opts.dryRun
+      ? withDb((db) => dryRunCommand({ ...deps, db }, request, { json: opts.json ?? false }), {
+          migrate: false,
+        })
+      : withDb((db) => runCommand({ ...deps, db }, request));
+
+  withRunOptions(
+    program
+      .command('run')
+      .description('extract every due window of every configured entity, then exit')
+      .option('--entity <name>', 'only this entity (repeatable)', entityArg),
+  ).action((opts: RunOptions) =>
+    execute({ mode: 'run', entities: opts.entity, until: opts.until, maxApiCalls: opts.maxApiCalls }, opts),
+  );
+
+  withRunOptions(
+    program
+      .command('backfill')
+      .description('extract a date range again (windows of up to EXTRACT_BACKFILL_WINDOW)')
+      .option('--entity <name>', 'only this entity (repeatable; default all configured)', entityArg)
+      .requiredOption('--from <date>', 'first day, yyyy-mm-dd', dateArg)
+      .requiredOption('--to <date>', 'day after the last, yyyy-mm-dd (exclusive)', dateArg),
+  ).action((opts: RunOptions & { from: string; to: string }) => {
+    if (opts.to <= opts.from) throw new ConfigError('--to', 'a date after --from', opts.to);
+    return execute(
+      {
+        mode: 'backfill',
+        entities: opts.entity,
+        from: opts.from,
+        to: opts.to,
+        until: opts.until,
+        maxApiCalls: opts.maxApiCalls,
+      },
+      opts,
+    );
+  });
+
   program
-    .command('run')
-    .description('extract every due window of every configured entity, then exit')
-    .option('--entity <name>', 'only this entity (repeatable)', entityArg)
-    .action((opts: { entity?: EntityName[] }) =>
-      withDb((db) => runCommand({ ...deps, db }, { mode: 'run', entities: opts.entity })),
+    .command('reload')
+    .description('replace exactly one window by hand (a new job; the window that contains the day)')
+    .requiredOption('--entity <name>', 'the entity', entityArg)
+    .requiredOption(
+      '--window <date>',
+      'a day, yyyy-mm-dd: the loaded window containing it, or that day',
+      dateArg,
+    )
+    .action((opts: { entity: EntityName[]; window: string }) =>
+      withDb((db) =>
+        reloadCommand({ ...deps, db }, { entity: opts.entity[0] as EntityName, day: opts.window }),
+      ),
     );
 
   program
-    .command('backfill')
-    .description('extract a date range again (windows of up to EXTRACT_BACKFILL_WINDOW)')
-    .option('--entity <name>', 'only this entity (repeatable; default all configured)', entityArg)
-    .requiredOption('--from <date>', 'first day, yyyy-mm-dd', dateArg)
-    .requiredOption('--to <date>', 'day after the last, yyyy-mm-dd (exclusive)', dateArg)
-    .action((opts: { entity?: EntityName[]; from: string; to: string }) => {
-      if (opts.to <= opts.from) throw new ConfigError('--to', 'a date after --from', opts.to);
-      return withDb((db) =>
-        runCommand(
-          { ...deps, db },
-          { mode: 'backfill', entities: opts.entity, from: opts.from, to: opts.to },
-        ),
-      );
-    });
+    .command('gaps')
+    .description(
+      'days not covered by a loaded window, failed/stuck/deferred windows, late data; exit 1 on gaps',
+    )
+    .option('--since <date>', 'from this day (default EXTRACT_START_DATE or the first window)', dateArg)
+    .option('--json', 'machine-readable output')
+    .action((opts: { since?: string; json?: boolean }) =>
+      withDb((db) => gapsCommand({ ...deps, db }, { since: opts.since, json: opts.json ?? false })),
+    );
 
   program
     .command('status')

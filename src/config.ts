@@ -68,6 +68,13 @@ export interface Config {
   readonly reportingSchema: string;
   readonly schedule: { readonly cron: string; readonly timeZone: string };
   readonly log: { readonly level: string; readonly format: 'auto' | 'json' | 'pretty' };
+  readonly run: {
+    /** HH:MM in SCHEDULE_TZ: no window starts that could not end before it (e.g. business hours). */
+    readonly deadline: string | undefined;
+    readonly maxApiCalls: number | undefined;
+    /** Exit code of a run that deferred windows (default 0: deferral is a clean stop). */
+    readonly deferredExitCode: number;
+  };
   readonly httpPort: number;
   readonly shutdownGraceMs: number;
   readonly tenantsFile: string | undefined;
@@ -165,6 +172,17 @@ function date(env: Env, name: string): string | undefined {
   if (!ok || new Date(`${text}T00:00:00Z`).toISOString().slice(0, 10) !== text) {
     throw new ConfigError(name, 'a date yyyy-mm-dd', text);
   }
+  return text;
+}
+
+export function isClockTime(text: string): boolean {
+  return /^([01]\d|2[0-3]):[0-5]\d$/.test(text);
+}
+
+function clockTime(env: Env, name: string): string | undefined {
+  const text = raw(env, name);
+  if (text !== undefined && !isClockTime(text))
+    throw new ConfigError(name, 'a time of day HH:MM (24-hour)', text);
   return text;
 }
 
@@ -340,6 +358,12 @@ export function parseConfig(env: Env): Config {
         'info',
       ),
       format: oneOf(env, 'LOG_FORMAT', ['auto', 'json', 'pretty'] as const, 'auto'),
+    }),
+    run: Object.freeze({
+      deadline: clockTime(env, 'RUN_DEADLINE'),
+      maxApiCalls:
+        raw(env, 'RUN_MAX_API_CALLS') === undefined ? undefined : integer(env, 'RUN_MAX_API_CALLS', 0, 1),
+      deferredExitCode: integer(env, 'RUN_DEFERRED_EXIT_CODE', 0, 0, 125),
     }),
     httpPort: integer(env, 'HTTP_PORT', 9464, 0, 65535),
     shutdownGraceMs: duration(env, 'SHUTDOWN_GRACE', '30s', 0),

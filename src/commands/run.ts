@@ -16,6 +16,7 @@ import { finishRun, insertRun, type RunOutcome } from '../extract/runs.repositor
 import { runTenant, type RunRequest, type RunSummary, type WindowReport } from '../extract/run-extraction.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../logger.js';
+import { nextClockTime } from '../extract/time-grid.js';
 import { acquireTenantLock } from '../schedule/tenant-lock.js';
 import { createProgress } from './progress.js';
 import { formatSummary, type CallCounts } from './summary.js';
@@ -41,9 +42,15 @@ export interface RunObserver {
   windowEnd?: (tenantId: string, report: WindowReport, gateWaitMs: number) => void;
 }
 
+export interface RunLimits {
+  /** HH:MM (SCHEDULE_TZ); overrides RUN_DEADLINE. */
+  until?: string | undefined;
+  maxApiCalls?: number | undefined;
+}
+
 export type RunCommandRequest =
-  | { mode: 'run'; entities?: EntityName[] | undefined }
-  | { mode: 'backfill'; entities?: EntityName[] | undefined; from: string; to: string };
+  | ({ mode: 'run'; entities?: EntityName[] | undefined } & RunLimits)
+  | ({ mode: 'backfill'; entities?: EntityName[] | undefined; from: string; to: string } & RunLimits);
 
 /** 1 s: the first retry after a FAILED job; it grows by the retry helper's backoff. */
 const JOB_RETRY_BASE_MS = 1000;
@@ -51,7 +58,8 @@ const JOB_RETRY_BASE_MS = 1000;
 export async function runCommand(deps: RunCommandDeps, request: RunCommandRequest): Promise<number> {
   const result = await executeRun(deps, request);
   deps.out.write(`\n${formatSummary(result.summary, result.calls)}`);
-  return result.summary.failed > 0 || result.summary.aborted ? 1 : 0;
+  if (result.summary.failed > 0 || result.summary.aborted) return 1;
+  return result.summary.deferred > 0 ? deps.config.run.deferredExitCode : 0;
 }
 
 export interface RunResult {
@@ -102,9 +110,25 @@ export async function executeRun(deps: RunCommandDeps, request: RunCommandReques
             from: Date.parse(`${request.from}T00:00:00Z`),
             to: Date.parse(`${request.to}T00:00:00Z`),
           };
+    const deadlineAt = request.until ?? config.run.deadline;
+    const maxApiCalls = request.maxApiCalls ?? config.run.maxApiCalls;
+    const runStarted = clock.now();
     const summary = await runTenant(
       {
         pool: deps.db.pool,
+        ...(deadlineAt !== undefined || maxApiCalls !== undefined
+          ? {
+              budget: {
+                ...(deadlineAt !== undefined
+                  ? { deadline: nextClockTime(runStarted, deadlineAt, config.schedule.timeZone) }
+                  : {}),
+                ...(maxApiCalls !== undefined ? { maxApiCalls } : {}),
+                apiCalls: () => [...calls.values()].reduce((n, c) => n + c.calls, 0),
+                minCallsPerWindow: config.cxone.useSyncEndpoint ? 1 : 2,
+                minCallIntervalMs: config.cxone.minCallIntervalMs,
+              },
+            }
+          : {}),
         api: client,
         clock,
         signal: deps.signal,

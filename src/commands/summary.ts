@@ -48,6 +48,9 @@ export function formatSummary(summary: RunSummary, callsByEntity: Map<string, Ca
   ]);
   let text = formatTable(['entity', 'windows', 'rows', 'MB', 'seconds', 'API calls', 'gate wait s'], rows);
   for (const e of summary.entities) for (const err of e.errors) text += `failed: ${e.entity}: ${err}\n`;
+  if (summary.deferred > 0) {
+    text += `${summary.deferred} windows deferred (${summary.deferReason ?? 'run limit'}): the next run takes them first\n`;
+  }
   if (summary.aborted) text += 'stopped early by shutdown: in-flight jobs are resumed by the next run\n';
   return text;
 }

@@ -66,7 +66,7 @@ export interface WindowTask {
 }
 
 export type WindowOutcome =
-  | { status: 'loaded'; rows: number; bytes: number; jobId: string; durationMs: number }
+  | { status: 'loaded'; rows: number; bytes: number; jobId: string; durationMs: number; replaced: number }
   | { status: 'failed'; error: EtlError; durationMs: number };
 
 /** Downloads that break (stall, cut short, reset) are retried with a fresh URL of the same job. */
@@ -193,7 +193,7 @@ async function loadJob(
   key: ledger.WindowKey,
   ctx: CallContext & { jobId: string },
   job: JobState,
-): Promise<{ rows: number; bytes: number; jobId: string }> {
+): Promise<{ rows: number; bytes: number; jobId: string; replaced: number }> {
   let url = job.url;
   for (let attempt = 1; ; attempt++) {
     try {
@@ -227,7 +227,7 @@ async function loadJob(
         bytes: result.bytes,
         addedColumns: result.addedColumns,
       });
-      return { rows: result.rows, bytes: result.bytes, jobId: ctx.jobId };
+      return { rows: result.rows, bytes: result.bytes, jobId: ctx.jobId, replaced: result.deleted };
     } catch (thrown) {
       if (!isFreshUrlWorthIt(thrown) || attempt >= DOWNLOAD_ATTEMPTS || deps.signal?.aborted) throw thrown;
       deps.onEvent?.({ type: 'url-refreshed', jobId: ctx.jobId, reason: toError(thrown).message });

@@ -14,7 +14,7 @@ import { getCheckpoint } from './checkpoints.repository.js';
 import { extractWindow, type ExtractDeps, type WindowEvent, type WindowOutcome } from './extract-window.js';
 import { planBackfill, planRun, planSettings, type PlannedWindow } from './plan-windows.js';
 import { localMidnight, type TimeGrid } from './time-grid.js';
-import { listWindows } from './windows.repository.js';
+import { listWindows, markDeferred } from './windows.repository.js';
 
 export interface PlanningSettings {
   windowMs: number;
@@ -61,11 +61,43 @@ export interface RunSummary {
   entities: EntitySummary[];
   windows: WindowReport[];
   failed: number;
+  /** Windows left for the next run because the deadline or the API-call budget would be passed. */
+  deferred: number;
+  deferReason?: string;
   aborted: boolean;
+}
+
+/**
+ * Limits of one run (RUN_DEADLINE / --until, RUN_MAX_API_CALLS). A window starts only if it can finish
+ * within them at the least cost the API allows; otherwise it and every later window are deferred.
+ */
+export interface RunBudget {
+  deadline?: number;
+  maxApiCalls?: number;
+  /** Jobs calls made so far in this run. */
+  apiCalls: () => number;
+  /** The fewest calls one window costs: 2 (POST + a status that says SUCCEEDED), 1 with /jobs/sync. */
+  minCallsPerWindow: number;
+  minCallIntervalMs: number;
+}
+
+export function budgetStop(budget: RunBudget | undefined, now: number): string | undefined {
+  if (!budget) return undefined;
+  if (budget.maxApiCalls !== undefined && budget.apiCalls() + budget.minCallsPerWindow > budget.maxApiCalls) {
+    return `the API-call budget (${budget.maxApiCalls}) would be passed`;
+  }
+  if (
+    budget.deadline !== undefined &&
+    now + budget.minCallsPerWindow * budget.minCallIntervalMs > budget.deadline
+  ) {
+    return `the deadline ${new Date(budget.deadline).toISOString()} would be passed`;
+  }
+  return undefined;
 }
 
 export interface RunDeps extends ExtractDeps {
   planning: PlanningSettings;
+  budget?: RunBudget;
   onWindowStart?: (info: {
     entity: string;
     window: string;
@@ -149,7 +181,7 @@ export async function runTenant(
   const plans = await planTenant(deps.pool, deps.clock, deps.planning, tenantId, entities, request);
   await reconcileResumedJobs(deps, plans);
   const total = plans.reduce((n, p) => n + p.windows.length, 0);
-  const summary: RunSummary = { tenantId, entities: [], windows: [], failed: 0, aborted: false };
+  const summary: RunSummary = { tenantId, entities: [], windows: [], failed: 0, deferred: 0, aborted: false };
   let index = 0;
   for (const plan of plans) {
     const es: EntitySummary = {
@@ -168,6 +200,16 @@ export async function runTenant(
       if (deps.signal?.aborted) {
         summary.aborted = true;
         break;
+      }
+      summary.deferReason ??= budgetStop(deps.budget, deps.clock.now());
+      if (summary.deferReason) {
+        // An in-flight job stays 'requested' so the next run resumes it rather than asking again.
+        if (window.reason !== 'resume') {
+          const key = { tenantId, entity: plan.entity.name, start: window.start, end: window.end };
+          await markDeferred(deps.pool, key, deps.clock.now());
+        }
+        summary.deferred++;
+        continue;
       }
       const zone = plan.entity.timeBasis === 'schedule-unit' ? deps.planning.wfmTimeZone : 'UTC';
       const label = windowLabel(window, zone);

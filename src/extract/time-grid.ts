@@ -126,3 +126,15 @@ export function localDateString(t: number, timeZone: string): string {
 function pad(n: number): string {
   return String(n).padStart(2, '0');
 }
+
+/** The next instant at or after `now` whose wall-clock time in the zone is HH:MM (a run deadline). */
+export function nextClockTime(now: number, hhmm: string, timeZone: string): number {
+  const [h, m] = hhmm.split(':').map(Number) as [number, number];
+  const { y, m: mo, d } = localDate(now, timeZone);
+  for (let day = 0; day <= 2; day++) {
+    const midnight = localMidnight(Date.UTC(y, mo - 1, d + day), timeZone);
+    const at = midnight + h * 3_600_000 + m * 60_000;
+    if (at > now) return at;
+  }
+  return now;
+}

@@ -255,3 +255,11 @@ export async function entityStatus(db: Queryable): Promise<EntityStatusRow[]> {
     inFlight: Number(r.in_flight),
   }));
 }
+
+/** Tenants the ledger or the checkpoints know, for commands that must not ask the API who we are. */
+export async function knownTenants(db: Queryable): Promise<string[]> {
+  const { rows } = await db.query(
+    'SELECT tenant_id FROM cxone_etl.checkpoints UNION SELECT tenant_id FROM cxone_etl.windows ORDER BY 1',
+  );
+  return rows.map((r: { tenant_id: string }) => r.tenant_id);
+}

@@ -14,6 +14,7 @@ import { columnNamesFor } from './column-names.js';
 import { POSTGRES_MAX_COLUMNS, RecordCounter, splitHeader } from './csv-inspect.js';
 import {
   copyStatement,
+  countJobRows,
   deleteWindowRows,
   ensureStagingTable,
   METADATA_COLUMNS,
@@ -84,6 +85,16 @@ export async function copyWindow(client: pg.ClientBase, input: CopyWindowInput):
     const copy = client.query(copyFrom(copyStatement(client, { ...ref, columns })));
     await pipeline(split.body, counter, copy);
     reconcile(copy.rowCount, counter.records, context);
+    // Third count: what the table now holds for this window and job (a trigger, rule or policy on the
+    // staging table could drop or duplicate rows that COPY reported as loaded).
+    const present = await countJobRows(client, { ...ref, ...window, jobId: input.jobId });
+    if (present !== copy.rowCount) {
+      throw new EtlError(
+        'BAD_INPUT',
+        `reconciliation failed: COPY loaded ${copy.rowCount} rows but the table holds ${present} for this window and job`,
+        { context },
+      );
+    }
     return {
       rows: copy.rowCount,
       records: counter.records,

@@ -91,6 +91,19 @@ export async function deleteWindowRows(
   return result.rowCount ?? 0;
 }
 
+/** Rows of one window loaded by one job (the reconciliation's "rows present afterwards"). */
+export async function countJobRows(
+  client: pg.ClientBase,
+  ref: StagingTableRef & { tenantId: string; start: Date; end: Date; jobId: string },
+): Promise<number> {
+  const { rows } = await client.query(
+    `SELECT count(*)::bigint AS n FROM ${qualified(client, ref)}
+      WHERE _tenant_id = $1 AND _window_start = $2 AND _window_end = $3 AND _job_id = $4`,
+    [ref.tenantId, ref.start, ref.end, ref.jobId],
+  );
+  return Number(rows[0]?.n ?? 0);
+}
+
 /** Sets the values the metadata columns' defaults read, until the caller's transaction ends. */
 export async function setLoadSettings(client: pg.ClientBase, settings: LoadSettings): Promise<void> {
   await client.query(

@@ -24,24 +24,31 @@ export function bodyFactory(ctx: SimContext, job: Job): BodyFactory {
       largeCsvStream({ rows, seed, startMs, endMs, bom: bom ?? false, lineEnding: lineEnding ?? '\r\n' });
   }
   const dropRows = options.faults.dropRows ?? 0;
-  if (dropRows > 0) {
-    return () => Readable.from(droppedRowsChunks(job, dropRows), { objectMode: false });
+  const markerAfter = options.faults.endOfDataMarkerAfter;
+  if (dropRows > 0 || markerAfter !== undefined) {
+    return () => Readable.from(droppedRowsChunks(job, dropRows, markerAfter), { objectMode: false });
   }
   return () => csvStream({ ...job.csv });
 }
 
-/** Leaves out the first n data rows: still a well-formed CSV, just short of rows (reconciliation tests). */
-function* droppedRowsChunks(job: Job, dropRows: number): Generator<Buffer> {
+/**
+ * Leaves out the first n data rows (still a well-formed CSV, just short of rows), and optionally puts a
+ * `\.` line after `markerAfter` rows (reconciliation tests).
+ */
+function* droppedRowsChunks(job: Job, dropRows: number, markerAfter?: number): Generator<Buffer> {
   const spec = { ...job.csv };
   const eol = spec.lineEnding ?? '\r\n';
   let pending = (spec.bom ? '\uFEFF' : '') + encodeCsvLine(csvHeader(spec), eol);
   let skipped = 0;
+  let written = 0;
   for (const row of csvRows(spec)) {
     if (skipped < dropRows) {
       skipped += 1;
       continue;
     }
+    if (written === markerAfter) pending += `\\.${eol}`;
     pending += encodeCsvLine(row, eol);
+    written += 1;
     if (pending.length >= CHUNK_CHARS) {
       yield Buffer.from(pending, 'utf8');
       pending = '';

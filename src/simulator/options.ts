@@ -62,6 +62,11 @@ export interface FaultOptions {
   download?: DownloadFaultMode | DownloadFault;
   /** Leave this many data rows out of every CSV body (the body stays a valid CSV): reconciliation tests. */
   dropRows?: number;
+  /**
+   * Put a line holding only `\.` after this many data rows: still a valid CSV (one field), but COPY
+   * FROM STDIN reads it as end-of-data and would silently drop every later row: reconciliation tests.
+   */
+  endOfDataMarkerAfter?: number;
   /** Status answers carry cut-off JSON; `{ count }` limits it to the first n answers. */
   malformedStatusJson?: boolean | { count: number };
   /** A status outside the documented enum (e.g. 'PENDING') shown instead of RUNNING. */

@@ -1,0 +1,96 @@
+/**
+ * `cxone-etl gaps [--since D]`: per tenant and entity, the days no loaded window covers, windows failed,
+ * stuck or deferred, and windows whose lookback pass changed the row count. Exit 1 when there are gaps
+ * (missing, failed or stuck), so monitoring can run it as a check.
+ */
+import type { Writable } from 'node:stream';
+import type { Config } from '../config.js';
+import type { Database } from '../db/open-database.js';
+import { windowLabel } from '../extract/api-dates.js';
+import { findGaps, hasGaps, type EntityGaps } from '../extract/gaps.js';
+import { horizonOf, planSettings } from '../extract/plan-windows.js';
+import { withTimeBasis } from '../extract/run-extraction.js';
+import { knownTenants, listWindows } from '../extract/windows.repository.js';
+import type { Clock } from '../lib/clock.js';
+import { formatTable } from './format-table.js';
+
+export async function gapsCommand(
+  deps: { config: Config; db: Database; clock: Clock; out: Writable },
+  opts: { since?: string | undefined; json: boolean },
+): Promise<number> {
+  const { config } = deps;
+  const now = deps.clock.now();
+  const tenants = config.cxone.tenantId ? [config.cxone.tenantId] : await knownTenants(deps.db.pool);
+  const report: { tenant: string; entity: string; zone: string; gaps: EntityGaps }[] = [];
+  for (const tenant of tenants) {
+    for (const e of config.extract.entities) {
+      const entity = withTimeBasis(e);
+      const settings = planSettings(entity, { ...config.extract, wfmTimeZone: config.wfmTimeZone });
+      const ledger = await listWindows(deps.db.pool, tenant, entity.name);
+      const since = opts.since ?? config.extract.startDate;
+      const first = ledger[0]?.start;
+      const from =
+        since !== undefined
+          ? settings.grid.floor(Date.parse(`${since}T00:00:00Z`))
+          : (first ?? horizonOf(now, settings));
+      const gaps = findGaps(ledger, {
+        from,
+        horizon: horizonOf(now, settings),
+        now,
+        stuckAfterMs: config.extract.jobTimeoutMs,
+      });
+      const zone = entity.timeBasis === 'schedule-unit' ? config.wfmTimeZone : 'UTC';
+      report.push({ tenant, entity: entity.name, zone, gaps });
+    }
+  }
+  const anyGaps = report.some((r) => hasGaps(r.gaps));
+  if (opts.json) {
+    const iso = (t: number): string => new Date(t).toISOString();
+    const json = report.map((r) => ({
+      tenant: r.tenant,
+      entity: r.entity,
+      missing: r.gaps.missing.map((g) => ({ start: iso(g.start), end: iso(g.end) })),
+      failed: r.gaps.failed.map((g) => ({ start: iso(g.start), end: iso(g.end), error: g.error })),
+      stuck: r.gaps.stuck.map((g) => ({
+        start: iso(g.start),
+        end: iso(g.end),
+        jobId: g.jobId,
+        since: iso(g.since),
+      })),
+      deferred: r.gaps.deferred.map((g) => ({ start: iso(g.start), end: iso(g.end) })),
+      lateData: r.gaps.lateData.map((g) => ({
+        start: iso(g.start),
+        end: iso(g.end),
+        before: g.before,
+        after: g.after,
+      })),
+    }));
+    deps.out.write(`${JSON.stringify({ gaps: anyGaps, entities: json }, null, 2)}\n`);
+    return anyGaps ? 1 : 0;
+  }
+  const rows: string[][] = [];
+  for (const r of report) {
+    const label = (w: { start: number; end: number }): string => windowLabel(w, r.zone);
+    for (const g of r.gaps.missing)
+      rows.push([r.tenant, r.entity, 'missing', label(g), 'no loaded window covers it']);
+    for (const g of r.gaps.failed) rows.push([r.tenant, r.entity, 'failed', label(g), g.error ?? '']);
+    for (const g of r.gaps.stuck)
+      rows.push([
+        r.tenant,
+        r.entity,
+        'stuck',
+        label(g),
+        `job ${g.jobId ?? '?'} since ${new Date(g.since).toISOString()}`,
+      ]);
+    for (const g of r.gaps.deferred)
+      rows.push([r.tenant, r.entity, 'deferred', label(g), 'the next run takes it first']);
+    for (const g of r.gaps.lateData)
+      rows.push([r.tenant, r.entity, 'late data', label(g), `rows ${g.before} -> ${g.after}`]);
+  }
+  deps.out.write(
+    rows.length === 0
+      ? 'No gaps: every window is loaded.\n'
+      : formatTable(['tenant', 'entity', 'kind', 'window', 'detail'], rows),
+  );
+  return anyGaps ? 1 : 0;
+}
