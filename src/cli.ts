@@ -19,6 +19,7 @@ import { reloadCommand } from './commands/reload.js';
 import { statusCommand } from './commands/status.js';
 import { demoCommand } from './commands/demo.js';
 import { daemonCommand } from './commands/daemon.js';
+import { dbCommand } from './commands/db.js';
 
 export interface CliDeps {
   config: Config;
@@ -33,7 +34,13 @@ export interface CliDeps {
 }
 
 function dateArg(value: string): string {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) {
+  const parsed = Date.parse(`${value}T00:00:00Z`);
+  // The round trip refuses dates that Date would roll over (2026-02-30 -> 2026-03-02).
+  if (
+    !/^\d{4}-\d{2}-\d{2}$/.test(value) ||
+    Number.isNaN(parsed) ||
+    new Date(parsed).toISOString().slice(0, 10) !== value
+  ) {
     throw new InvalidArgumentError('expected a date yyyy-mm-dd');
   }
   return value;
@@ -87,7 +94,9 @@ export function buildProgram(deps: CliDeps): Command {
     .description(
       'Copies NICE CXone Data Extraction API data into Postgres, exactly once, within the API rate rules.',
     )
-    .showHelpAfterError();
+    .showHelpAfterError()
+    // Usage errors are configuration errors (exit 2); main.ts maps the thrown CommanderError.
+    .exitOverride();
 
   const withDb = async (
     fn: (db: Database) => Promise<number>,
@@ -195,9 +204,18 @@ export function buildProgram(deps: CliDeps): Command {
     );
 
   program
+    .command('db')
+    .description(
+      'start the embedded database (when DATABASE_URL is unset) and print how to connect with psql',
+    )
+    .action(() => withDb((db) => dbCommand({ db, out: deps.out, signal: deps.signal })));
+
+  program
     .command('sim')
     .description('start the CXone simulator (a local, faithful Data Extraction API)')
     .option('--port <n>', 'port (0 = any free port)', intArg, 8787)
+    .option('--host <address>', 'address to listen on (0.0.0.0 for other containers)', '127.0.0.1')
+    .option('--public-url <url>', 'base URL clients use to reach it (default http://127.0.0.1:<port>)')
     .option(
       '--time-scale <x>',
       'multiply every API duration (0.01: 30 s becomes 300 ms)',
@@ -216,6 +234,8 @@ export function buildProgram(deps: CliDeps): Command {
     .action(
       async (opts: {
         port: number;
+        host: string;
+        publicUrl?: string;
         timeScale: number;
         violationResponse?: string;
         syncEndpoint?: boolean;
@@ -224,6 +244,8 @@ export function buildProgram(deps: CliDeps): Command {
         deps.setExitCode(
           await simCommand(deps, {
             port: opts.port,
+            host: opts.host,
+            ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}),
             timeScale: opts.timeScale,
             ...(opts.violationResponse
               ? { violationResponse: Number(opts.violationResponse) as 403 | 429 | 400 }

@@ -49,6 +49,8 @@ export interface Config {
     readonly useSyncEndpoint: boolean;
     readonly requestTimeoutMs: number;
     readonly syncTimeoutMs: number;
+    /** A download whose socket stays silent this long fails (and is retried with a fresh URL). */
+    readonly downloadIdleTimeoutMs: number;
   };
   readonly extract: {
     readonly entities: readonly EntitySettings[];
@@ -331,6 +333,7 @@ export function parseConfig(env: Env): Config {
       useSyncEndpoint: boolean(env, 'CXONE_USE_SYNC_ENDPOINT', false),
       requestTimeoutMs: duration(env, 'CXONE_REQUEST_TIMEOUT', '60s', 1000),
       syncTimeoutMs: duration(env, 'CXONE_SYNC_TIMEOUT', '30m', 1000),
+      downloadIdleTimeoutMs: duration(env, 'CXONE_DOWNLOAD_IDLE_TIMEOUT', '60s', 1000),
     }),
     extract: Object.freeze({
       entities: Object.freeze(entities),

@@ -39,7 +39,10 @@ export const REDACT_PATHS: string[] = [
 export interface LoggerOptions {
   level: string;
   format: 'auto' | 'json' | 'pretty';
-  /** Defaults to stdout; tests pass a stream to capture output. */
+  /**
+   * Defaults to stderr, so stdout carries only a command's output (tables, `--json`) and can be piped;
+   * tests pass a stream to capture output.
+   */
   destination?: DestinationStream;
   isTty?: boolean;
 }
@@ -55,8 +58,14 @@ export function createLogger(options: LoggerOptions): Logger {
   const destination =
     options.destination ??
     (usePretty
-      ? pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname', sync: true })
-      : pino.destination({ dest: 1, sync: false }));
+      ? pretty({
+          colorize: true,
+          translateTime: 'SYS:HH:MM:ss',
+          ignore: 'pid,hostname',
+          sync: true,
+          destination: 2,
+        })
+      : pino.destination({ dest: 2, sync: false }));
   return pino(base, destination);
 }
 

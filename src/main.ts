@@ -4,11 +4,14 @@
  * first SIGINT/SIGTERM aborts waits (the current COPY finishes or rolls back); if the process has not
  * exited after the grace period, an unref()'d timer forces it out with an error log.
  */
+import { setMaxListeners } from 'node:events';
+import { CommanderError } from 'commander';
 import dotenv from 'dotenv';
 import { buildProgram } from './cli.js';
 import { ConfigError, parseConfig, type Config } from './config.js';
 import { EtlError } from './lib/errors.js';
 import { systemClock } from './lib/clock.js';
+import { armCrashPoint } from './lib/crash-points.js';
 import { createLogger } from './logger.js';
 
 dotenv.config({ quiet: true });
@@ -25,7 +28,18 @@ function loadConfig(): Config {
   }
 }
 
+/** The reliability suite's kill switch (src/lib/crash-points.ts); never set in production. */
+function armCrashPointFromEnv(): void {
+  try {
+    armCrashPoint(process.env.CXONE_ETL_CRASH_AT);
+  } catch (err) {
+    process.stderr.write(`cxone-etl: ${(err as Error).message}\n`);
+    process.exit(2);
+  }
+}
+
 async function main(): Promise<void> {
+  armCrashPointFromEnv();
   const config = loadConfig();
   const log = createLogger({
     level: config.log.level,
@@ -35,6 +49,8 @@ async function main(): Promise<void> {
   for (const warning of config.warnings) log.warn(warning);
 
   const shutdown = new AbortController();
+  // Every wait of a run (gate, polls, lock) listens on this one signal; several at once are expected.
+  setMaxListeners(0, shutdown.signal);
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
     signals++;
@@ -73,6 +89,11 @@ async function main(): Promise<void> {
   try {
     await program.parseAsync(process.argv);
   } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version exit 0; a bad argument or option is a usage error: 2, like a bad variable.
+      process.exitCode = err.exitCode === 0 ? 0 : 2;
+      return;
+    }
     if (err instanceof ConfigError) {
       process.stderr.write(`cxone-etl: ${err.message}\n`);
       process.exitCode = 2;

@@ -75,10 +75,13 @@ export async function demoCommand(
           ]),
         ),
     );
+    const shell = db.embedded
+      ? 'npm run cli -- db     (starts the embedded database again and prints a psql command)'
+      : `psql '${db.displayUrl}'`;
     deps.out.write(
-      `\nLook at the data:  psql '${db.url}'\n` +
+      `\nLook at the data:  ${shell}\n` +
         `  e.g.  SELECT agent_1_name, count(*) FROM ${config.stagingSchema}.recording_interaction_metadata GROUP BY 1 ORDER BY 2 DESC LIMIT 5;\n` +
-        `Status:            ${db.embedded ? '' : 'DATABASE_URL=... '}npx cxone-etl status   (or: npm run cli -- status)\n` +
+        `Status, gaps:      npm run cli -- status   |   npm run cli -- gaps\n` +
         `Finished in ${((Date.now() - started) / 1000).toFixed(1)} s. Run \`npm run demo\` again to see an incremental run.\n`,
     );
     return summary.failed > 0 || stats.violations.total > 0 ? 1 : 0;

@@ -5,6 +5,8 @@ import { DEFAULT_TENANT, startSimulator, type SimulatorOptions } from '../simula
 
 export interface SimCommandOptions {
   port: number;
+  host?: string;
+  publicUrl?: string;
   timeScale: number;
   violationResponse?: 403 | 429 | 400;
   syncEndpoint?: boolean;
@@ -17,6 +19,8 @@ export async function simCommand(
 ): Promise<number> {
   const overrides: Partial<SimulatorOptions> = {
     port: opts.port,
+    ...(opts.host ? { host: opts.host } : {}),
+    ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}),
     timeScale: opts.timeScale,
     ...(opts.violationResponse ? { violationResponse: opts.violationResponse } : {}),
     ...(opts.syncEndpoint ? { syncEndpoint: true } : {}),

@@ -7,6 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
 import type { Response } from 'got';
+import { crashPoint } from '../lib/crash-points.js';
 import { EtlError, type EtlErrorContext } from '../lib/errors.js';
 import { safeUrl } from '../logger.js';
 import { describeFailure } from './http-errors.js';
@@ -95,9 +96,16 @@ export async function openDownload(
 
   async function* body(): AsyncGenerator<Buffer> {
     try {
-      for await (const chunk of request) yield chunk as Buffer;
+      for await (const chunk of request) {
+        crashPoint('download');
+        yield chunk as Buffer;
+      }
     } catch (error) {
       throw downloadError(error, what, options);
+    } finally {
+      // got removes its listener from the abort signal only when the request is destroyed, not when
+      // the body ends: without this every download left one on the run's signal (a leak in a daemon).
+      request.destroy();
     }
   }
   return Readable.from(body(), { objectMode: false });

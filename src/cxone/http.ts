@@ -27,18 +27,17 @@ export interface HttpTimeouts {
 
 /** 10 s connect: a reachable API answers SYN in milliseconds; longer means a firewall drops packets. */
 const CONNECT_TIMEOUT_MS = 10_000;
-/** 60 s without a byte: S3 streams continuously, so a minute of silence is a dead transfer. */
-const DOWNLOAD_IDLE_TIMEOUT_MS = 60_000;
-
 export function defaultTimeouts(
-  config: Pick<Config['cxone'], 'requestTimeoutMs' | 'syncTimeoutMs'>,
+  config: Pick<Config['cxone'], 'requestTimeoutMs' | 'syncTimeoutMs' | 'downloadIdleTimeoutMs'>,
 ): HttpTimeouts {
   return {
     connectMs: CONNECT_TIMEOUT_MS,
     requestMs: config.requestTimeoutMs,
     syncMs: config.syncTimeoutMs,
     downloadResponseMs: config.requestTimeoutMs,
-    downloadIdleMs: DOWNLOAD_IDLE_TIMEOUT_MS,
+    // CXONE_DOWNLOAD_IDLE_TIMEOUT, 60 s by default: S3 streams continuously, so a minute of silence is
+    // a dead transfer.
+    downloadIdleMs: config.downloadIdleTimeoutMs,
   };
 }
 

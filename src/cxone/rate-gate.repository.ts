@@ -42,22 +42,53 @@ function toRow(raw: RawRow): GateRow {
 }
 
 /**
- * Creates the tenant's row if needed and locks it for this transaction. The row lock is what makes
- * "one caller per tenant" hold across processes and replicas: a second caller blocks here until the
- * first commits, then reads the time the first one recorded.
+ * Two int4 keys: a namespace apart from the tenant lock's ("CXON", schedule/tenant-lock.ts), then the
+ * tenant id's hash.
  */
-export async function lockGateRow(client: Queryable, tenantId: string): Promise<GateRow> {
+const GATE_LOCK_NAMESPACE = 0x43584741; // "CXGA"
+
+/**
+ * Takes the tenant's gate: a session advisory lock, so "one caller per tenant" holds across processes
+ * and replicas (a second caller blocks here until the first unlocks), and Postgres drops it by itself
+ * when the holder's connection dies. No transaction stays open during the call, so each record below
+ * is committed the moment it is written.
+ */
+export async function lockGate(client: Queryable, tenantId: string): Promise<void> {
+  await client.query('SELECT pg_advisory_lock($1, hashtext($2))', [GATE_LOCK_NAMESPACE, tenantId]);
+}
+
+export async function unlockGate(client: Queryable, tenantId: string): Promise<void> {
+  await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [GATE_LOCK_NAMESPACE, tenantId]);
+}
+
+/** The tenant's row, created on first use; read under the gate lock. */
+export async function gateRow(client: Queryable, tenantId: string): Promise<GateRow> {
   await client.query(
     'INSERT INTO cxone_etl.rate_gate (tenant_id) VALUES ($1) ON CONFLICT (tenant_id) DO NOTHING',
     [tenantId],
   );
-  const result = await client.query<RawRow>(
-    `SELECT ${COLUMNS} FROM cxone_etl.rate_gate WHERE tenant_id = $1 FOR UPDATE`,
-    [tenantId],
+  const row = await readGateRow(client, tenantId);
+  if (!row) throw new Error(`rate_gate row for tenant ${tenantId} vanished after its insert`);
+  return row;
+}
+
+/**
+ * Written just before a call goes out: the interval from its start. If the process dies during the
+ * call, before `recordGateCall`, a restart still waits (found by the crash suite: a SIGKILL mid-call
+ * lost the whole record and the restarted worker called again 0.3 s later).
+ */
+export async function reserveGateCall(
+  client: Queryable,
+  tenantId: string,
+  call: { startedMs: number; nextAllowedMs: number },
+): Promise<void> {
+  await client.query(
+    `UPDATE cxone_etl.rate_gate
+        SET last_call_at = to_timestamp($2::float8 / 1000),
+            next_allowed_at = GREATEST(next_allowed_at, to_timestamp($3::float8 / 1000))
+      WHERE tenant_id = $1`,
+    [tenantId, call.startedMs, call.nextAllowedMs],
   );
-  const raw = result.rows[0];
-  if (!raw) throw new Error(`rate_gate row for tenant ${tenantId} vanished after its insert`);
-  return toRow(raw);
 }
 
 export async function recordGateCall(

@@ -3,10 +3,12 @@
  * 30 seconds" (Data Extraction API help page, contract "Limits") must hold across processes, replicas
  * and restarts, so the state is a row in `cxone_etl.rate_gate`, not a timer in memory.
  *
- * A gated call, in one transaction on a dedicated connection: create and lock the tenant's row
- * (SELECT ... FOR UPDATE: other processes queue on the lock), wait on the injected clock until
- * `next_allowed_at`, make the call while still holding the lock, record it, commit. A call that failed
- * or was answered "busy" is recorded too: the API counts it against the limit all the same.
+ * A gated call, on a dedicated connection: take the tenant's advisory lock (other processes queue on
+ * it; Postgres releases it if this process dies), wait on the injected clock until `next_allowed_at`,
+ * write a reservation (the interval from this call's start, committed before the call goes out, so a
+ * process killed mid-call leaves it behind), make the call while still holding the lock, record it,
+ * unlock. A call that failed or was answered "busy" is recorded too: the API counts it against the
+ * limit all the same.
  *
  * The next call is allowed `minIntervalMs` after this call *ended*, not after it started. The server
  * sees the call arrive somewhere between our start and our end, and the next request's transit may be
@@ -14,19 +16,19 @@
  * server's clock; measuring from the end cannot. `last_call_at` still records the start.
  *
  * Scope 'create-only' (CXONE_GATE_SCOPE, the lenient reading where status polls are not limited):
- * status and list calls skip the row lock and the interval, but an in-process mutex still keeps them
+ * status and list calls skip the lock and the interval, but an in-process mutex still keeps them
  * from overlapping any other call of this process. Across processes they may overlap another replica's
  * call: that is what choosing the lenient reading means (the simulator's 'create-only' rule agrees).
  *
  * Limits of the design: replicas' clocks must agree (NTP); a skew shortens the interval by that much.
- * The transaction stays open during the call (up to CXONE_SYNC_TIMEOUT for /jobs/sync), so a server
- * `idle_in_transaction_session_timeout` must be longer than that.
+ * A process killed mid-call leaves only the reservation, measured from the call's start.
  */
 import type pg from 'pg';
 import type { Clock } from '../lib/clock.js';
+import { crashPoint } from '../lib/crash-points.js';
 import { EtlError, toError } from '../lib/errors.js';
 import { busyRetryAfterMs } from './http-errors.js';
-import { lockGateRow, recordGateCall } from './rate-gate.repository.js';
+import { gateRow, lockGate, recordGateCall, reserveGateCall, unlockGate } from './rate-gate.repository.js';
 import type { CallKind } from './types.js';
 
 export interface RateGateStats {
@@ -58,7 +60,7 @@ export interface RateGateOptions {
 export function createRateGate(options: RateGateOptions): RateGate {
   const { pool, tenantId, minIntervalMs, clock } = options;
   const busyAfter = options.busyRetryAfterMs ?? busyRetryAfterMs;
-  // Gated calls of this process queue here rather than each holding a connection while blocked on the row.
+  // Gated calls of this process queue here rather than each holding a connection while blocked on the lock.
   const gatedQueue = createMutex();
   // No two API calls of this process overlap, gated or not ("one caller per tenant").
   const inFlight = createMutex();
@@ -77,14 +79,14 @@ export function createRateGate(options: RateGateOptions): RateGate {
     };
     // A checked-out pg client has no 'error' listener; a connection dying mid-wait would crash the process.
     client.on('error', onError);
-    let open = false;
+    let locked = false;
     try {
-      await client.query('BEGIN');
-      open = true;
-      const row = await unlessAborted(lockGateRow(client, tenantId), signal, () => {
-        // The query may still be queued on the row lock; only a destroyed connection abandons it.
-        broken ??= new Error('aborted while waiting for the rate gate row lock');
+      await unlessAborted(lockGate(client, tenantId), signal, () => {
+        // The query may still be queued on the lock; only a destroyed connection abandons it.
+        broken ??= new Error('aborted while waiting for the rate gate lock');
       });
+      locked = true;
+      const row = await gateRow(client, tenantId);
       const nextAllowed = Math.max(row.nextAllowedMs ?? -Infinity, localNextAllowed);
       const waitMs = nextAllowed - clock.now();
       if (waitMs > 0) {
@@ -100,12 +102,14 @@ export function createRateGate(options: RateGateOptions): RateGate {
       throwIfAborted(signal);
 
       const startedMs = clock.now();
+      await reserveGateCall(client, tenantId, { startedMs, nextAllowedMs: startedMs + minIntervalMs });
       let outcome: { ok: true; value: T } | { ok: false; error: unknown };
       try {
         outcome = { ok: true, value: await inFlight.run(fn) };
       } catch (error) {
         outcome = { ok: false, error };
       }
+      crashPoint('gate');
       stats.calls++;
       stats.gatedCalls++;
       const endedMs = clock.now();
@@ -119,26 +123,24 @@ export function createRateGate(options: RateGateOptions): RateGate {
 
       try {
         await recordGateCall(client, tenantId, { startedMs, nextAllowedMs, busy: busyMs !== undefined });
-        await client.query('COMMIT');
-        open = false;
       } catch (recordError) {
         // The API call happened: losing its answer (a job id) would be worse than a missing record,
-        // and localNextAllowed still keeps this process's interval.
+        // and the reservation and localNextAllowed still keep the interval.
         stats.recordErrors++;
         broken ??= toError(recordError);
       }
       if (!outcome.ok) throw outcome.error;
       return outcome.value;
     } finally {
-      if (open && !broken) {
+      if (locked && !broken) {
         try {
-          await client.query('ROLLBACK');
-        } catch (rollbackError) {
-          broken = toError(rollbackError);
+          await unlockGate(client, tenantId);
+        } catch (unlockError) {
+          broken = toError(unlockError);
         }
       }
       client.removeListener('error', onError);
-      // Released with an error, pg-pool destroys the connection instead of reusing it.
+      // Released with an error, pg-pool destroys the connection (and with it any lock it held).
       client.release(broken);
     }
   }

@@ -5,6 +5,7 @@
  * share one login. The tenant id is the token's `tenantId` claim.
  */
 import type { Config, Credentials } from '../config.js';
+import { crashPoint } from '../lib/crash-points.js';
 import { EtlError } from '../lib/errors.js';
 import { retry } from '../lib/retry.js';
 import { safeUrl } from '../logger.js';
@@ -157,6 +158,7 @@ export function createTokenProvider(options: TokenProviderOptions): TokenProvide
         context: { authStatus: answer.statusCode },
       });
     }
+    crashPoint('token');
     return toCached(readTokenAnswer(parseJson(answer, what, undefined, false), what));
   }
 

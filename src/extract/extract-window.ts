@@ -11,6 +11,7 @@ import type { EntitySettings } from '../config.js';
 import type { CallContext, JobRequest, JobState, JobStatus } from '../cxone/types.js';
 import type { TimeBasis } from '../entities/catalog.js';
 import type { Clock } from '../lib/clock.js';
+import { crashPoint } from '../lib/crash-points.js';
 import { EtlError, isEtlError, toError } from '../lib/errors.js';
 import { retry } from '../lib/retry.js';
 import { withTransaction } from '../db/pool.js';
@@ -147,6 +148,7 @@ async function obtainFinishedJob(
     } else {
       jobId = await deps.api.requestJob(request, ctx);
     }
+    crashPoint('post');
     await ledger.setJobId(deps.pool, key, jobId, clock.now());
     deps.onEvent?.({ type: 'requested', jobId, attempt });
   }
@@ -156,6 +158,7 @@ async function obtainFinishedJob(
     state = await waitForJob({
       getJob: async () => {
         const s = await deps.api.getJob(jobId as string, jobCtx);
+        crashPoint('poll');
         await ledger.recordPoll(deps.pool, key, s.status, clock.now());
         deps.onEvent?.({ type: 'polled', jobId: jobId as string, status: s.status });
         return s;
@@ -218,8 +221,10 @@ async function loadJob(
         const now = deps.clock.now();
         await ledger.markLoaded(client, key, { rows: loaded.rows, bytes: loaded.bytes }, now);
         await advanceCheckpoint(client, key.tenantId, key.entity, key.end, loaded.columns, now);
+        crashPoint('commit');
         return loaded;
       });
+      crashPoint('committed');
       deps.onEvent?.({
         type: 'loaded',
         jobId: ctx.jobId,

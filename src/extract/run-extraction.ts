@@ -140,7 +140,14 @@ export async function planTenant(
         ...(request.freshSince !== undefined ? { freshSince: request.freshSince } : {}),
       });
     } else {
-      windows = planBackfill({ now, settings, ledger, from: request.from, to: request.to });
+      // The range's dates are calendar dates: local ones on a local-day grid (wfm-payroll).
+      windows = planBackfill({
+        now,
+        settings,
+        ledger,
+        from: dateLabelInstant(request.from, settings.grid),
+        to: dateLabelInstant(request.to, settings.grid),
+      });
     }
     plans.push({ entity, windows });
   }
@@ -149,8 +156,12 @@ export async function planTenant(
 
 /** The first instant of a configured start date: UTC midnight, or local midnight on a local-day grid. */
 function startInstant(date: string, grid: TimeGrid): number {
-  const label = Date.parse(`${date}T00:00:00Z`);
-  return grid.floor(grid.timeZone ? localMidnight(label, grid.timeZone) : label);
+  return grid.floor(dateLabelInstant(Date.parse(`${date}T00:00:00Z`), grid));
+}
+
+/** A date given as its UTC-midnight label, as the instant it begins on this grid. */
+function dateLabelInstant(label: number, grid: TimeGrid): number {
+  return grid.timeZone ? localMidnight(label, grid.timeZone) : label;
 }
 
 /**

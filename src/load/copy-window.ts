@@ -17,6 +17,7 @@ import {
   countJobRows,
   deleteWindowRows,
   ensureStagingTable,
+  lockTableLoads,
   METADATA_COLUMNS,
   setLoadSettings,
 } from './staging.repository.js';
@@ -73,6 +74,7 @@ export async function copyWindow(client: pg.ClientBase, input: CopyWindowInput):
   const split = await splitHeader(source, { context, maxColumns: MAX_DATA_COLUMNS });
   try {
     await assertInTransaction(client, context);
+    await lockTableLoads(client, { ...ref, tenantId: input.tenantId });
     if (split.header === null) {
       const deleted = await deleteWindowRows(client, { ...ref, ...window });
       return emptyResult(split.headerBytes, deleted);

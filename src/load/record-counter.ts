@@ -9,6 +9,7 @@
  * - a blank line between records is a record (COPY reads it as a row, or rejects it as too short).
  */
 import { Transform, type TransformCallback } from 'node:stream';
+import { crashPoint } from '../lib/crash-points.js';
 import { EtlError, type EtlErrorContext } from '../lib/errors.js';
 
 const QUOTE = 0x22;
@@ -56,6 +57,7 @@ export class RecordCounter extends Transform {
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    crashPoint('copy');
     try {
       this.scan(chunk);
       callback(null, chunk);

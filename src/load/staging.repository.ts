@@ -33,6 +33,7 @@ export const LOAD_SETTINGS = {
  * a tenant lock; this first key keeps ours apart from other two-key users too.
  */
 const DDL_LOCK_CLASS = "hashtext('cxone_etl.staging_ddl')";
+const LOAD_LOCK_CLASS = "hashtext('cxone_etl.staging_load')";
 
 export interface StagingTableRef {
   schema: string;
@@ -71,6 +72,22 @@ export async function ensureStagingTable(
     await client.query(`ALTER TABLE ${qualified(client, ref)} ${clauses.join(', ')}`);
   }
   return { created: false, added };
+}
+
+/**
+ * Serializes loads of one tenant's table until the caller's transaction ends. Without it, two loads of
+ * the same window at once (two workers after the tenant's session lock was lost to a Postgres restart,
+ * or never held behind a transaction-mode pooler) each deleted nothing and both inserted: the window
+ * was loaded twice (found by the reliability suite). Behind the lock, the second DELETE runs after the
+ * first load committed and sees its rows.
+ */
+export async function lockTableLoads(
+  client: pg.ClientBase,
+  ref: StagingTableRef & { tenantId: string },
+): Promise<void> {
+  await client.query(`SELECT pg_advisory_xact_lock(${LOAD_LOCK_CLASS}, hashtext($1))`, [
+    `${ref.schema}.${ref.table}/${ref.tenantId}`,
+  ]);
 }
 
 /**

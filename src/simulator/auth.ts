@@ -37,6 +37,8 @@ interface RefreshGrant {
 export class TokenService {
   private readonly key: Buffer;
   private readonly refreshGrants = new Map<string, RefreshGrant>();
+  /** Access and id tokens handed out, for the suite's secret scan (refresh tokens are refreshGrants' keys). */
+  private readonly issuedTokens: string[] = [];
 
   constructor(
     private readonly clock: Clock,
@@ -58,8 +60,10 @@ export class TokenService {
     const refreshToken = randomBytes(24).toString('base64url');
     this.refreshGrants.set(refreshToken, grant);
     const idToken = this.sign({ ...claims, aud: grant.clientId ?? 'cxone', name: grant.sub });
+    const accessToken = this.sign(claims);
+    this.issuedTokens.push(accessToken, idToken);
     return {
-      access_token: this.sign(claims),
+      access_token: accessToken,
       token_type: 'Bearer',
       // At least 1 so a client never sees "already expired"; the exp claim carries the exact time.
       expires_in: Math.max(1, Math.round(ttlMs / 1000)),
@@ -79,6 +83,11 @@ export class TokenService {
     if (clientId !== undefined && grant.clientId !== undefined && clientId !== grant.clientId)
       return undefined;
     return grant;
+  }
+
+  /** Every token issued so far: access, id and refresh tokens. */
+  issued(): string[] {
+    return [...this.issuedTokens, ...this.refreshGrants.keys()];
   }
 
   verify(token: string): VerifyResult {

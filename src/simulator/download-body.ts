@@ -15,6 +15,11 @@ const CHUNK_CHARS = 64 * 1024;
 
 export function bodyFactory(ctx: SimContext, job: Job): BodyFactory {
   const { options } = ctx;
+  const override = options.faults.bodyOverride?.(job);
+  if (override !== undefined) {
+    ctx.stats.fault('bodyOverride');
+    return () => (Buffer.isBuffer(override) ? Readable.from([override], { objectMode: false }) : override);
+  }
   const { bom, lineEnding } = job.csv;
   if (options.largeRows !== undefined) {
     const rows = options.largeRows;

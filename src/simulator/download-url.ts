@@ -42,6 +42,11 @@ export class UrlSigner {
     return now < grant.expiresAt ? 'ok' : 'expired';
   }
 
+  /** The signatures of URLs still on record (expired ones are dropped past MAX_GRANTS). */
+  signatures(): string[] {
+    return [...this.grants.keys()];
+  }
+
   reset(): void {
     this.grants = new Map();
   }

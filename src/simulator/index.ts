@@ -3,6 +3,7 @@ export { startSimulator, type Simulator } from './server.js';
 export {
   DEFAULT_SIMULATOR_OPTIONS,
   DEFAULT_TENANT,
+  type BodyOverrideJob,
   type DownloadFault,
   type DownloadFaultMode,
   type FaultOptions,

@@ -3,6 +3,7 @@
  * The contract marks some behaviours ASSUMED (no public source shows them): each of those is a setting
  * here, so tests can prove the worker copes with every plausible variant, not just the default one.
  */
+import type { Readable } from 'node:stream';
 import { ENTITIES, type EntityName } from '../entities/catalog.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 
@@ -71,12 +72,32 @@ export interface FaultOptions {
   malformedStatusJson?: boolean | { count: number };
   /** A status outside the documented enum (e.g. 'PENDING') shown instead of RUNNING. */
   unknownStatus?: string;
+  /**
+   * The bytes to serve instead of a job's generated file, when it returns any (the bad-input corpus:
+   * broken CSVs, other encodings, error pages labelled text/csv). A Readable that errors mid-way cuts
+   * the connection there.
+   */
+  bodyOverride?: (job: BodyOverrideJob) => Buffer | Readable | undefined;
+}
+
+export interface BodyOverrideJob {
+  id: string;
+  tenantId: string;
+  entity: EntityName;
+  startMs: number;
+  endMs: number;
 }
 
 export interface SimulatorOptions {
   /** 0 = an ephemeral port. */
   port: number;
   host: string;
+  /**
+   * The base URL the simulator hands out (issuer, api_endpoint, download URLs). Default
+   * http://<host>:<port>, with 127.0.0.1 for a wildcard host; set it when clients reach the simulator
+   * by another name (e.g. http://simulator:8787 inside docker compose).
+   */
+  publicUrl?: string;
   clock: Clock;
   /** Multiplies every API duration (interval, job time, URL/token/file TTL, Retry-After); not data timestamps. */
   timeScale: number;

@@ -31,6 +31,11 @@ export interface Simulator {
   reset(): void;
   /** The exact CSV spec a job's file is generated from, so tests can compare loaded rows with it. */
   jobSpec(jobId: string): CsvSpec | undefined;
+  /**
+   * Every secret this simulator holds or handed out: tenant credentials, tokens, URL signatures. The
+   * reliability suite searches every log for them (none may appear).
+   */
+  issuedSecrets(): string[];
 }
 
 export async function startSimulator(overrides: Partial<SimulatorOptions> = {}): Promise<Simulator> {
@@ -45,7 +50,7 @@ export async function startSimulator(overrides: Partial<SimulatorOptions> = {}):
     });
   });
   const { port } = server.address() as AddressInfo;
-  const url = `http://${urlHost(options.host)}:${port}`;
+  const url = options.publicUrl?.replace(/\/+$/, '') ?? `http://${urlHost(options.host)}:${port}`;
 
   const shutdown = new AbortController();
   const stats = new StatsRecorder();
@@ -53,6 +58,7 @@ export async function startSimulator(overrides: Partial<SimulatorOptions> = {}):
   const jobs = new JobStore();
   const faults = new FaultInjector(options.seed);
   const urls = new UrlSigner();
+  const tokens = new TokenService(clock, url, options.jwtSecret);
   const ctx: SimContext = {
     get options() {
       return options;
@@ -60,7 +66,7 @@ export async function startSimulator(overrides: Partial<SimulatorOptions> = {}):
     clock,
     url,
     stats,
-    tokens: new TokenService(clock, url, options.jwtSecret),
+    tokens,
     gate,
     jobs,
     faults,
@@ -95,6 +101,12 @@ export async function startSimulator(overrides: Partial<SimulatorOptions> = {}):
     jobSpec(jobId) {
       const job = jobs.get(jobs.tenantOf(jobId) ?? '', jobId);
       return job ? csvSpecOf(job) : undefined;
+    },
+    issuedSecrets() {
+      const credentials = options.tenants.flatMap((t) =>
+        [t.accessKeySecret, t.password, t.clientSecret].filter((s): s is string => s !== undefined),
+      );
+      return [...credentials, ...tokens.issued(), ...urls.signatures()];
     },
     stop() {
       stopped ??= new Promise<void>((resolve) => {

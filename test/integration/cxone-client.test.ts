@@ -115,6 +115,7 @@ function cxoneConfig(url: string, patch: Partial<Config['cxone']> = {}): Config[
     useSyncEndpoint: false,
     requestTimeoutMs: 5000,
     syncTimeoutMs: 5000,
+    downloadIdleTimeoutMs: 60_000,
     ...patch,
   };
 }

@@ -97,18 +97,17 @@ describe('pipeline recovery', () => {
     h = await startHarness({ env: { EXTRACT_ENTITIES: 'qm-workflows', EXTRACT_START_DATE: '2026-03-14' } });
     // The worker downloads at once, so make the URL expire before it can: a zero-length lifetime.
     h.sim.setOptions({ urlTtlMs: 0 });
-    const run = h.run();
-    // Let the first download fail, then give URLs a normal life again for the fresh status call.
-    const refreshed = new Promise<void>((resolve) => {
-      const timer = setInterval(() => {
-        if (h.sim.stats().downloads.expired > 0) {
-          h.sim.setOptions({ urlTtlMs: 30_000 });
-          clearInterval(timer);
-          resolve();
-        }
-      }, 5);
-    });
-    await refreshed;
+    // When the worker notices (before its fresh status call), give URLs their normal life again.
+    const run = h.run(
+      { mode: 'run' },
+      {
+        observer: {
+          windowEvent: (_t, _e, _w, event) => {
+            if (event.type === 'url-refreshed') h.sim.setOptions({ urlTtlMs: 30_000 });
+          },
+        },
+      },
+    );
     const { summary } = await run;
     expect(summary.failed).toBe(0);
     expect(h.sim.stats().downloads.expired).toBe(1);

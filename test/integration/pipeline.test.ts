@@ -89,6 +89,18 @@ describe('extraction pipeline end to end (simulator + real Postgres)', () => {
     expect(after).toBeGreaterThan(before);
   });
 
+  it('wfm-payroll: a backfill of local dates sends exactly those dates in the schedule unit zone', async () => {
+    h = await startHarness({ env: { EXTRACT_ENTITIES: 'wfm-payroll', WFM_TIMEZONE: 'Asia/Seoul' } });
+    const { summary } = await h.run({ mode: 'backfill', from: '2026-03-01', to: '2026-03-05' });
+    expect(summary.failed).toBe(0);
+    expect(h.sim.stats().jobs.created.map((j) => [j.startDate, j.endDate])).toEqual([
+      ['2026-03-01', '2026-03-05'],
+    ]);
+    const [w] = await listWindows(h.db.pool, TENANT, 'wfm-payroll');
+    // Seoul midnight is 15:00 UTC the day before.
+    expect(new Date(w?.start ?? 0).toISOString()).toBe('2026-02-28T15:00:00.000Z');
+  });
+
   it('late data: rows that arrive within the settle delay are present after the next lookback, once', async () => {
     h = await startHarness({
       env: { EXTRACT_ENTITIES: 'recording-interaction-metadata', EXTRACT_SETTLE_DELAY: '0s' },

@@ -153,6 +153,35 @@ describe('rate gate', () => {
     expect(clock.now()).toBe(T0 + INTERVAL);
   });
 
+  it('keeps the interval when the process dies during a call, before the call is recorded', async () => {
+    // Found by the crash suite: the record was written only after the call, in the transaction that
+    // held the lock, so a SIGKILL mid-call lost it and the restarted worker called again at once.
+    const clock = new ManualClock(T0);
+    const tenant = newTenant();
+    const dying = gate(clock, tenant).call('create', async () => {
+      // The process "dies": its connections (the gate's among them) go away while the API call is out.
+      await otherPool.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+          WHERE datname = current_database() AND application_name = 'cxone-etl-test'`,
+      );
+      return 'job-1';
+    });
+    await expect(dying).resolves.toBe('job-1');
+    expect(await readGateRow(otherPool, tenant)).toMatchObject({ nextAllowedMs: T0 + INTERVAL });
+
+    await clock.advance(1000);
+    let ran = false;
+    const restarted = gate(clock, tenant, otherPool).call('status', async () => {
+      ran = true;
+    });
+    await parked(clock);
+    await clock.advance(INTERVAL - 1001);
+    expect(ran).toBe(false);
+    await clock.advance(1);
+    await restarted;
+    expect(clock.now()).toBe(T0 + INTERVAL);
+  });
+
   it('never runs two gates of one tenant at once, on two pools, and keeps calls an interval apart', async () => {
     const clock = new ManualClock(T0);
     const tenant = newTenant();
@@ -183,14 +212,14 @@ describe('rate gate', () => {
     expect(gates[0]!.stats().calls + gates[1]!.stats().calls).toBe(6);
   });
 
-  it('gives up a wait on abort without recording a call, also while blocked on the row lock', async () => {
+  it('gives up a wait on abort without recording a call, also while blocked on the gate lock', async () => {
     const clock = new ManualClock(T0);
     const tenant = newTenant();
     const a = gate(clock, tenant, db.pool);
     const b = gate(clock, tenant, otherPool);
     await a.call('create', async () => undefined);
 
-    // a waits for the interval holding the row lock; b queues on the lock in Postgres.
+    // a waits for the interval holding the gate lock; b queues on the lock in Postgres.
     const controllerA = new AbortController();
     const waitingA = a.call('status', async () => 'a', controllerA.signal);
     await parked(clock);

@@ -1,0 +1,66 @@
+/**
+ * The window every benchmark load writes, and what a load child reports. The same window and job each
+ * run, so each load replaces the previous one's rows as a rerun of that window would.
+ */
+import type { CopyWindowInput } from '../src/load/index.js';
+import { procStatusKb } from './bench-env.js';
+
+export const BENCH_SCHEMA = 'bench';
+export const BENCH_ENTITY = 'recording-interaction-metadata';
+
+export interface LoadResult {
+  /** BEGIN to COMMIT (the connection is opened before). */
+  ms: number;
+  rows: number;
+  bytes: number;
+  /** CPU time of the whole child process during the load. */
+  cpuMs: number;
+  /** VmRSS once everything is imported and connected, before the load. */
+  baselineRssKb: number | undefined;
+  /** VmHWM after the load. */
+  peakRssKb: number | undefined;
+  /** process.resourceUsage().maxRSS, the same peak from getrusage. */
+  maxRssKb: number;
+  /** process.hrtime at the start and end of the load, in µs: V8's CPU profile uses the same clock. */
+  startUs: number;
+  endUs: number;
+  /** raw-load only: the rows-present count, timed inside the transaction (not in `ms`). */
+  countMs?: number;
+}
+
+export function loadInput(source: CopyWindowInput['source']): CopyWindowInput {
+  return {
+    schema: BENCH_SCHEMA,
+    entity: BENCH_ENTITY,
+    tenantId: 'bench-tenant',
+    windowStart: new Date('2026-01-01T00:00:00Z'),
+    windowEnd: new Date('2026-01-15T00:00:00Z'),
+    jobId: 'bench-job',
+    source,
+  };
+}
+
+/** Measures one load in this process: time, CPU and memory around `load`. */
+export async function measureLoad(load: () => Promise<{ rows: number; bytes: number }>): Promise<LoadResult> {
+  const baselineRssKb = procKb('VmRSS');
+  const cpu = process.cpuUsage();
+  const started = process.hrtime.bigint();
+  const loaded = await load();
+  const ended = process.hrtime.bigint();
+  const used = process.cpuUsage(cpu);
+  return {
+    ms: Number(ended - started) / 1e6,
+    startUs: Number(started / 1000n),
+    endUs: Number(ended / 1000n),
+    rows: loaded.rows,
+    bytes: loaded.bytes,
+    cpuMs: (used.user + used.system) / 1000,
+    baselineRssKb,
+    peakRssKb: procKb('VmHWM'),
+    maxRssKb: process.resourceUsage().maxRSS,
+  };
+}
+
+function procKb(field: 'VmRSS' | 'VmHWM'): number | undefined {
+  return procStatusKb('self', field);
+}

@@ -1,0 +1,59 @@
+/**
+ * Child process of the COPY leg: the floor for any Node loader, PERFORMANCE.md's "file stream →
+ * pg-copy-streams copyFrom, raw bytes, await pipeline(...)", into the table shaped like the worker's
+ * staging table, with the same COPY options and metadata settings. worker ÷ node-raw is what
+ * copyWindow's own work (header split, DDL checks, delete, record counting) costs.
+ *
+ *   node bench/out/js/bench/raw-load.js <database-url> <file> <schema.table> <columns as JSON>
+ */
+import { createReadStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { from as copyFrom } from 'pg-copy-streams';
+import { createPool, withTransaction } from '../src/db/pool.js';
+import { RESULT_PREFIX } from './bench-env.js';
+import { measureLoad } from './load-target.js';
+
+const [url, file, table, columnsJson] = process.argv.slice(2);
+if (!url || !file || !table || !columnsJson) {
+  throw new Error('usage: raw-load.js <database-url> <file> <schema.table> <columns as JSON>');
+}
+const columns = (JSON.parse(columnsJson) as string[]).map((c) => `"${c.replace(/"/g, '""')}"`).join(', ');
+const pool = createPool(url, { max: 1, applicationName: 'cxone-etl-bench-raw' });
+let countMs = 0;
+try {
+  await pool.query('SELECT 1');
+  const result = await measureLoad(() =>
+    withTransaction(pool, async (client) => {
+      await client.query(
+        `SELECT set_config('cxone_etl.tenant_id', 'bench-tenant', true),
+                set_config('cxone_etl.window_start', '2026-01-01T00:00:00Z', true),
+                set_config('cxone_etl.window_end', '2026-01-15T00:00:00Z', true),
+                set_config('cxone_etl.job_id', 'bench-job', true)`,
+      );
+      const copy = client.query(
+        copyFrom(
+          `COPY ${table} (${columns}) FROM STDIN ` +
+            `WITH (FORMAT csv, HEADER true, ENCODING 'UTF8', FORCE_NOT_NULL (${columns}))`,
+        ),
+      );
+      let bytes = 0;
+      const source = createReadStream(file);
+      source.on('data', (chunk) => (bytes += chunk.length));
+      await pipeline(source, copy);
+      // Not part of the floor: the rows-present count copyWindow runs after COPY (copy-window.ts,
+      // countJobRows), timed here in the same place (inside the transaction) to show what it costs.
+      const started = performance.now();
+      await client.query(
+        `SELECT count(*) FROM ${table} WHERE _tenant_id = $1 AND _window_start = $2 AND _window_end = $3 AND _job_id = $4`,
+        ['bench-tenant', '2026-01-01T00:00:00Z', '2026-01-15T00:00:00Z', 'bench-job'],
+      );
+      countMs = performance.now() - started;
+      return { rows: copy.rowCount, bytes };
+    }),
+  );
+  process.stdout.write(
+    `${RESULT_PREFIX}${JSON.stringify({ ...result, ms: result.ms - countMs, countMs })}\n`,
+  );
+} finally {
+  await pool.end();
+}

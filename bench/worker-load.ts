@@ -1,0 +1,27 @@
+/**
+ * Child process of the COPY leg: the worker's load path on a local file, alone in its process so its
+ * peak RSS is the load's. `copyWindow` inside `withTransaction`, exactly as extract-window.ts calls it,
+ * with the file in place of the download stream.
+ *
+ *   node --import tsx bench/worker-load.ts <database-url> <file>
+ *
+ * Prints RESULT_PREFIX + a LoadResult as JSON.
+ */
+import { createReadStream } from 'node:fs';
+import { createPool, withTransaction } from '../src/db/pool.js';
+import { copyWindow } from '../src/load/index.js';
+import { RESULT_PREFIX } from './bench-env.js';
+import { loadInput, measureLoad } from './load-target.js';
+
+const [url, file] = process.argv.slice(2);
+if (!url || !file) throw new Error('usage: worker-load.ts <database-url> <file>');
+const pool = createPool(url, { max: 1, applicationName: 'cxone-etl-bench-worker' });
+try {
+  await pool.query('SELECT 1');
+  const result = await measureLoad(() =>
+    withTransaction(pool, (client) => copyWindow(client, loadInput(createReadStream(file)))),
+  );
+  process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(result)}\n`);
+} finally {
+  await pool.end();
+}

@@ -1,0 +1,75 @@
+/**
+ * `cxone-etl schema --entity E`: the entity's staging columns, the type its reporting view gives each,
+ * and what sampled values suggest for columns without a type hint (issue 8, item 1).
+ */
+import type { Writable } from 'node:stream';
+import type { Config } from '../config.js';
+import type { Database } from '../db/open-database.js';
+import type { EntityName } from '../entities/catalog.js';
+import { describeSchema, refreshReportingViews, type SchemaDescription } from '../reporting/index.js';
+import { formatTable } from './format-table.js';
+
+export interface SchemaCommandDeps {
+  db: Database;
+  config: Pick<Config, 'stagingSchema' | 'reportingSchema' | 'wfmTimeZone'>;
+  out: Writable;
+}
+
+const VIEW_STATES: Record<SchemaDescription['viewState'], string> = {
+  missing: 'not created yet: the next load creates it (or run with --refresh)',
+  current: 'up to date',
+  stale: 'out of date: the next load rebuilds it (or run with --refresh)',
+  'not-a-view': 'is NOT a view: rename it or set REPORTING_SCHEMA',
+};
+
+export async function schemaCommand(
+  deps: SchemaCommandDeps,
+  opts: { entity: EntityName; json?: boolean; refresh?: boolean },
+): Promise<number> {
+  const settings = {
+    stagingSchema: deps.config.stagingSchema,
+    reportingSchema: deps.config.reportingSchema,
+    timeZone: deps.config.wfmTimeZone,
+  };
+  if (opts.refresh) await refreshReportingViews(deps.db.pool, { ...settings, entities: [opts.entity] });
+  const d = await describeSchema(deps.db.pool, { ...settings, entity: opts.entity });
+  if (opts.json) {
+    deps.out.write(`${JSON.stringify(d, null, 2)}\n`);
+    return 0;
+  }
+  deps.out.write(
+    `${d.entity}\n  staging: ${d.stagingTable}${d.tableExists ? '' : ' (not loaded yet)'}\n` +
+      `  view:    ${d.view} (${VIEW_STATES[d.viewState]})\n` +
+      `  plus the metadata columns _tenant_id, _window_start, _window_end, _job_id, _loaded_at\n` +
+      (d.tableExists ? `  sample:  ${d.sampledRows.toLocaleString('en-US')} rows\n\n` : '\n'),
+  );
+  deps.out.write(
+    formatTable(
+      ['column', 'view type', 'hint', 'sample suggests', 'values', 'failed', 'meaning'],
+      d.columns.map((c) => [
+        c.present ? c.name : `${c.name} (not seen yet)`,
+        c.viewType,
+        c.hint === null ? '-' : c.source === 'contract' ? `${c.hint} (contract)` : c.hint,
+        c.inferred ?? '-',
+        String(c.nonEmpty),
+        c.failed === null ? '-' : String(c.failed),
+        c.meaning ?? '',
+      ]),
+    ),
+  );
+  const suggestions = d.columns.filter(
+    (c) => c.hint === null && c.inferred !== null && c.inferred !== 'text',
+  );
+  for (const c of suggestions) {
+    deps.out.write(
+      `no hint: ${c.name} reads as ${c.inferred} in the sample; add it to src/entities/type-hints.ts\n`,
+    );
+  }
+  const failing = d.columns.filter((c) => (c.failed ?? 0) > 0);
+  for (const c of failing) {
+    deps.out.write(
+      `cast problems: ${c.failed} sampled values of ${c.name} do not read as ${c.viewType} (NULL in the view)\n`,
+    );
+  }
+  return 0;
+}

@@ -1,0 +1,104 @@
+/**
+ * The reporting layer (issue 8): typed views over the staging tables, cast problems and data-quality
+ * signals per window. `afterWindowLoaded` is the one call the load makes, inside its transaction,
+ * right after copyWindow; each step runs under its own savepoint, so a step that fails is undone and
+ * reported while the load commits (reporting never blocks a load).
+ */
+import type pg from 'pg';
+import { withTransaction } from '../db/pool.js';
+import type { EntityName } from '../entities/catalog.js';
+import { toError } from '../lib/errors.js';
+import { recordCastProblems, type CastProblem } from './cast-problems.repository.js';
+import { assessWindowQuality, type QualityFlag } from './quality.repository.js';
+import type { Queryable } from './relations.repository.js';
+import { inSavepoint } from './savepoint.js';
+import { refreshReportingView, type RefreshResult } from './view-builder.js';
+
+export { castProblemSummary, countCastProblems, recordCastProblems } from './cast-problems.repository.js';
+export type { CastProblem, CastProblemSummary, WindowRef } from './cast-problems.repository.js';
+export { castSql, PG_TYPE_NAMES, zoneOf } from './cast-sql.js';
+export { describeSchema, DEFAULT_SAMPLE_ROWS } from './describe-schema.js';
+export type { ColumnDescription, DescribeInput, SchemaDescription } from './describe-schema.js';
+export { EXAMPLE_QUERIES, exampleSql, runExampleQuery } from './example-queries.js';
+export type { ExampleQuery, ExampleQueryName, ExampleResult } from './example-queries.js';
+export { inferType, MIN_VALUES_TO_INFER, type ValueCounts } from './inference.js';
+export { assessWindowQuality, qualityFlags } from './quality.repository.js';
+export type { QualityFlag, QualityInput } from './quality.repository.js';
+export { judgeVolume, judgeWindow, QUALITY_THRESHOLDS, type QualityFlagKind } from './quality-rules.js';
+export { refreshReportingView } from './view-builder.js';
+export type { RefreshResult, ReportingViewInput, ViewAction } from './view-builder.js';
+
+export interface WindowLoadedContext {
+  /** STAGING_SCHEMA. */
+  stagingSchema: string;
+  /** REPORTING_SCHEMA. */
+  reportingSchema: string;
+  entity: EntityName;
+  tenantId: string;
+  windowStart: Date | number;
+  windowEnd: Date | number;
+  /** WFM_TIMEZONE. */
+  timeZone: string;
+  /** The worker's clock (clock.now()). */
+  now: number;
+  /** What copyWindow returned (CopyWindowResult has these fields). */
+  load: { rows: number; columns: readonly string[] };
+}
+
+export type ReportingStep = 'view' | 'cast-problems' | 'quality';
+
+export interface ReportingOutcome {
+  /** null when the view step failed. */
+  view: RefreshResult | null;
+  castProblems: CastProblem[];
+  flags: QualityFlag[];
+  /** Steps that failed and were rolled back to their savepoint; log them as warnings. */
+  errors: { step: ReportingStep; error: Error }[];
+}
+
+/**
+ * Refreshes the entity's view if the staging table changed (or it is missing), counts the window's
+ * cast problems and assesses its quality. Call it with the load's client after copyWindow and before
+ * COMMIT. Throws only when the transaction itself is broken.
+ */
+export async function afterWindowLoaded(
+  client: Queryable,
+  ctx: WindowLoadedContext,
+): Promise<ReportingOutcome> {
+  const outcome: ReportingOutcome = { view: null, castProblems: [], flags: [], errors: [] };
+  const step = async <T>(name: ReportingStep, fn: () => Promise<T>): Promise<T | undefined> => {
+    const result = await inSavepoint(client, 'cxone_etl_reporting', fn);
+    if (result.ok) return result.value;
+    outcome.errors.push({ step: name, error: toError(result.error) });
+    return undefined;
+  };
+  outcome.view = (await step('view', () => refreshReportingView(client, ctx))) ?? null;
+  outcome.castProblems = (await step('cast-problems', () => recordCastProblems(client, ctx))) ?? [];
+  outcome.flags =
+    (await step('quality', () =>
+      assessWindowQuality(client, { ...ctx, rows: ctx.load.rows, columns: ctx.load.columns }),
+    )) ?? [];
+  return outcome;
+}
+
+/**
+ * Brings every entity's view up to date, each in its own transaction: for after `migrate` or at start,
+ * so views exist (and follow new hints) before the next load. Entities never loaded are skipped.
+ */
+export async function refreshReportingViews(
+  pool: pg.Pool,
+  settings: {
+    stagingSchema: string;
+    reportingSchema: string;
+    timeZone: string;
+    entities: readonly EntityName[];
+  },
+): Promise<RefreshResult[]> {
+  const results: RefreshResult[] = [];
+  for (const entity of settings.entities) {
+    results.push(
+      await withTransaction(pool, (client) => refreshReportingView(client, { ...settings, entity })),
+    );
+  }
+  return results;
+}

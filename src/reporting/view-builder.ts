@@ -1,0 +1,183 @@
+/**
+ * (Re)creates `{REPORTING_SCHEMA}.{table}`, the typed view over one staging table (issue 8, item 1),
+ * inside the caller's transaction: the load that added a column also publishes it, or neither happens.
+ * Cheap when nothing changed (two catalog reads and a hash), so the load can call it every time.
+ */
+import pg from 'pg';
+import { pgErrorCode } from '../db/sqlstate.js';
+import { stagingTableName, type EntityName } from '../entities/catalog.js';
+import { EtlError, toError } from '../lib/errors.js';
+import { zoneOf } from './cast-sql.js';
+import {
+  ensureSchema,
+  lockReportingDdl,
+  qualifiedName,
+  relationInfo,
+  type Queryable,
+  type RelationInfo,
+} from './relations.repository.js';
+import { canReplaceInPlace, fingerprintOf, planView, viewComment, type ViewPlan } from './view-plan.js';
+
+export interface ReportingViewInput {
+  /** STAGING_SCHEMA. */
+  stagingSchema: string;
+  /** REPORTING_SCHEMA (default `cxone`). */
+  reportingSchema: string;
+  entity: EntityName;
+  /** WFM_TIMEZONE: where wfm-payroll's times are read; entities with a UTC time basis ignore it. */
+  timeZone: string;
+  /** How long the DDL may wait for readers of the view; default VIEW_LOCK_TIMEOUT_MS. */
+  lockTimeoutMs?: number;
+}
+
+export type ViewAction = 'unchanged' | 'created' | 'replaced' | 'recreated' | 'no-table';
+
+export interface RefreshResult {
+  /**
+   * `created`: there was no view; `replaced`: CREATE OR REPLACE appended columns (grants and dependent
+   * views kept); `recreated`: dropped and created because a column changed type; `no-table`: nothing
+   * loaded yet, no view.
+   */
+  action: ViewAction;
+  view: string;
+  columns: number;
+  typedColumns: number;
+}
+
+/**
+ * 5 s: a dashboard query reading the view blocks the DROP/CREATE; the load should not wait behind a
+ * long report. On timeout (55P03 lock_not_available) the refresh fails, the caller's savepoint undoes
+ * it, and the next load retries (the fingerprint still differs).
+ */
+export const VIEW_LOCK_TIMEOUT_MS = 5000;
+
+/** dependent_objects_still_exist: DROP VIEW refused because a user's view or rule uses ours. */
+const DEPENDENT_OBJECTS_STILL_EXIST = '2BP01';
+
+export async function refreshReportingView(
+  client: Queryable,
+  input: ReportingViewInput,
+): Promise<RefreshResult> {
+  const table = stagingTableName(input.entity);
+  const viewName = `${input.reportingSchema}.${table}`;
+  let state = await readState(client, input, table);
+  if (state === null) return { action: 'no-table', view: viewName, columns: 0, typedColumns: 0 };
+  if (isCurrent(state)) return result('unchanged', viewName, state.plan);
+
+  await lockReportingDdl(client, viewName);
+  // Read again under the lock: another tenant's load may have rebuilt the view meanwhile.
+  state = await readState(client, input, table);
+  if (state === null) return { action: 'no-table', view: viewName, columns: 0, typedColumns: 0 };
+  if (isCurrent(state)) return result('unchanged', viewName, state.plan);
+
+  return result(await rebuild(client, input, table, state), viewName, state.plan);
+}
+
+/** Creates, replaces or drops and creates the view (under the caller's lock); says which it did. */
+async function rebuild(
+  client: Queryable,
+  input: ReportingViewInput,
+  table: string,
+  { plan, view }: ViewState,
+): Promise<ViewAction> {
+  const viewName = `${input.reportingSchema}.${table}`;
+  if (view !== null && view.kind !== 'v') {
+    throw new EtlError(
+      'CONFIG',
+      `${viewName} exists and is not a view: rename or drop it, or set REPORTING_SCHEMA to another schema`,
+    );
+  }
+  const zone = zoneOf(input.entity, input.timeZone);
+  if (zone !== 'UTC') await assertKnownZone(client, zone);
+  await ensureSchema(client, input.reportingSchema);
+  const action: ViewAction =
+    view === null ? 'created' : canReplaceInPlace(view.columns, plan.columns) ? 'replaced' : 'recreated';
+  const target = qualifiedName(input.reportingSchema, table);
+  const previous = await setLockTimeout(client, `${input.lockTimeoutMs ?? VIEW_LOCK_TIMEOUT_MS}ms`);
+  if (action === 'recreated') await dropView(client, target, viewName);
+  await client.query(
+    `${action === 'replaced' ? 'CREATE OR REPLACE' : 'CREATE'} VIEW ${target} AS ${plan.select}`,
+  );
+  const comment = viewComment(`${input.stagingSchema}.${table}`, plan.fingerprint);
+  await client.query(`COMMENT ON VIEW ${target} IS ${pg.escapeLiteral(comment)}`);
+  // Restored only on success: on failure the caller's savepoint or rollback restores it.
+  await setLockTimeout(client, previous);
+  return action;
+}
+
+interface ViewState {
+  plan: ViewPlan;
+  view: RelationInfo | null;
+}
+
+async function readState(
+  client: Queryable,
+  input: ReportingViewInput,
+  table: string,
+): Promise<ViewState | null> {
+  const staging = await relationInfo(client, input.stagingSchema, table);
+  if (staging === null) return null;
+  const plan = planView(
+    input.entity,
+    { schema: input.stagingSchema, table, columns: staging.columns },
+    zoneOf(input.entity, input.timeZone),
+  );
+  return { plan, view: await relationInfo(client, input.reportingSchema, table) };
+}
+
+function isCurrent(state: ViewState): boolean {
+  return state.view?.kind === 'v' && fingerprintOf(state.view.comment) === state.plan.fingerprint;
+}
+
+function result(action: ViewAction, view: string, plan: ViewPlan): RefreshResult {
+  return {
+    action,
+    view,
+    columns: plan.columns.length,
+    typedColumns: plan.columns.filter((c) => c.hinted !== undefined && c.hinted !== 'text').length,
+  };
+}
+
+/**
+ * A type change cannot be made in place, so the view is dropped: RESTRICT (the default), because
+ * CASCADE would silently drop views that users built on ours.
+ */
+async function dropView(client: Queryable, target: string, viewName: string): Promise<void> {
+  try {
+    await client.query(`DROP VIEW ${target}`);
+  } catch (err) {
+    if (pgErrorCode(err) !== DEPENDENT_OBJECTS_STILL_EXIST) throw err;
+    throw new EtlError(
+      'DATABASE',
+      `cannot rebuild ${viewName} with new column types: other views depend on it (${toError(err).message}); ` +
+        'drop them, let the next load rebuild the view, then create them again',
+      { cause: err },
+    );
+  }
+}
+
+/**
+ * The zone goes into the view as a literal, and a zone Postgres does not know would fail every query
+ * on the view, not this refresh. Node (Intl) and Postgres ship separate zone databases.
+ */
+async function assertKnownZone(client: Queryable, zone: string): Promise<void> {
+  const { rows } = await client.query<{ known: boolean }>(
+    'SELECT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = $1) AS known',
+    [zone],
+  );
+  if (!rows[0]?.known) {
+    throw new EtlError(
+      'CONFIG',
+      `WFM_TIMEZONE: Postgres does not know the time zone ${JSON.stringify(zone)}; use a name from pg_timezone_names`,
+    );
+  }
+}
+
+/** Sets lock_timeout for the rest of the transaction and returns the value it had. */
+async function setLockTimeout(client: Queryable, value: string): Promise<string> {
+  const { rows } = await client.query<{ previous: string }>(
+    `SELECT current_setting('lock_timeout') AS previous, set_config('lock_timeout', $1, true)`,
+    [value],
+  );
+  return rows[0]?.previous ?? '0';
+}

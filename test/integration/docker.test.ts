@@ -1,0 +1,388 @@
+/**
+ * The container files. What needs no Docker engine always runs: the Dockerfile's and compose file's
+ * promises read back (stages, non-root user, init, CMD, healthcheck, wiring), the image's HEALTHCHECK
+ * command run as a process against a local server, and that every package the compiled code imports
+ * survives `npm ci --omit=dev`. What needs an engine (`docker build`, `docker compose config`, the
+ * stack coming up) runs only when `docker info` answers within a few seconds; otherwise it is skipped
+ * and the reason printed.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import http from 'node:http';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import YAML from 'yaml';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const DOCKER_INFO_TIMEOUT_MS = 5_000;
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+}
+
+/** Runs a command with PATH and HOME (plus `env`) only; kills it at the timeout. */
+function exec(
+  command: string,
+  args: string[],
+  opts: { timeoutMs: number; env?: Record<string, string>; cwd?: string },
+): Promise<Result> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, {
+      cwd: opts.cwd ?? REPO,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, opts.timeoutMs);
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      resolve({ code: null, stdout, stderr: stderr + err.message, timedOut });
+    });
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr, timedOut });
+    });
+  });
+}
+
+/** Whether a Docker engine answers, and if not, why (for the skip message). */
+async function dockerEngine(): Promise<{ ok: true } | { ok: false; reason: string }> {
+  const info = await exec('docker', ['info', '--format', '{{.ServerVersion}}'], {
+    timeoutMs: DOCKER_INFO_TIMEOUT_MS,
+  });
+  if (info.code === 0) return { ok: true };
+  if (info.timedOut)
+    return { ok: false, reason: `\`docker info\` gave no answer in ${DOCKER_INFO_TIMEOUT_MS} ms` };
+  const why = (info.stderr.trim().split('\n').at(-1) ?? '').slice(0, 200);
+  return {
+    ok: false,
+    reason: `no Docker engine answers \`docker info\` (${why || `exit ${String(info.code)}`})`,
+  };
+}
+
+async function composePlugin(): Promise<{ ok: true } | { ok: false; reason: string }> {
+  const version = await exec('docker', ['compose', 'version'], { timeoutMs: DOCKER_INFO_TIMEOUT_MS });
+  if (version.code === 0) return { ok: true };
+  const why = (version.stderr.trim().split('\n')[0] ?? '').slice(0, 200);
+  return { ok: false, reason: `the docker compose plugin is not installed (${why || 'no answer'})` };
+}
+
+const engine = await dockerEngine();
+const compose = await composePlugin();
+if (!engine.ok) console.warn(`docker tests: skipping docker build and the compose stack: ${engine.reason}`);
+if (!compose.ok) console.warn(`docker tests: skipping \`docker compose config\`: ${compose.reason}`);
+const withEngine = engine.ok ? it : it.skip;
+const withCompose = compose.ok ? it : it.skip;
+const withEngineAndCompose = engine.ok && compose.ok ? it : it.skip;
+
+/** The Dockerfile's instructions, continuation lines joined, comments dropped. */
+async function dockerfileInstructions(): Promise<{ op: string; args: string }[]> {
+  const text = await readFile(path.join(REPO, 'Dockerfile'), 'utf8');
+  const joined = text
+    .split('\n')
+    .filter((l) => !/^\s*#/.test(l))
+    .join('\n')
+    .replace(/\\\n/g, ' ');
+  return joined
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '')
+    .map((l) => {
+      const [op = '', ...rest] = l.split(/\s+/);
+      return { op: op.toUpperCase(), args: rest.join(' ') };
+    });
+}
+
+/** The exec-form JSON array after an instruction, e.g. CMD ["node", "dist/main.js", "daemon"]. */
+function execForm(args: string): string[] {
+  const json = args.slice(args.indexOf('['));
+  return JSON.parse(json) as string[];
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+async function sourceFiles(dir: string): Promise<string[]> {
+  const files: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) files.push(...(await sourceFiles(full)));
+    else if (entry.name.endsWith('.ts')) files.push(full);
+  }
+  return files;
+}
+
+describe('Dockerfile', () => {
+  let steps: { op: string; args: string }[];
+  let runtime: { op: string; args: string }[];
+  beforeAll(async () => {
+    steps = await dockerfileInstructions();
+    const lastFrom = steps.map((s) => s.op).lastIndexOf('FROM');
+    runtime = steps.slice(lastFrom);
+  });
+
+  it('builds in one stage and runs from a slim Node 20 stage with production dependencies only', () => {
+    const args = Object.fromEntries(
+      steps.filter((s) => s.op === 'ARG' && s.args.includes('=')).map((s) => s.args.split('=', 2)),
+    );
+    const froms = steps
+      .filter((s) => s.op === 'FROM')
+      .map((s) => s.args.split(/\s+/)[0]?.replace(/^\$\{(\w+)\}$/, (_, name: string) => args[name] ?? ''));
+    expect(froms.length).toBeGreaterThanOrEqual(2);
+    for (const image of froms) expect(image).toBe('node:20-bookworm-slim');
+
+    const build = steps.slice(0, steps.length - runtime.length);
+    expect(build.some((s) => s.op === 'RUN' && /\bnpm ci\b/.test(s.args))).toBe(true);
+    expect(build.some((s) => s.op === 'RUN' && /\bnpm run build\b/.test(s.args))).toBe(true);
+
+    const runs = runtime.filter((s) => s.op === 'RUN').map((s) => s.args);
+    expect(runs.some((r) => /\bnpm ci\b.*--omit=dev/.test(r))).toBe(true);
+    expect(runs.some((r) => /\bnpm run build\b|\btsc\b/.test(r))).toBe(false);
+    const copies = runtime.filter((s) => s.op === 'COPY').map((s) => s.args);
+    expect(copies.some((c) => /^--from=build\s+\/app\/dist\s/.test(c))).toBe(true);
+    for (const needed of ['migrations', 'bin', 'package.json', 'package-lock.json']) {
+      expect(copies.some((c) => c.split(/\s+/).includes(needed))).toBe(true);
+    }
+  });
+
+  it('runs as the non-root node user under tini, exposes 9464 and starts the daemon', () => {
+    const user = runtime.filter((s) => s.op === 'USER').at(-1);
+    expect(user?.args).toBe('node');
+    const userAt = runtime.indexOf(user as { op: string; args: string });
+    // Nothing after USER needs root (no RUN, no package install).
+    expect(runtime.slice(userAt).filter((s) => s.op === 'RUN')).toEqual([]);
+    expect(runtime.some((s) => s.op === 'RUN' && /apt-get install .*\btini\b/.test(s.args))).toBe(true);
+
+    const entrypoint = runtime.find((s) => s.op === 'ENTRYPOINT');
+    expect(execForm(entrypoint?.args ?? '[]')).toEqual(['/usr/bin/tini', '--']);
+    const cmd = runtime.find((s) => s.op === 'CMD');
+    expect(execForm(cmd?.args ?? '[]')).toEqual(['node', 'dist/main.js', 'daemon']);
+    expect(runtime.find((s) => s.op === 'EXPOSE')?.args).toBe('9464');
+  });
+
+  it("HEALTHCHECK's command passes on /healthz 200 and fails on 503 or no server", async () => {
+    const healthcheck = runtime.find((s) => s.op === 'HEALTHCHECK');
+    expect(healthcheck).toBeDefined();
+    const cmd = execForm(healthcheck?.args ?? '[]');
+    expect(cmd[0]).toBe('node');
+    const script = cmd.slice(1);
+
+    let status = 200;
+    const paths: string[] = [];
+    const server = http.createServer((req, res) => {
+      paths.push(req.url ?? '');
+      res.writeHead(status).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const { port } = server.address() as net.AddressInfo;
+    try {
+      const probe = (p: number) =>
+        exec(process.execPath, script, { timeoutMs: 10_000, env: { HTTP_PORT: String(p) } });
+      expect((await probe(port)).code).toBe(0);
+      status = 503;
+      expect((await probe(port)).code).toBe(1);
+      expect(paths).toEqual(['/healthz', '/healthz']);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+    expect(
+      (await exec(process.execPath, script, { timeoutMs: 10_000, env: { HTTP_PORT: String(port) } })).code,
+    ).toBe(1);
+  });
+
+  it('every package the service imports is a production dependency (kept by npm ci --omit=dev)', async () => {
+    const pkg = JSON.parse(await readFile(path.join(REPO, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
+    const imported = new Set<string>();
+    for (const file of await sourceFiles(path.join(REPO, 'src'))) {
+      const text = await readFile(file, 'utf8');
+      const specifiers = [
+        ...text.matchAll(/^\s*(?:import|export)\s+(?!type\b)[^;]*?\bfrom\s+'([^']+)'/gm),
+        ...text.matchAll(/^\s*import\s+'([^']+)'/gm),
+        ...text.matchAll(/\bimport\(\s*'([^']+)'\s*\)/g),
+      ].map((m) => m[1] as string);
+      for (const s of specifiers) {
+        if (s.startsWith('.') || s.startsWith('node:')) continue;
+        imported.add(s.startsWith('@') ? s.split('/').slice(0, 2).join('/') : (s.split('/')[0] as string));
+      }
+    }
+    expect(imported.size).toBeGreaterThan(0);
+    const missing = [...imported].filter((name) => !(name in pkg.dependencies)).sort();
+    expect(missing).toEqual([]);
+  });
+});
+
+describe('.dockerignore', () => {
+  it('keeps local installs, builds, data and secrets out of the build context', async () => {
+    const lines = (await readFile(path.join(REPO, '.dockerignore'), 'utf8'))
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l !== '' && !l.startsWith('#'));
+    for (const entry of ['node_modules', 'dist', '.cxone-etl', '.git', '.env', 'coverage', 'bench/out']) {
+      expect(lines).toContain(entry);
+    }
+  });
+});
+
+describe('docker-compose.yml', () => {
+  interface Service {
+    image?: string;
+    build?: unknown;
+    command?: string[];
+    environment?: Record<string, string>;
+    env_file?: { path: string; required: boolean }[];
+    depends_on?: Record<string, { condition: string }>;
+    healthcheck?: { test: string[] };
+    network_mode?: string;
+    ports?: string[];
+    stop_grace_period?: string;
+  }
+  let services: Record<string, Service>;
+  beforeAll(async () => {
+    const doc = YAML.parse(await readFile(path.join(REPO, 'docker-compose.yml'), 'utf8')) as {
+      services: Record<string, Service>;
+    };
+    services = doc.services;
+  });
+
+  it('has postgres, the simulator and the worker, the last two from this image', () => {
+    expect(Object.keys(services).sort()).toEqual(['postgres', 'simulator', 'worker']);
+    expect(services.postgres?.image).toMatch(/^postgres:15/);
+    expect(services.postgres?.healthcheck?.test.join(' ')).toContain('pg_isready');
+    for (const name of ['simulator', 'worker']) {
+      expect(services[name]?.build).toBe('.');
+      expect(services[name]?.image).toBe('cxone-etl:local');
+    }
+    expect(services.simulator?.command).toEqual([
+      'node',
+      'dist/main.js',
+      'sim',
+      '--host',
+      '0.0.0.0',
+      '--port',
+      '8787',
+      '--public-url',
+      'http://simulator:8787',
+      '--time-scale',
+      '0.01',
+    ]);
+    // The image's HEALTHCHECK probes the daemon's /healthz: the simulator needs its own.
+    expect(services.simulator?.healthcheck?.test.join(' ')).toContain(':8787/');
+  });
+
+  it('starts the worker daemon once healthy dependencies are up, wired to them', async () => {
+    const worker = services.worker as Service;
+    expect(worker.command).toEqual(['node', 'dist/main.js', 'daemon', '--run-now']);
+    expect(worker.depends_on).toMatchObject({
+      postgres: { condition: 'service_healthy' },
+      simulator: { condition: 'service_healthy' },
+    });
+    expect(worker.env_file).toEqual([{ path: '.env', required: false }]);
+    const env = worker.environment ?? {};
+    expect(env.DATABASE_URL).toMatch(/@postgres:5432\//);
+    // The simulator listens on its container's interfaces and hands out http://simulator:8787 URLs.
+    expect(worker.network_mode).toBeUndefined();
+    expect(env.CXONE_ISSUER_URL).toBe('http://simulator:8787');
+    expect(env.CXONE_API_BASE_URL).toBe('http://simulator:8787');
+    expect(env).toMatchObject({
+      CXONE_ACCESS_KEY_ID: 'demo-key',
+      CXONE_ACCESS_KEY_SECRET: 'demo-secret',
+      CXONE_MIN_CALL_INTERVAL_MS: '300',
+      HTTP_PORT: '9464',
+    });
+    expect(env.SCHEDULE_CRON).toContain('*/5 * * * *');
+    expect(worker.ports).toContain('${HTTP_PORT:-9464}:9464');
+    // Longer than the default SHUTDOWN_GRACE (30 s), so a window can finish or roll back.
+    expect(Number(/^(\d+)s$/.exec(worker.stop_grace_period ?? '')?.[1])).toBeGreaterThan(30);
+
+    const documented = await readFile(path.join(REPO, '.env.example'), 'utf8');
+    for (const name of Object.keys(env)) expect(documented).toMatch(new RegExp(`^#? ?${name}=`, 'm'));
+  });
+
+  withCompose('parses with `docker compose config`', async () => {
+    const result = await exec('docker', ['compose', '-f', 'docker-compose.yml', 'config', '--quiet'], {
+      timeoutMs: 30_000,
+    });
+    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+  });
+});
+
+describe('with a Docker engine', () => {
+  withEngine(
+    'builds the image, which prints the CLI help',
+    async () => {
+      const tag = `cxone-etl:test-${randomBytes(4).toString('hex')}`;
+      const build = await exec('docker', ['build', '-t', tag, '.'], { timeoutMs: 900_000 });
+      expect({ code: build.code, log: build.code === 0 ? '' : build.stderr.slice(-4000) }).toEqual({
+        code: 0,
+        log: '',
+      });
+      try {
+        const help = await exec('docker', ['run', '--rm', tag, 'node', 'dist/main.js', '--help'], {
+          timeoutMs: 60_000,
+        });
+        expect(help.code).toBe(0);
+        expect(help.stdout).toContain('daemon');
+        const user = await exec('docker', ['run', '--rm', tag, 'id', '-un'], { timeoutMs: 60_000 });
+        expect(user.stdout.trim()).toBe('node');
+      } finally {
+        await exec('docker', ['image', 'rm', '-f', tag], { timeoutMs: 60_000 });
+      }
+    },
+    960_000,
+  );
+
+  withEngineAndCompose(
+    'brings the compose stack up: the worker answers /healthz and loads rows',
+    async () => {
+      const project = `cxone-etl-test-${randomBytes(4).toString('hex')}`;
+      const port = await freePort();
+      const env = { HTTP_PORT: String(port) };
+      const composeCmd = (args: string[], timeoutMs: number) =>
+        exec('docker', ['compose', '-p', project, '-f', 'docker-compose.yml', ...args], { timeoutMs, env });
+      try {
+        const up = await composeCmd(['up', '-d', '--build', '--wait', '--wait-timeout', '300'], 900_000);
+        expect({ code: up.code, log: up.code === 0 ? '' : up.stderr.slice(-4000) }).toEqual({
+          code: 0,
+          log: '',
+        });
+        const deadline = Date.now() + 180_000;
+        let rows = 0;
+        while (Date.now() < deadline) {
+          const healthz = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
+          if (healthz?.status === 200) {
+            const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+            rows = metrics
+              .split('\n')
+              .filter((l) => l.startsWith('cxone_etl_rows_loaded_total{'))
+              .reduce((sum, l) => sum + Number(l.split(' ').at(-1)), 0);
+            if (rows > 0) break;
+          }
+          await new Promise((resolve) => setTimeout(resolve, 1_000));
+        }
+        expect(rows).toBeGreaterThan(0);
+      } finally {
+        await composeCmd(['down', '--volumes', '--remove-orphans', '--timeout', '45'], 180_000);
+      }
+    },
+    1_200_000,
+  );
+});

@@ -1,0 +1,109 @@
+import { castSql, zoneOf } from '../../src/reporting/cast-sql.js';
+import { canReplaceInPlace, fingerprintOf, planView, viewComment } from '../../src/reporting/view-plan.js';
+
+const META = [
+  { name: '_tenant_id', type: 'text' },
+  { name: '_window_start', type: 'timestamp with time zone' },
+  { name: '_window_end', type: 'timestamp with time zone' },
+  { name: '_job_id', type: 'text' },
+  { name: '_loaded_at', type: 'timestamp with time zone' },
+];
+const text = (...names: string[]): { name: string; type: string }[] =>
+  names.map((name) => ({ name, type: 'text' }));
+
+describe('planView', () => {
+  const staging = {
+    schema: 'cxone_staging',
+    table: 'wfm_payroll',
+    columns: [
+      ...META,
+      ...text('payroll_entry_id', 'payroll_date', 'start_time', 'hours', 'paid', 'unknown_col'),
+    ],
+  };
+
+  it('keeps every column in table order, casts hinted ones, leaves metadata and unknown columns alone', () => {
+    const plan = planView('wfm-payroll', staging, 'Asia/Seoul');
+    expect(plan.columns.map((c) => [c.name, c.pgType])).toEqual([
+      ['_tenant_id', 'text'],
+      ['_window_start', 'timestamp with time zone'],
+      ['_window_end', 'timestamp with time zone'],
+      ['_job_id', 'text'],
+      ['_loaded_at', 'timestamp with time zone'],
+      ['payroll_entry_id', 'text'],
+      ['payroll_date', 'date'],
+      ['start_time', 'timestamp with time zone'],
+      ['hours', 'numeric'],
+      ['paid', 'boolean'],
+      ['unknown_col', 'text'],
+    ]);
+    expect(plan.select).toBe(
+      'SELECT "_tenant_id", "_window_start", "_window_end", "_job_id", "_loaded_at", "payroll_entry_id", ' +
+        'cxone_etl.try_date("payroll_date") AS "payroll_date", ' +
+        `cxone_etl.try_timestamptz("start_time", 'Asia/Seoul') AS "start_time", ` +
+        'cxone_etl.try_numeric("hours") AS "hours", cxone_etl.try_bool("paid") AS "paid", "unknown_col" ' +
+        'FROM "cxone_staging"."wfm_payroll"',
+    );
+  });
+
+  it('the fingerprint changes with the columns and the zone, not otherwise', () => {
+    const a = planView('wfm-payroll', staging, 'UTC').fingerprint;
+    expect(planView('wfm-payroll', staging, 'UTC').fingerprint).toBe(a);
+    expect(planView('wfm-payroll', staging, 'Asia/Seoul').fingerprint).not.toBe(a);
+    const drifted = { ...staging, columns: [...staging.columns, ...text('cost_center')] };
+    expect(planView('wfm-payroll', drifted, 'UTC').fingerprint).not.toBe(a);
+    expect(fingerprintOf(viewComment('cxone_staging.wfm_payroll', a))).toBe(a);
+    expect(fingerprintOf(null)).toBeUndefined();
+    expect(fingerprintOf('someone else wrote this')).toBeUndefined();
+  });
+
+  it('identifiers are quoted, so a hostile header cannot inject SQL', () => {
+    const plan = planView(
+      'qm-workflows',
+      { schema: 's', table: 't', columns: text('x"; DROP TABLE y; --') },
+      'UTC',
+    );
+    expect(plan.select).toBe('SELECT "x""; DROP TABLE y; --" FROM "s"."t"');
+    expect(castSql('a"b', { type: 'timestamptz' }, "Bad'Zone")).toBe(
+      `cxone_etl.try_timestamptz("a""b", 'Bad''Zone')`,
+    );
+    expect(castSql('d', { type: 'timestamptz', format: 'MM/DD/YYYY' }, 'UTC')).toBe(
+      `cxone_etl.try_timestamptz("d", 'UTC', 'MM/DD/YYYY')`,
+    );
+  });
+});
+
+describe('canReplaceInPlace', () => {
+  const planned = planView(
+    'qm-workflows',
+    { schema: 's', table: 't', columns: [...META, ...text('evaluation_id', 'total_score')] },
+    'UTC',
+  ).columns;
+
+  it('allows appending columns (drift), nothing else', () => {
+    const live = planned.slice(0, 6).map((c) => ({ name: c.name, type: c.pgType }));
+    expect(canReplaceInPlace(live, planned)).toBe(true);
+    expect(
+      canReplaceInPlace(
+        planned.map((c) => ({ name: c.name, type: c.pgType })),
+        planned,
+      ),
+    ).toBe(true);
+    // total_score was text in an older view: a type change needs DROP.
+    expect(canReplaceInPlace([...live, { name: 'total_score', type: 'text' }], planned)).toBe(false);
+    // A column the plan no longer has, or a different order.
+    expect(
+      canReplaceInPlace(
+        [...live, { name: 'total_score', type: 'numeric' }, { name: 'gone', type: 'text' }],
+        planned,
+      ),
+    ).toBe(false);
+    expect(canReplaceInPlace([...live].reverse(), planned)).toBe(false);
+  });
+});
+
+describe('zoneOf', () => {
+  it('uses the schedule unit zone for wfm-payroll only', () => {
+    expect(zoneOf('wfm-payroll', 'Asia/Seoul')).toBe('Asia/Seoul');
+    expect(zoneOf('recording-interaction-metadata', 'Asia/Seoul')).toBe('UTC');
+  });
+});
