@@ -6,11 +6,10 @@
  */
 import type { Writable } from 'node:stream';
 import type { Config } from '../config.js';
-import { isMigrated } from '../db/migrate.js';
 import type { Database } from '../db/open-database.js';
 import { apiDates, windowLabel } from '../extract/api-dates.js';
 import { planTenant, withTimeBasis, type PlannedEntity, type RunRequest } from '../extract/run-extraction.js';
-import { knownTenants } from '../extract/windows.repository.js';
+import { knownTenants, ledgerExists } from '../extract/windows.repository.js';
 import type { Clock } from '../lib/clock.js';
 import type { RunCommandRequest } from './run.js';
 import { formatTable } from './format-table.js';
@@ -32,7 +31,8 @@ export async function dryRunCommand(
   opts: { json: boolean },
 ): Promise<number> {
   const { config } = deps;
-  const migrated = await isMigrated(deps.db.pool).catch(() => false);
+  // Not "fully migrated": a database one migration behind still has a ledger worth planning from.
+  const migrated = await ledgerExists(deps.db.pool).catch(() => false);
   const tenants = config.cxone.tenantId
     ? [config.cxone.tenantId]
     : migrated

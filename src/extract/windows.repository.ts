@@ -263,3 +263,9 @@ export async function knownTenants(db: Queryable): Promise<string[]> {
   );
   return rows.map((r: { tenant_id: string }) => r.tenant_id);
 }
+
+/** Whether the control tables exist yet (a dry run must not migrate, and reads nothing without them). */
+export async function ledgerExists(db: Queryable): Promise<boolean> {
+  const { rows } = await db.query("SELECT to_regclass('cxone_etl.windows') IS NOT NULL AS ok");
+  return rows[0]?.ok === true;
+}
