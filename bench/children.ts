@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { procStatusKb, RESULT_PREFIX, ROOT, run } from './bench-env.js';
 
@@ -31,6 +32,11 @@ export async function prepareChildren(log: (line: string) => void): Promise<'com
     );
   }
   return mode;
+}
+
+/** Removes the compiled children (bench/out/js); the next run compiles them again in a second or two. */
+export async function removeChildren(): Promise<void> {
+  await rm(path.join(ROOT, 'bench/out/js'), { recursive: true, force: true });
 }
 
 export function childMode(): 'compiled' | 'tsx' {

@@ -26,7 +26,7 @@ import {
   tempDir,
   type BenchDatabase,
 } from './bench-env.js';
-import { prepareChildren, runChild } from './children.js';
+import { prepareChildren, removeChildren, runChild } from './children.js';
 import { sizesFor, writeCsvFile, type CsvFile } from './csv-files.js';
 import type { LoadResult } from './load-target.js';
 import {
@@ -217,5 +217,9 @@ export function parseLegArgs(argv: string[]): { large: boolean; runs: number } {
 
 if (isMain(import.meta.url)) {
   await prepareChildren((line) => console.log(line));
-  await runCopyLeg(parseLegArgs(process.argv.slice(2)));
+  try {
+    await runCopyLeg(parseLegArgs(process.argv.slice(2)));
+  } finally {
+    await removeChildren();
+  }
 }

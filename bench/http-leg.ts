@@ -33,7 +33,7 @@ import {
   tempDir,
   type BenchDatabase,
 } from './bench-env.js';
-import { prepareChildren, runChild, type ChildResult } from './children.js';
+import { prepareChildren, removeChildren, runChild, type ChildResult } from './children.js';
 import { parseLegArgs, type LegOptions } from './copy-leg.js';
 import { sizesFor, type BenchSize } from './csv-files.js';
 import type { LoadResult } from './load-target.js';
@@ -247,5 +247,9 @@ export function formatHttpLine(s: HttpSizeResult): string {
 
 if (isMain(import.meta.url)) {
   await prepareChildren((line) => console.log(line));
-  await runHttpLeg(parseLegArgs(process.argv.slice(2)));
+  try {
+    await runHttpLeg(parseLegArgs(process.argv.slice(2)));
+  } finally {
+    await removeChildren();
+  }
 }

@@ -11,7 +11,7 @@ import { migrate } from '../src/db/migrate.js';
 import { createPool } from '../src/db/pool.js';
 import { startSimulator } from '../src/simulator/index.js';
 import { createBenchDatabase, fixed, isMain, tempDir } from './bench-env.js';
-import { prepareChildren, runChild } from './children.js';
+import { prepareChildren, removeChildren, runChild } from './children.js';
 import { parseLegArgs } from './copy-leg.js';
 import { LARGE_SIZE, SIZES, writeCsvFile } from './csv-files.js';
 import { mainThreadProfile, summariseProfile, type ProfileSummary } from './cpu-profile.js';
@@ -91,5 +91,9 @@ export function formatProfile(p: ProfiledLoad): string {
 
 if (isMain(import.meta.url)) {
   await prepareChildren((line) => console.log(line));
-  await runProfileLeg({ large: parseLegArgs(process.argv.slice(2)).large });
+  try {
+    await runProfileLeg({ large: parseLegArgs(process.argv.slice(2)).large });
+  } finally {
+    await removeChildren();
+  }
 }

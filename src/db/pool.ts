@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { toError } from '../lib/errors.js';
+import { pgErrorCode } from './sqlstate.js';
 
 export interface PoolOptions {
   /** Connections at most; pg's default of 10 suits one worker process. */
@@ -52,11 +53,37 @@ export function createPool(url: string, opts: PoolOptions = {}): pg.Pool {
 export async function withClient<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   const guard = guardClient(client);
+  let broken: Error | undefined;
   try {
     return await fn(client);
+  } catch (err) {
+    // The socket's 'error' event can come after the failed query returns, so a dead connection would go
+    // back to the pool and fail the next caller (ECONNRESET). When the error may be the connection's,
+    // one round trip tells.
+    if (connectionLost(err) && !(await stillUsable(client))) broken = toError(err);
+    throw err;
   } finally {
-    guard.release();
+    guard.release(broken);
   }
+}
+
+async function stillUsable(client: pg.PoolClient): Promise<boolean> {
+  try {
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Possibly a failure of the connection rather than of the statement: no SQLSTATE (socket errors, "Connection
+ * terminated"), or class 08 (connection exception) / 57P01-57P03 (the server is shutting down).
+ */
+export function connectionLost(err: unknown): boolean {
+  const code = pgErrorCode(err);
+  if (code === undefined) return true;
+  return code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03';
 }
 
 export type IsolationLevel = 'read committed' | 'repeatable read' | 'serializable';
