@@ -19,7 +19,7 @@ import { copyWindow } from '../load/index.js';
 import { apiDates, windowLabel } from './api-dates.js';
 import { advanceCheckpoint } from './checkpoints.repository.js';
 import type { PlannedWindow } from './plan-windows.js';
-import { waitForJob } from './poll-job.js';
+import { expectedJobMs, waitForJob } from './poll-job.js';
 import * as ledger from './windows.repository.js';
 
 /** What the extraction needs from the API client (src/cxone/client.ts satisfies it). */
@@ -136,10 +136,8 @@ async function obtainFinishedJob(
   const { clock } = deps;
   let jobId = resumeJobId;
   let state: JobState | undefined;
-  let requestedAt = clock.now();
   if (jobId) {
     deps.onEvent?.({ type: 'resumed', jobId });
-    requestedAt = (await ledger.getWindow(deps.pool, key))?.requestedAt ?? requestedAt;
   } else {
     const attempt = await ledger.beginRequest(deps.pool, key, clock.now());
     if (deps.settings.useSyncEndpoint) {
@@ -153,9 +151,11 @@ async function obtainFinishedJob(
     deps.onEvent?.({ type: 'requested', jobId, attempt });
   }
   const jobCtx = { ...ctx, jobId };
+  let jobMs: number | undefined;
   if (!state || state.status === 'RUNNING') {
-    const expected = await ledger.typicalJobDurationMs(deps.pool, key.tenantId, key.entity);
-    state = await waitForJob({
+    const postedAt = (await ledger.postedAt(deps.pool, key)) ?? clock.now();
+    const samples = await ledger.recentJobDurations(deps.pool, key.tenantId, key.entity);
+    const polled = await waitForJob({
       getJob: async () => {
         const s = await deps.api.getJob(jobId as string, jobCtx);
         crashPoint('poll');
@@ -164,16 +164,18 @@ async function obtainFinishedJob(
         return s;
       },
       clock,
-      requestedAt,
-      expectedMs: expected,
+      postedAt,
+      expectedMs: expectedJobMs(samples, key.end - key.start),
       minIntervalMs: deps.settings.minCallIntervalMs,
-      deadline: requestedAt + deps.settings.jobTimeoutMs,
+      deadline: postedAt + deps.settings.jobTimeoutMs,
       ...(deps.signal ? { signal: deps.signal } : {}),
       context: { tenant: key.tenantId, entity: key.entity, window: ctx.window, jobId },
     });
+    state = polled.state;
+    jobMs = polled.jobMs;
   }
   if (state.status === 'SUCCEEDED') {
-    await ledger.markReady(deps.pool, key, clock.now());
+    await ledger.markReady(deps.pool, key, clock.now(), jobMs);
     return state;
   }
   const message = state.errorMessage ?? `job ended ${state.status} without a message`;

@@ -104,7 +104,8 @@ export async function beginRequest(db: Queryable, key: WindowKey, now: number): 
 
 export async function setJobId(db: Queryable, key: WindowKey, jobId: string, now: number): Promise<void> {
   await db.query(
-    `UPDATE cxone_etl.windows SET job_id = $5, job_status = 'RUNNING', api_calls = api_calls + 1, updated_at = $6
+    `UPDATE cxone_etl.windows SET job_id = $5, job_status = 'RUNNING', api_calls = api_calls + 1, updated_at = $6,
+            posted_at = $6, job_ms = NULL
       WHERE ${KEY}`,
     [...keyParams(key), jobId, new Date(now)],
   );
@@ -118,12 +119,24 @@ export async function recordPoll(db: Queryable, key: WindowKey, status: string, 
   );
 }
 
-export async function markReady(db: Queryable, key: WindowKey, now: number): Promise<void> {
+/** The job is done; `jobMs` is its duration as the polls bracket it (see poll-job.ts), when known. */
+export async function markReady(db: Queryable, key: WindowKey, now: number, jobMs?: number): Promise<void> {
   await db.query(
-    `UPDATE cxone_etl.windows SET state = 'ready', job_status = 'SUCCEEDED', ready_at = $5, updated_at = $5
+    `UPDATE cxone_etl.windows SET state = 'ready', job_status = 'SUCCEEDED', ready_at = $5, updated_at = $5,
+            job_ms = COALESCE($6, job_ms)
       WHERE ${KEY}`,
-    [...keyParams(key), new Date(now)],
+    [...keyParams(key), new Date(now), jobMs === undefined ? null : Math.round(jobMs)],
   );
+}
+
+/** When the window's current job was accepted by the API (its POST answered), if known. */
+export async function postedAt(db: Queryable, key: WindowKey): Promise<number | undefined> {
+  const { rows } = await db.query(
+    `SELECT posted_at, requested_at FROM cxone_etl.windows WHERE ${KEY}`,
+    keyParams(key),
+  );
+  const r = rows[0] as { posted_at: Date | null; requested_at: Date | null } | undefined;
+  return (r?.posted_at ?? r?.requested_at)?.getTime();
 }
 
 /**
@@ -185,24 +198,23 @@ export async function markDeferred(db: Queryable, key: WindowKey, now: number): 
   );
 }
 
-/**
- * How long this entity's jobs took lately (median of the last 10), to time the first status call:
- * polling earlier only spends a call of the 30-s budget on "RUNNING".
- */
-export async function typicalJobDurationMs(
+/** Recent job durations of this entity with their window lengths, newest first (the poll model's input). */
+export async function recentJobDurations(
   db: Queryable,
   tenantId: string,
   entity: string,
-): Promise<number | undefined> {
+  limit = 20,
+): Promise<{ jobMs: number; windowMs: number }[]> {
   const { rows } = await db.query(
-    `SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY d) AS median FROM (
-       SELECT extract(epoch FROM ready_at - requested_at) * 1000 AS d FROM cxone_etl.windows
-        WHERE tenant_id = $1 AND entity = $2 AND ready_at IS NOT NULL AND requested_at IS NOT NULL
-        ORDER BY ready_at DESC LIMIT 10) recent`,
-    [tenantId, entity],
+    `SELECT job_ms, extract(epoch FROM window_end - window_start) * 1000 AS window_ms FROM cxone_etl.windows
+      WHERE tenant_id = $1 AND entity = $2 AND job_ms IS NOT NULL
+      ORDER BY ready_at DESC NULLS LAST LIMIT $3`,
+    [tenantId, entity, limit],
   );
-  const median = rows[0]?.median as number | null | undefined;
-  return median === null || median === undefined ? undefined : Math.max(0, Math.round(Number(median)));
+  return rows.map((r: { job_ms: string; window_ms: string }) => ({
+    jobMs: Number(r.job_ms),
+    windowMs: Number(r.window_ms),
+  }));
 }
 
 export interface EntityStatusRow {
