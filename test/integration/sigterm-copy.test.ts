@@ -1,0 +1,95 @@
+import pg from 'pg';
+import { DEFAULT_TENANT, startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { startCli } from '../helpers/cli-process.js';
+
+/**
+ * SIGTERM while a window's COPY is running: the daemon lets the COPY finish or roll back, never half a
+ * window, and exits 0. Real processes: the daemon as a child, a large file from the simulator.
+ */
+describe('SIGTERM during a COPY', () => {
+  let db: TestDatabase;
+  let sim: Simulator;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    // ~150k recording rows (~50 MB): a COPY long enough to be interrupted.
+    sim = await startSimulator({ timeScale: 0.01, largeRows: 150_000 });
+  });
+  afterAll(async () => {
+    await sim.stop();
+    await db.drop();
+  });
+
+  it('leaves the window fully loaded or not at all, and the daemon exits 0', async () => {
+    const day = new Date(Date.now() - 3 * 86_400_000).toISOString().slice(0, 10);
+    const daemon = startCli(['daemon', '--run-now'], {
+      env: {
+        DATABASE_URL: db.url,
+        CXONE_ISSUER_URL: sim.url,
+        CXONE_ACCESS_KEY_ID: DEFAULT_TENANT.accessKeyId,
+        CXONE_ACCESS_KEY_SECRET: DEFAULT_TENANT.accessKeySecret,
+        CXONE_MIN_CALL_INTERVAL_MS: '300',
+        EXTRACT_ENTITIES: 'recording-interaction-metadata',
+        EXTRACT_START_DATE: day,
+        EXTRACT_BACKFILL_WINDOW: '1d',
+        HTTP_PORT: '0',
+        SHUTDOWN_GRACE: '60s',
+        LOG_LEVEL: 'info',
+      },
+      deadlineMs: 120_000,
+    });
+    // Wait (bounded) until the first download is streaming into COPY.
+    const deadline = Date.now() + 60_000;
+    while (sim.stats().bytesServed < 5_000_000) {
+      if (Date.now() > deadline)
+        throw new Error(`no download started:\n${daemon.output().stderr.slice(-2000)}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    daemon.child.kill('SIGTERM');
+    const result = await daemon.done;
+    expect({ code: result.code, signal: result.signal }).toEqual({ code: 0, signal: null });
+    expect(result.stderr).toContain('shutting down');
+
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      const { rows: windows } = await client.query(
+        "SELECT window_start, window_end, state, job_id, rows_loaded FROM cxone_etl.windows WHERE entity = 'recording-interaction-metadata'",
+      );
+      const exists = (
+        await client.query("SELECT to_regclass('cxone_staging.recording_interaction_metadata') AS t")
+      ).rows[0].t;
+      for (const w of windows as {
+        window_start: Date;
+        window_end: Date;
+        state: string;
+        job_id: string;
+        rows_loaded: string | null;
+      }[]) {
+        const staged = exists
+          ? Number(
+              (
+                await client.query(
+                  'SELECT count(*) AS n FROM cxone_staging.recording_interaction_metadata WHERE _window_start = $1 AND _window_end = $2',
+                  [w.window_start, w.window_end],
+                )
+              ).rows[0].n,
+            )
+          : 0;
+        if (w.state === 'loaded') {
+          // Fully loaded: every row of the file (large mode serves exactly largeRows rows).
+          expect(staged).toBe(150_000);
+          expect(Number(w.rows_loaded)).toBe(150_000);
+        } else {
+          // Not at all: nothing of it in staging, and the job id kept for the next start to resume.
+          expect(staged).toBe(0);
+          expect(['requested', 'ready']).toContain(w.state);
+          expect(w.job_id).toBeTruthy();
+        }
+      }
+      expect(windows.length).toBeGreaterThan(0);
+    } finally {
+      await client.end();
+    }
+  }, 150_000);
+});
