@@ -20,6 +20,7 @@ import { statusCommand } from './commands/status.js';
 import { demoCommand } from './commands/demo.js';
 import { daemonCommand } from './commands/daemon.js';
 import { dbCommand } from './commands/db.js';
+import { schemaCommand } from './commands/schema.js';
 
 export interface CliDeps {
   config: Config;
@@ -201,6 +202,23 @@ export function buildProgram(deps: CliDeps): Command {
     .option('--run-now', 'start one run at boot')
     .action((opts: { runNow?: boolean }) =>
       withDb((db) => daemonCommand({ ...deps, db }, { runNow: opts.runNow ?? false })),
+    );
+
+  program
+    .command('schema')
+    .description(
+      "an entity's staging columns, their types in the typed view (hints or inferred) and the view's state",
+    )
+    .requiredOption('--entity <name>', 'the entity', entityArg)
+    .option('--json', 'machine-readable output')
+    .option('--refresh', 'rebuild the typed view now')
+    .action((opts: { entity: EntityName[]; json?: boolean; refresh?: boolean }) =>
+      withDb((db) =>
+        schemaCommand(
+          { db, config: deps.config, out: deps.out },
+          { entity: opts.entity[0] as EntityName, json: opts.json ?? false, refresh: opts.refresh ?? false },
+        ),
+      ),
     );
 
   program

@@ -11,6 +11,7 @@ import { stagingTableName, ENTITY_NAMES } from '../entities/catalog.js';
 import { countStagingRows } from '../load/staging-counts.repository.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../logger.js';
+import { runExampleQuery } from '../reporting/index.js';
 import { DEFAULT_TENANT, startSimulator } from '../simulator/index.js';
 import { executeRun } from './run.js';
 import { formatSummary } from './summary.js';
@@ -42,6 +43,7 @@ export async function demoCommand(
       CXONE_MIN_CALL_INTERVAL_MS: String(interval),
       EXTRACT_START_DATE: startDate,
       STAGING_SCHEMA: deps.config.stagingSchema,
+      REPORTING_SCHEMA: deps.config.reportingSchema,
       LOG_LEVEL: deps.config.log.level,
     });
     deps.out.write(
@@ -74,6 +76,14 @@ export async function demoCommand(
             String(c.windows),
           ]),
         ),
+    );
+    const example = await runExampleQuery(db.pool, 'evaluation-scores-per-form', {
+      reportingSchema: config.reportingSchema,
+    });
+    deps.out.write(
+      `\nTyped views in ${config.reportingSchema} (timestamps, numbers, booleans; a value that does not cast reads NULL), ` +
+        `one per entity, e.g. ${config.reportingSchema}.qm_workflows. ${example.title}:\n` +
+        formatTable(example.columns, example.rows.slice(0, 5)),
     );
     const shell = db.embedded
       ? 'npm run cli -- db     (starts the embedded database again and prints a psql command)'

@@ -12,6 +12,8 @@ export interface ProgressReporter {
   windowStart(info: { entity: string; window: string; reason: string; index: number; total: number }): void;
   windowEvent(entity: string, window: string, event: WindowEvent): void;
   windowEnd(report: WindowReport): void;
+  /** Data-quality lines for the run summary (flags and cast problems; never the sampled values). */
+  qualityNotes(): string[];
   stop(): void;
 }
 
@@ -21,6 +23,7 @@ export function createProgress(deps: { log: Logger; out: Writable; isTty: boolea
   let bytes = 0;
   let done = 0;
   const calls = new Map<string, number>();
+  const notes: string[] = [];
   const key = (entity: string, window: string): string => `${entity} ${window}`;
   return {
     windowStart(info) {
@@ -50,6 +53,31 @@ export function createProgress(deps: { log: Logger; out: Writable; isTty: boolea
       if (!deps.isTty && (event.type === 'job-ended' || event.type === 'url-refreshed')) {
         deps.log.warn({ entity, window, ...event }, `window ${event.type}`);
       }
+      if (event.type === 'loaded') {
+        const { reporting } = event;
+        for (const e of reporting.errors) {
+          deps.log.warn(
+            { entity, window, step: e.step, err: e.error },
+            `reporting step ${e.step} failed (the load is kept)`,
+          );
+        }
+        for (const f of reporting.flags) {
+          deps.log.warn(
+            { entity, window, kind: f.kind, rows: f.rows, baseline: f.baseline },
+            `data quality: ${f.detail}`,
+          );
+          notes.push(`quality: ${entity} ${window} ${f.kind}: ${f.detail}`);
+        }
+        for (const c of reporting.castProblems) {
+          deps.log.warn(
+            { entity, window, column: c.column, type: c.type, failed: c.failed },
+            'values that do not cast',
+          );
+          notes.push(
+            `cast problems: ${entity} ${window} ${c.column} (${c.type}): ${c.failed} values read NULL in the view`,
+          );
+        }
+      }
     },
     windowEnd(report) {
       done++;
@@ -78,6 +106,7 @@ export function createProgress(deps: { log: Logger; out: Writable; isTty: boolea
         bar = undefined;
       }
     },
+    qualityNotes: () => [...notes],
     stop() {
       bar?.stop();
     },

@@ -58,11 +58,14 @@ const JOB_RETRY_BASE_MS = 1000;
 export async function runCommand(deps: RunCommandDeps, request: RunCommandRequest): Promise<number> {
   const result = await executeRun(deps, request);
   deps.out.write(`\n${formatSummary(result.summary, result.calls)}`);
+  for (const note of result.qualityNotes) deps.out.write(`${note}\n`);
   if (result.summary.failed > 0 || result.summary.aborted) return 1;
   return result.summary.deferred > 0 ? deps.config.run.deferredExitCode : 0;
 }
 
 export interface RunResult {
+  /** Data-quality flags and cast problems seen in this run, one line each. */
+  qualityNotes: string[];
   runId: number;
   summary: RunSummary;
   calls: Map<string, CallCounts>;
@@ -134,6 +137,7 @@ export async function executeRun(deps: RunCommandDeps, request: RunCommandReques
         signal: deps.signal,
         settings: {
           stagingSchema: config.stagingSchema,
+          reportingSchema: config.reportingSchema,
           wfmTimeZone: config.wfmTimeZone,
           maxAttempts: config.extract.maxAttempts,
           useSyncEndpoint: config.cxone.useSyncEndpoint,
@@ -183,7 +187,7 @@ export async function executeRun(deps: RunCommandDeps, request: RunCommandReques
     );
     await finishRun(deps.db.pool, runId, runRecord(summary, calls), clock.now());
     recorded = true;
-    return { summary, calls, client, runId };
+    return { summary, calls, client, runId, qualityNotes: progress.qualityNotes() };
   } catch (err) {
     if (!recorded) {
       await finishRun(

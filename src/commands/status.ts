@@ -3,8 +3,12 @@ import type { Writable } from 'node:stream';
 import type { Database } from '../db/open-database.js';
 import type { Clock } from '../lib/clock.js';
 import { recentRuns } from '../extract/runs.repository.js';
+import { castProblemSummary, qualityFlags } from '../reporting/index.js';
 import { entityStatus } from '../extract/windows.repository.js';
 import { formatTable } from './format-table.js';
+
+/** Quality flags and cast problems shown by `status`: the last two weeks. */
+const QUALITY_LOOKBACK_MS = 14 * 86_400_000;
 
 export async function statusCommand(
   deps: { db: Database; clock: Clock; out: Writable },
@@ -26,6 +30,27 @@ export async function statusCommand(
     error: r.error,
   }));
   const now = deps.clock.now();
+  const since = now - QUALITY_LOOKBACK_MS;
+  const castProblems = await castProblemSummary(deps.db.pool, { since });
+  const flags = await qualityFlags(deps.db.pool, { since });
+  const quality = {
+    castProblems: castProblems.map((c) => ({
+      tenant: c.tenantId,
+      entity: c.entity,
+      column: c.column,
+      type: c.type,
+      failed: c.failed,
+      windows: c.windows,
+    })),
+    flags: flags.map((f) => ({
+      tenant: f.tenantId,
+      entity: f.entity,
+      start: new Date(f.windowStart).toISOString(),
+      end: new Date(f.windowEnd).toISOString(),
+      kind: f.kind,
+      detail: f.detail,
+    })),
+  };
   const view = rows.map((r) => ({
     tenant: r.tenantId,
     entity: r.entity,
@@ -43,7 +68,7 @@ export async function statusCommand(
   }));
   if (opts.json) {
     deps.out.write(
-      `${JSON.stringify({ generatedAt: new Date(now).toISOString(), entities: view, runs }, null, 2)}\n`,
+      `${JSON.stringify({ generatedAt: new Date(now).toISOString(), entities: view, runs, quality }, null, 2)}\n`,
     );
     return 0;
   }
@@ -69,6 +94,37 @@ export async function statusCommand(
     for (const f of v.failedWindows) {
       deps.out.write(`failed: ${v.tenant} ${v.entity} ${f.start}..${f.end}: ${f.error ?? 'no message'}\n`);
     }
+  }
+  if (quality.flags.length > 0) {
+    deps.out.write('\nData-quality flags (last 14 days):\n');
+    deps.out.write(
+      formatTable(
+        ['tenant', 'entity', 'window', 'kind', 'detail'],
+        quality.flags.map((f) => [
+          f.tenant,
+          f.entity,
+          `${f.start.slice(0, 10)}..${f.end.slice(0, 10)}`,
+          f.kind,
+          f.detail,
+        ]),
+      ),
+    );
+  }
+  if (quality.castProblems.length > 0) {
+    deps.out.write('\nValues that read NULL in the typed views (did not cast), last 14 days:\n');
+    deps.out.write(
+      formatTable(
+        ['tenant', 'entity', 'column', 'type', 'values', 'windows'],
+        quality.castProblems.map((c) => [
+          c.tenant,
+          c.entity,
+          c.column,
+          c.type,
+          String(c.failed),
+          String(c.windows),
+        ]),
+      ),
+    );
   }
   if (runs.length > 0) {
     deps.out.write('\nLast runs:\n');

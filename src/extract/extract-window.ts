@@ -16,10 +16,11 @@ import { EtlError, isEtlError, toError } from '../lib/errors.js';
 import { retry } from '../lib/retry.js';
 import { withTransaction } from '../db/pool.js';
 import { copyWindow } from '../load/index.js';
+import { afterWindowLoaded, type ReportingOutcome } from '../reporting/index.js';
 import { apiDates, windowLabel } from './api-dates.js';
 import { advanceCheckpoint } from './checkpoints.repository.js';
 import type { PlannedWindow } from './plan-windows.js';
-import { expectedJobMs, waitForJob } from './poll-job.js';
+import { expectedJobMs, waitForJob, waitForNoRunningJob } from './poll-job.js';
 import * as ledger from './windows.repository.js';
 
 /** What the extraction needs from the API client (src/cxone/client.ts satisfies it). */
@@ -33,6 +34,8 @@ export interface JobsApi {
 
 export interface ExtractSettings {
   stagingSchema: string;
+  /** Schema of the typed views (REPORTING_SCHEMA), refreshed in the load transaction. */
+  reportingSchema: string;
   wfmTimeZone: string;
   maxAttempts: number;
   useSyncEndpoint: boolean;
@@ -58,7 +61,14 @@ export type WindowEvent =
   | { type: 'polled'; jobId: string; status: JobStatus }
   | { type: 'job-ended'; jobId: string; status: JobStatus; message: string }
   | { type: 'url-refreshed'; jobId: string; reason: string }
-  | { type: 'loaded'; jobId: string; rows: number; bytes: number; addedColumns: string[] };
+  | {
+      type: 'loaded';
+      jobId: string;
+      rows: number;
+      bytes: number;
+      addedColumns: string[];
+      reporting: ReportingOutcome;
+    };
 
 export interface WindowTask {
   tenantId: string;
@@ -97,12 +107,15 @@ export async function extractWindow(deps: ExtractDeps, task: WindowTask): Promis
 
   if (task.window.reason !== 'resume') await ledger.startPass(deps.pool, key, clock.now());
   let resumeJobId = task.window.reason === 'resume' ? task.window.jobId : undefined;
+  // Resumed without a job id: the last run died between a POST and the ledger write.
+  let lostPost = task.window.reason === 'resume' && !task.window.jobId;
 
   try {
     const result = await retry(
       async () => {
-        const job = await obtainFinishedJob(deps, key, request, ctx, resumeJobId);
+        const job = await obtainFinishedJob(deps, key, request, ctx, { resumeJobId, lostPost });
         resumeJobId = undefined;
+        lostPost = false;
         return loadJob(deps, task, key, { ...ctx, jobId: job.id }, job);
       },
       {
@@ -131,14 +144,24 @@ async function obtainFinishedJob(
   key: ledger.WindowKey,
   request: JobRequest,
   ctx: CallContext,
-  resumeJobId: string | undefined,
+  resume: { resumeJobId: string | undefined; lostPost: boolean },
 ): Promise<JobState> {
   const { clock } = deps;
-  let jobId = resumeJobId;
+  let jobId = resume.resumeJobId;
   let state: JobState | undefined;
   if (jobId) {
     deps.onEvent?.({ type: 'resumed', jobId });
   } else {
+    if (resume.lostPost) {
+      await waitForNoRunningJob({
+        listJobs: () => deps.api.listJobs(ctx),
+        clock,
+        minIntervalMs: deps.settings.minCallIntervalMs,
+        deadline: clock.now() + deps.settings.jobTimeoutMs,
+        ...(deps.signal ? { signal: deps.signal } : {}),
+        context: { tenant: key.tenantId, entity: key.entity, window: ctx.window },
+      });
+    }
     const attempt = await ledger.beginRequest(deps.pool, key, clock.now());
     if (deps.settings.useSyncEndpoint) {
       state = await deps.api.requestJobSync(request, ctx);
@@ -221,10 +244,22 @@ async function loadJob(
           context: { tenant: key.tenantId, entity: key.entity, window: ctx.window, jobId: ctx.jobId },
         });
         const now = deps.clock.now();
+        // Typed view, cast problems and quality flags, each under a savepoint: they never fail the load.
+        const reporting = await afterWindowLoaded(client, {
+          stagingSchema: deps.settings.stagingSchema,
+          reportingSchema: deps.settings.reportingSchema,
+          entity: task.entity.name,
+          tenantId: key.tenantId,
+          windowStart: key.start,
+          windowEnd: key.end,
+          timeZone: deps.settings.wfmTimeZone,
+          now,
+          load: loaded,
+        });
         await ledger.markLoaded(client, key, { rows: loaded.rows, bytes: loaded.bytes }, now);
         await advanceCheckpoint(client, key.tenantId, key.entity, key.end, loaded.columns, now);
         crashPoint('commit');
-        return loaded;
+        return { ...loaded, reporting };
       });
       crashPoint('committed');
       deps.onEvent?.({
@@ -233,6 +268,7 @@ async function loadJob(
         rows: result.rows,
         bytes: result.bytes,
         addedColumns: result.addedColumns,
+        reporting: result.reporting,
       });
       return { rows: result.rows, bytes: result.bytes, jobId: ctx.jobId, replaced: result.deleted };
     } catch (thrown) {

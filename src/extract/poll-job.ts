@@ -8,7 +8,7 @@
  * the midpoint is recorded; when the very first poll already says SUCCEEDED, the job took at most that
  * long, and 3/4 of it is recorded, so an estimate that came out too long shrinks instead of sticking.
  */
-import type { JobState } from '../cxone/types.js';
+import type { JobState, JobStatus } from '../cxone/types.js';
 import type { Clock } from '../lib/clock.js';
 import { EtlError, type EtlErrorContext } from '../lib/errors.js';
 
@@ -107,5 +107,40 @@ export async function waitForJob(opts: PollOptions): Promise<PollResult> {
     lastRunningAt = answeredAt;
     previous = nextPollDelay(previous, opts.minIntervalMs, opts.expectedMs);
     wait = previous;
+  }
+}
+
+export interface QuietOptions {
+  listJobs: () => Promise<{ status: JobStatus }[]>;
+  clock: Clock;
+  minIntervalMs: number;
+  deadline: number;
+  signal?: AbortSignal;
+  context: EtlErrorContext;
+}
+
+/**
+ * Waits until the tenant has no RUNNING job (GET /jobs). Called before requesting a window again whose
+ * last POST may have reached the API unrecorded (the process died between the POST and the ledger
+ * write): that job may still run, and a POST now would be refused as busy or run a second job beside
+ * it (one job per tenant, contract "Limits"). Found by the crash suite. Polls back off like status polls.
+ */
+export async function waitForNoRunningJob(opts: QuietOptions): Promise<void> {
+  const { clock } = opts;
+  const started = clock.now();
+  let wait = 0;
+  for (;;) {
+    const jobs = await opts.listJobs();
+    if (!jobs.some((j) => j.status === 'RUNNING')) return;
+    wait = nextPollDelay(wait, opts.minIntervalMs, undefined);
+    if (clock.now() + wait > opts.deadline) {
+      throw new EtlError(
+        'DEADLINE',
+        `the tenant still has a RUNNING job ${Math.round((clock.now() - started) / 1000)} s after a request whose ` +
+          'outcome was lost (EXTRACT_JOB_TIMEOUT); a new job will be requested on the next attempt',
+        { context: opts.context, retryable: true },
+      );
+    }
+    await clock.sleep(wait, opts.signal);
   }
 }

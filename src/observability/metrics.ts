@@ -104,6 +104,18 @@ function buildMetrics(registry: Registry, opts: MetricsOptions) {
       labelNames: ['tenant', 'entity', 'status'] as const,
       registers,
     }),
+    castProblems: new Counter({
+      name: `${METRIC_PREFIX}cast_problem_values_total`,
+      help: 'Non-empty staging values that the typed view reads as NULL (they did not cast), by column',
+      labelNames: ['tenant', 'entity', 'column'] as const,
+      registers,
+    }),
+    qualityFlags: new Counter({
+      name: `${METRIC_PREFIX}quality_flags_total`,
+      help: 'Windows flagged by the data-quality checks (volume-low, volume-high, empty-window, columns-missing)',
+      labelNames: ['tenant', 'entity', 'kind'] as const,
+      registers,
+    }),
     jobPolls: new Counter({
       name: `${METRIC_PREFIX}job_polls_total`,
       help: 'Job status polls',

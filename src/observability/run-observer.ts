@@ -21,6 +21,9 @@ export function metricsObserver(metrics: Metrics): RunObserver {
       if (event.type === 'loaded') {
         recordJobEnded(metrics, { tenant, entity, status: 'SUCCEEDED' });
         recordWindowLoaded(metrics, { tenant, entity, rows: event.rows, bytes: event.bytes });
+        for (const c of event.reporting.castProblems)
+          metrics.castProblems.inc({ tenant, entity, column: c.column }, c.failed);
+        for (const f of event.reporting.flags) metrics.qualityFlags.inc({ tenant, entity, kind: f.kind });
       }
     },
     windowEnd: (tenant, _report, gateWaitMs) => recordRateGateWait(metrics, { tenant, waitMs: gateWaitMs }),
