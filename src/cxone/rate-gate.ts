@@ -88,8 +88,8 @@ export function createRateGate(options: RateGateOptions): RateGate {
       locked = true;
       const row = await gateRow(client, tenantId);
       const nextAllowed = Math.max(row.nextAllowedMs ?? -Infinity, localNextAllowed);
-      const waitMs = nextAllowed - clock.now();
-      if (waitMs > 0) {
+      // A loop, not one sleep: a timer may fire a little early (ms rounding), and early is a violation.
+      for (let waitMs = nextAllowed - clock.now(); waitMs > 0; waitMs = nextAllowed - clock.now()) {
         const before = clock.now();
         try {
           await clock.sleep(waitMs, signal);

@@ -18,6 +18,7 @@ export class ScaledClock implements Clock {
   }
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    return abortableTimeout(ms / this.factor, signal);
+    // Rounded up: Node truncates a fractional delay, which would wake a sleeper before its time.
+    return abortableTimeout(Math.ceil(ms / this.factor), signal);
   }
 }

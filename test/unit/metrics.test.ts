@@ -41,11 +41,13 @@ describe('metric names', () => {
     expect([...types.keys()].sort()).toEqual([
       'cxone_etl_api_calls_total',
       'cxone_etl_bytes_loaded_total',
+      'cxone_etl_cast_problem_values_total',
       'cxone_etl_failed_windows',
       'cxone_etl_job_polls_total',
       'cxone_etl_jobs_total',
       'cxone_etl_last_success_timestamp_seconds',
       'cxone_etl_metrics_collect_errors_total',
+      'cxone_etl_quality_flags_total',
       'cxone_etl_rate_gate_wait_seconds_total',
       'cxone_etl_rows_loaded_total',
       'cxone_etl_run_duration_seconds',
