@@ -57,7 +57,7 @@ export function stagingSection(s: StagingCostResult): string {
   ).join('\n');
   return `## Where the database's share goes (staging table variants)
 
-psql \`\\copy\` of the ${s.label} file into table variants that differ in one thing each (${s.runs} runs, medians). **staging** is what staging.repository.ts creates today: five metadata columns whose defaults read transaction settings (\`NULLIF(current_setting(...), '')\`, two cast to timestamptz, evaluated per row) and a btree on (_tenant_id, _window_start, _window_end). **load-id** variants are a proposal: one \`_load_id bigint\` default in place of the five (the tenant, window, job and load time stored once per load in a loads table), with no index, a btree or a BRIN index.
+psql \`\\copy\` of the ${s.label} file into table variants that differ in one thing each (${s.runs} runs, medians). **staging** is what staging.repository.ts creates today: five metadata columns whose defaults read transaction settings (\`NULLIF(current_setting(...), '')\`, two cast to timestamptz, evaluated per row) and a BRIN index on (_window_start, _window_end). **load-id** variants are a proposal: one \`_load_id bigint\` default in place of the five (the tenant, window, job and load time stored once per load in a loads table), with no index, a btree or a BRIN index.
 
 | variant | median ms | MB/s | time ÷ plain | runs (ms, in run order) |
 |---|---|---|---|---|

@@ -8,7 +8,7 @@
  * Variants:
  * - plain: the data columns only (the anchor);
  * - staging: what staging.repository.ts creates today (five metadata columns whose defaults read
- *   transaction settings, two of them cast to timestamptz, plus the btree window index);
+ *   transaction settings, two of them cast to timestamptz, plus the BRIN window index);
  * - staging-no-index: the same without the index;
  * - const-defaults-index: literal defaults instead of current_setting(), with the index;
  * - load-id, load-id-btree, load-id-brin: one `_load_id bigint` default (one setting, one int cast) in
@@ -144,7 +144,7 @@ function ddl(variant: Variant, columns: string[]): string[] {
   ].join(', ');
   const loadId = `_load_id bigint NOT NULL DEFAULT ${setting('cxone_etl.load_id')}::bigint`;
   const table = tableOf(variant);
-  const windowIndex = `CREATE INDEX ON ${table} (_tenant_id, _window_start, _window_end)`;
+  const windowIndex = `CREATE INDEX ON ${table} USING brin (_window_start, _window_end)`;
   switch (variant) {
     case 'plain':
       return [`CREATE TABLE ${table} (${data})`];

@@ -193,10 +193,12 @@ async function createTable(
     ...ref.columns.map((c) => `${id(c)} text`),
   ];
   await client.query(`CREATE TABLE IF NOT EXISTS ${qualified(client, ref)} (${definitions.join(', ')})`);
-  // Serves the per-window DELETE of every load.
+  // Serves the per-window DELETE and count of every load. BRIN, not btree: a window's rows arrive
+  // together, so block ranges find them, and a btree maintained row by row cost COPY about a quarter of
+  // its speed (bench/RESULTS.md, "staging variants").
   await client.query(
-    `CREATE INDEX IF NOT EXISTS ${id(`${ref.table}_window_idx`)}
-         ON ${qualified(client, ref)} (_tenant_id, _window_start, _window_end)`,
+    `CREATE INDEX IF NOT EXISTS ${id(`${ref.table}_window_brin`)}
+         ON ${qualified(client, ref)} USING brin (_window_start, _window_end)`,
   );
 }
 
