@@ -49,7 +49,7 @@ export async function callJobsEndpoint<T>(
   let reauthenticated = false;
 
   const attemptOnce = async (attempt: number): Promise<T> => {
-    // Before the gate: a login is not a jobs call, and should not hold the tenant's row lock.
+    // Before the gate: a login is not a jobs call, and should not hold the tenant's gate lock.
     const token = await deps.tokens.token(signal);
     return deps.gate.call(
       call.kind,

@@ -95,6 +95,19 @@ function sortPlan(plan: PlannedWindow[]): PlannedWindow[] {
   return plan.sort((a, b) => REASON_ORDER[a.reason] - REASON_ORDER[b.reason] || a.start - b.start);
 }
 
+const inFlight = (w: LedgerWindow): boolean => w.state === 'requested' || w.state === 'ready';
+
+/**
+ * Ledger windows inside an in-flight window: an interrupted backfill requested one window over loaded
+ * ones, and resuming it replaces them. Planned again on their own, they would load after it without
+ * deleting its rows (a load deletes only windows it contains), and those days would be in staging twice
+ * (found by the reliability suite: a backfill killed mid-poll, then run again).
+ */
+function insideInFlight(ledger: readonly LedgerWindow[]): (w: LedgerWindow) => boolean {
+  const flying = ledger.filter(inFlight);
+  return (w) => !inFlight(w) && flying.some((f) => f.start <= w.start && w.end <= f.end);
+}
+
 function ledgerReason(w: LedgerWindow): PlanReason | undefined {
   switch (w.state) {
     case 'requested':
@@ -130,8 +143,10 @@ export function planRun(input: {
   const { settings, ledger } = input;
   const horizon = horizonOf(input.now, settings);
   const plan: PlannedWindow[] = [];
+  const replaced = insideInFlight(ledger);
 
   for (const w of ledger) {
+    if (replaced(w)) continue;
     const reason = ledgerReason(w);
     if (reason && w.end <= horizon) {
       plan.push({
@@ -147,6 +162,7 @@ export function planRun(input: {
     const lookbackFrom = input.checkpoint - settings.lookbackMs;
     for (const w of ledger) {
       const fresh = input.freshSince !== undefined && (w.loadedAt ?? -Infinity) >= input.freshSince;
+      if (replaced(w)) continue;
       if (w.state === 'loaded' && !fresh && w.end > lookbackFrom && w.start < input.checkpoint) {
         plan.push({ start: w.start, end: w.end, reason: 'lookback' });
       }
@@ -179,7 +195,10 @@ export function planBackfill(input: {
   const from = settings.grid.floor(input.from);
   if (to <= from) return [];
 
-  const touching = ledger.filter((w) => w.end > from && w.start < to).sort((a, b) => a.start - b.start);
+  const replaced = insideInFlight(ledger);
+  const touching = ledger
+    .filter((w) => w.end > from && w.start < to && !replaced(w))
+    .sort((a, b) => a.start - b.start);
   const lo = Math.min(from, ...touching.map((w) => w.start));
   const hi = Math.max(to, ...touching.map((w) => w.end));
 
@@ -192,7 +211,7 @@ export function planBackfill(input: {
   let cursor = lo;
   for (const w of touching) {
     if (w.start > cursor) run.push(...unitsOf(cursor, w.start, settings.grid));
-    if (w.state === 'requested' || w.state === 'ready') {
+    if (inFlight(w)) {
       flush();
       plan.push({ start: w.start, end: w.end, reason: 'resume', ...(w.jobId ? { jobId: w.jobId } : {}) });
     } else {

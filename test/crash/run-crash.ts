@@ -1,5 +1,5 @@
 /**
- * `npm run test:crash -- --points 500 [--seed s] [--kills-per-campaign 16]`: the crash harness outside
+ * `npm run test:crash -- --points 500 [--seed s] [--kills-per-campaign 16] [--concurrency 2]`: the crash harness outside
  * jest, for as many kill points as you like. The database comes the way the test suite finds one
  * (TEST_DATABASE_URL, else Docker, else an embedded Postgres); figures are printed at the end, and
  * appended to $CXONE_RELIABILITY_DIR/figures.jsonl when that is set.
@@ -16,6 +16,7 @@ const { values } = parseArgs({
     points: { type: 'string', default: '100' },
     seed: { type: 'string', default: `crash-${Date.now()}` },
     'kills-per-campaign': { type: 'string', default: '16' },
+    concurrency: { type: 'string', default: '2' },
   },
 });
 const points = Number(values.points);
@@ -32,6 +33,7 @@ try {
     seed: values.seed,
     points,
     killsPerCampaign,
+    concurrency: Math.max(1, Number(values.concurrency) || 1),
     newDatabase: createTestDatabase,
     logDir: suiteLogDir('crash'),
     print: (line) => process.stdout.write(`[crash] ${line}\n`),

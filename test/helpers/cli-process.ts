@@ -6,9 +6,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /**
  * The real CLI as a child process, for the reliability suite (crash, replicas, secrets, bad config).
- * Compiled `dist/main.js` when it is newer than every file under src/ (CI builds before testing: a
- * start costs ~0.3 s), else `node --import tsx src/main.ts` (~0.7 s), so `npm test` on a fresh
- * checkout works without a build. Never `npx tsx`: that is a wrapper process, and a SIGKILL sent to
+ * Compiled `dist/main.js` when every file under dist/ is newer than every file under src/ (CI builds
+ * before testing: a start costs ~0.3 s; a build half-written by another test reads as stale), else
+ * `node --import tsx src/main.ts` (~0.7 s), so `npm test` on a fresh checkout works without a build. Never `npx tsx`: that is a wrapper process, and a SIGKILL sent to
  * it would leave the real worker running.
  */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -24,7 +24,9 @@ let chosen: CliCommand | undefined;
 export function cliCommand(): CliCommand {
   if (chosen) return chosen;
   const dist = path.join(REPO_ROOT, 'dist', 'main.js');
-  const fresh = mtimeOf(dist) >= newestMtime(path.join(REPO_ROOT, 'src'));
+  const built = mtimes(path.join(REPO_ROOT, 'dist'));
+  const fresh =
+    mtimeOf(dist) > -Infinity && Math.min(...built) >= Math.max(...mtimes(path.join(REPO_ROOT, 'src')));
   chosen = fresh
     ? { command: process.execPath, args: [dist], mode: 'dist' }
     : {
@@ -47,13 +49,18 @@ function mtimeOf(file: string): number {
   }
 }
 
-function newestMtime(dir: string): number {
-  let newest = -Infinity;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(full) : mtimeOf(full));
+/** Modification times of every file under `dir` (none when it does not exist). */
+function mtimes(dir: string): number[] {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
   }
-  return newest;
+  return entries.flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    return entry.isDirectory() ? mtimes(full) : [mtimeOf(full)];
+  });
 }
 
 /** Where the suite's child processes write their logs (one file per process), for the secrets scan. */

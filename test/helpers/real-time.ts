@@ -26,3 +26,11 @@ export function stableDates(now: number, days: number): StableDates {
     horizon,
   };
 }
+
+/**
+ * The simulator for child-process tests on the system clock: the API's durations at 1/100 (30 s
+ * between calls is 300 ms), no late rows, and pre-signed URLs that live 3 s rather than 0.3 s: process
+ * scheduling on a loaded CI machine does not shrink with the time scale, and URL expiry has tests of
+ * its own (faults.test.ts).
+ */
+export const REAL_TIME_SIMULATOR = { timeScale: 0.01, lateArrivalMaxMs: 0, urlTtlMs: 300_000 } as const;

@@ -77,6 +77,14 @@ async function startProxied(env: Record<string, string>) {
   return { harness, p, env: { ...env, CXONE_API_BASE_URL: p.url } };
 }
 
+/** "2 loaded, 1 failed (DOWNLOAD)": a run's windows as the figures show them. */
+function outcome(windows: WindowReport[]): string {
+  const loaded = windows.filter((w) => w.outcome.status === 'loaded').length;
+  const codes = [...new Set(failures(windows).map((f) => f.code))];
+  const failed = windows.length - loaded;
+  return `${loaded} loaded${failed > 0 ? `, ${failed} failed (${codes.join(', ')})` : ''}`;
+}
+
 function record(name: string, figures: Record<string, unknown>): void {
   recordFigures('faults', name, figures);
 }
@@ -124,7 +132,10 @@ describe('busy answers', () => {
     expect(h.sim.stats().faultsInjected.http429).toBe(2);
     await expectExactRows(h);
     expect(h.sim.stats().violations.total).toBe(0);
-    record('429 without Retry-After', { injected: 2, failed: summary.failed });
+    record('429 without Retry-After', {
+      injected: h.sim.stats().faultsInjected.http429,
+      windows: outcome(summary.windows),
+    });
   });
 });
 
@@ -141,7 +152,10 @@ describe('server errors and slowness', () => {
     expect(h.sim.stats().faultsInjected).toMatchObject({ http503: 3, http502: 3 });
     await expectExactRows(h);
     expect(h.sim.stats().violations.total).toBe(0);
-    record('5xx bursts (3 in a row, JSON and HTML)', { failedWindows: 0 });
+    record('5xx bursts (3 in a row, JSON and HTML)', {
+      injected: h.sim.stats().faultsInjected,
+      windows: outcome([...first.summary.windows, ...second.summary.windows]),
+    });
   });
 
   it('5xx longer than the retries fails the window with a clear error; earlier data stays; the next run loads', async () => {
@@ -165,7 +179,10 @@ describe('server errors and slowness', () => {
     const healed = await h.run();
     expect(healed.summary.failed).toBe(0);
     await expectExactRows(h);
-    record('5xx beyond the retries', { failedWindows: broken.summary.failed, recoveredNextRun: true });
+    record('5xx beyond the retries', {
+      faultyRun: outcome(broken.summary.windows),
+      nextRun: outcome(healed.summary.windows),
+    });
   });
 
   it('a status answer slower than CXONE_REQUEST_TIMEOUT times out and is asked again', async () => {
@@ -178,12 +195,21 @@ describe('server errors and slowness', () => {
         ? { kind: 'delay', ms: 1500 }
         : undefined,
     );
-    const { summary } = await h.run({ mode: 'run' }, { env: s.env });
+    let timeouts = 0;
+    const { summary } = await h.run(
+      { mode: 'run' },
+      { env: s.env, observer: { apiCall: (_t, info) => void (info.status === undefined && timeouts++) } },
+    );
     expect(summary.failed).toBe(0);
+    expect(timeouts).toBe(1);
     expect(slowed).toBeGreaterThan(1);
     await expectExactRows(h);
     expect(postsFor(h)).toBe(1);
-    record('slow status answer (> request timeout)', { timeouts: 1, failed: 0 });
+    record('slow status answer (> request timeout)', {
+      statusCalls: slowed,
+      timedOut: timeouts,
+      windows: outcome(summary.windows),
+    });
   });
 
   it('a job POST answered after the timeout is not sent again blindly: the window fails, the next run loads it', async () => {
@@ -205,7 +231,12 @@ describe('server errors and slowness', () => {
     await expectExactRows(h);
     expect(postsFor(h)).toBe(2);
     expect(h.sim.stats().violations.total).toBe(0);
-    record('slow job POST (> request timeout)', { failedFirstRun: 1, postsTotal: 2, violations: 0 });
+    record('slow job POST (> request timeout)', {
+      firstRun: outcome(first.summary.windows),
+      nextRun: outcome(second.summary.windows),
+      posts: postsFor(h),
+      violations: h.sim.stats().violations.total,
+    });
   });
 
   it('connection resets: before the server saw a status call (retried) and on the download (fresh URL)', async () => {
@@ -228,7 +259,11 @@ describe('server errors and slowness', () => {
     expect(events).toContain('url-refreshed');
     expect(h.sim.stats().faultsInjected['download:reset']).toBe(1);
     await expectExactRows(h);
-    record('connection resets (API and download)', { resets: 2, failed: 0 });
+    record('connection resets (API and download)', {
+      apiResets: proxy.log.filter((r) => r.action === 'reset').length,
+      downloadResets: h.sim.stats().faultsInjected['download:reset'],
+      windows: outcome(summary.windows),
+    });
   });
 
   it('a 401 on an API call re-authenticates once and goes on; a 401 every time stops the run with AUTH', async () => {
@@ -257,7 +292,12 @@ describe('server errors and slowness', () => {
     // The run stops at the first AUTH failure: one call and its one re-authenticated retry reach the API.
     expect(p.log.filter((r) => r.action === 'answer')).toHaveLength(2);
     expect(canonicalRows(await h.stagingRows('qm-workflows'))).toEqual(before);
-    record('401 once / 401 always', { reauthenticated: 1, stoppedOnAuth: true });
+    record('401 once / 401 always', {
+      tokensIssued: h.sim.stats().tokensIssued,
+      onceRun: outcome(summary.windows),
+      alwaysRun: outcome(denied.summary.windows),
+      callsAnswered401: p.log.filter((r) => r.action === 'answer').length,
+    });
   });
 });
 
@@ -270,7 +310,11 @@ describe('downloads', () => {
     expect(h.sim.stats().faultsInjected['download:stall']).toBe(1);
     expect(h.sim.stats().downloads.total).toBe(2);
     await expectExactRows(h);
-    record('stalled download', { idleTimeout: '1s', failed: 0 });
+    record('stalled download', {
+      stalled: h.sim.stats().faultsInjected['download:stall'],
+      downloads: h.sim.stats().downloads.total,
+      windows: outcome(summary.windows),
+    });
   });
 
   it('a download cut short of its Content-Length is fetched again; cut every time, the window fails and loads nothing', async () => {
@@ -289,7 +333,11 @@ describe('downloads', () => {
     expect(found[1]?.message).toMatch(/entity=qm-workflows window=2026-03-15\.\.2026-03-16 job=\S+\]/);
     // Not a row of the half files: the lookback window keeps its earlier load, the new one has none.
     expect(canonicalRows(await h.stagingRows('qm-workflows'))).toEqual(before);
-    record('download cut short (Content-Length)', { once: 'refetched', always: 'failed, nothing loaded' });
+    record('download cut short (Content-Length)', {
+      cutOnce: outcome(once.summary.windows),
+      cutAlways: outcome(always.summary.windows),
+      rowsOfCutFiles: (await h.stagingRows('qm-workflows')).length - before.length,
+    });
   });
 
   it('a chunked download whose connection drops at a record boundary is never loaded as a shorter file', async () => {
@@ -315,7 +363,10 @@ describe('downloads', () => {
     expect(summary.failed).toBe(0);
     expect(cut).toBe(2);
     await expectExactRows(h);
-    record('chunked download dropped at a record boundary', { refetched: true });
+    record('chunked download dropped at a record boundary', {
+      downloads: h.sim.stats().downloads.total,
+      windows: outcome(summary.windows),
+    });
   });
 
   it('a URL that is always expired fails the window with URL_EXPIRED after fresh URLs', async () => {
@@ -326,7 +377,10 @@ describe('downloads', () => {
     expect(failure?.message).toMatch(/job=\S+\].*expired/);
     expect(h.sim.stats().downloads.expired).toBe(3);
     expect(postsFor(h)).toBe(1);
-    record('URL always expired', { downloads: 3, outcome: 'failed URL_EXPIRED' });
+    record('URL always expired', {
+      expiredDownloads: h.sim.stats().downloads.expired,
+      windows: outcome(summary.windows),
+    });
   });
 
   it('downloads leave no listener behind on the run’s abort signal', async () => {
@@ -343,9 +397,9 @@ describe('downloads', () => {
 describe('job outcomes and odd answers', () => {
   it.each(['FAILED', 'CANCELLED', 'EXPIRED'] as const)(
     '%s once is retried with a new job; every time it fails the window with the API message',
-    async (outcome) => {
+    async (ending) => {
       h = await startHarness({ env: { ...ONE_DAY, EXTRACT_MAX_ATTEMPTS: '2' } });
-      h.sim.setOptions({ faults: { jobOutcome: { outcome, count: 1 } } });
+      h.sim.setOptions({ faults: { jobOutcome: { outcome: ending, count: 1 } } });
       const once = await h.run();
       expect(once.summary.failed).toBe(0);
       expect(postsFor(h)).toBe(2);
@@ -353,20 +407,26 @@ describe('job outcomes and odd answers', () => {
       const before = canonicalRows(await h.stagingRows('qm-workflows'));
 
       h.clock.set(Date.UTC(2026, 2, 16, 2, 0, 0));
-      h.sim.setOptions({ faults: { jobOutcome: { outcome, errorMessage: `the job was ${outcome}` } } });
+      h.sim.setOptions({
+        faults: { jobOutcome: { outcome: ending, errorMessage: `the job was ${ending}` } },
+      });
       const always = await h.run();
       const found = failures(always.summary.windows);
       expect(found).toHaveLength(2);
       expect(found[0]?.code).toBe('JOB_FAILED');
       expect(found[0]?.message).toMatch(
         new RegExp(
-          `entity=qm-workflows window=2026-03-14\\.\\.2026-03-15 job=\\S+\\] job ended ${outcome}: the job was ${outcome}`,
+          `entity=qm-workflows window=2026-03-14\\.\\.2026-03-15 job=\\S+\\] job ended ${ending}: the job was ${ending}`,
         ),
       );
       // Two windows, two attempts each.
       expect(postsFor(h)).toBe(2 + 4);
       expect(canonicalRows(await h.stagingRows('qm-workflows'))).toEqual(before);
-      record(`job ${outcome}`, { once: 'retried, loaded', always: 'failed JOB_FAILED after 2 attempts' });
+      record(`job ${ending}`, {
+        onceRun: outcome(once.summary.windows),
+        alwaysRun: outcome(always.summary.windows),
+        posts: postsFor(h),
+      });
     },
   );
 
@@ -383,7 +443,10 @@ describe('job outcomes and odd answers', () => {
     const healed = await h.run();
     expect(healed.summary.failed).toBe(0);
     await expectExactRows(h);
-    record('unknown job status', { outcome: 'failed API_CONTRACT, loaded next run' });
+    record('unknown job status', {
+      faultyRun: outcome(odd.summary.windows),
+      nextRun: outcome(healed.summary.windows),
+    });
   });
 
   it('a status answer cut off mid-JSON fails the window naming the job; the next run loads it', async () => {
@@ -396,7 +459,10 @@ describe('job outcomes and odd answers', () => {
     const healed = await h.run();
     expect(healed.summary.failed).toBe(0);
     await expectExactRows(h);
-    record('malformed status JSON', { outcome: 'failed API_CONTRACT, loaded next run' });
+    record('malformed status JSON', {
+      faultyRun: outcome(odd.summary.windows),
+      nextRun: outcome(healed.summary.windows),
+    });
   });
 
   it('a SUCCEEDED status without a URL or without an id is a contract error, not a crash', async () => {
@@ -419,7 +485,10 @@ describe('job outcomes and odd answers', () => {
     const healed = await h.run({ mode: 'run' }, { env: s.env });
     expect(healed.summary.failed).toBe(0);
     await expectExactRows(h);
-    record('SUCCEEDED without result.url', { outcome: 'failed API_CONTRACT, loaded next run' });
+    record('SUCCEEDED without result.url', {
+      faultyRun: outcome(odd.summary.windows),
+      nextRun: outcome(healed.summary.windows),
+    });
   });
 });
 
@@ -492,7 +561,7 @@ describe('Postgres restart mid-run', () => {
     expect(second.summary.failed).toBe(0);
     await expectExactRows(h, 'qm-workflows');
     await expectExactRows(h, 'qm-questions');
-    record('Postgres restart mid-COPY', { firstRun: first, nextRun: 'all loaded, rows exact' });
+    record('Postgres restart mid-COPY', { firstRun: first, nextRun: outcome(second.summary.windows) });
   }, 120_000);
 });
 

@@ -15,7 +15,7 @@ import { startSimulator, type Simulator, type SimulatorTenant } from '../../src/
 import { REPO_ROOT, runCli, startCli, suiteLogDir } from '../helpers/cli-process.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { recordFigures } from '../helpers/figures.js';
-import { stableDates } from '../helpers/real-time.js';
+import { REAL_TIME_SIMULATOR, stableDates } from '../helpers/real-time.js';
 import { readLogDir, scanForSecrets, urlPassword, type LogText } from '../helpers/secrets.js';
 
 const run = promisify(execFile);
@@ -39,7 +39,7 @@ let db: TestDatabase;
 const logDir = suiteLogDir('secrets');
 
 beforeAll(async () => {
-  sim = await startSimulator({ timeScale: 0.01, lateArrivalMaxMs: 0, tenants: [TENANT] });
+  sim = await startSimulator({ ...REAL_TIME_SIMULATOR, tenants: [TENANT] });
   db = await createTestDatabase();
 });
 
@@ -121,7 +121,7 @@ it('no secret in any output of workers that log at trace level through failures,
   expect(sim.stats().tokensIssued).toBeGreaterThan(1);
   const hits = scanForSecrets(texts, allSecrets());
   recordFigures('secrets', 'CLI workers (trace logs, failures, status, stored errors)', {
-    processes: 4,
+    logFiles: texts.length - 1,
     bytesSearched: texts.reduce((n, t) => n + t.text.length, 0),
     secretsSearched: allSecrets().length,
     secretHits: hits.length,

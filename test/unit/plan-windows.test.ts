@@ -108,6 +108,28 @@ describe('planRun', () => {
     expect(plan[0]?.jobId).toBe('job-7');
   });
 
+  it('does not plan windows again that an in-flight window contains (an interrupted backfill)', () => {
+    // Found by the reliability suite: re-extracted on their own after the resumed window, those days
+    // were loaded twice.
+    const ledger: LedgerWindow[] = [
+      { start: d('2026-03-08'), end: d('2026-03-14'), state: 'requested', jobId: 'job-9' },
+      { start: d('2026-03-10'), end: d('2026-03-13'), state: 'loaded' },
+      { start: d('2026-03-13'), end: d('2026-03-14'), state: 'failed' },
+      { start: d('2026-03-14'), end: d('2026-03-15'), state: 'loaded' },
+    ];
+    const plan = planRun({
+      now: d('2026-03-16T02:00:00Z'),
+      settings: { ...utcDaily, lookbackMs: 5 * DAY },
+      ledger,
+      checkpoint: d('2026-03-15'),
+    });
+    expect(show(plan)).toEqual([
+      'resume 2026-03-08T00:00..2026-03-14T00:00',
+      'lookback 2026-03-14T00:00..2026-03-15T00:00',
+      'new 2026-03-15T00:00..2026-03-16T00:00',
+    ]);
+  });
+
   it('aligns sub-day windows for datetime entities to the window length', () => {
     const settings = planSettings(
       { timeBasis: 'utc', dateFormat: 'datetime' },
@@ -143,6 +165,25 @@ describe('planBackfill', () => {
       to: d('2026-01-09'),
     });
     expect(show(plan)).toEqual(['backfill 2026-01-05T00:00..2026-01-09T00:00']);
+  });
+
+  it('resumes an interrupted backfill window without re-extracting the loaded windows inside it', () => {
+    const ledger: LedgerWindow[] = [
+      { start: d('2026-03-08'), end: d('2026-03-14'), state: 'requested', jobId: 'job-9' },
+      { start: d('2026-03-10'), end: d('2026-03-14'), state: 'loaded' },
+      { start: d('2026-03-14'), end: d('2026-03-15'), state: 'loaded' },
+    ];
+    const plan = planBackfill({
+      now: d('2026-03-15T02:00:00Z'),
+      settings: utcDaily,
+      ledger,
+      from: d('2026-03-08'),
+      to: d('2026-03-15'),
+    });
+    expect(show(plan)).toEqual([
+      'resume 2026-03-08T00:00..2026-03-14T00:00',
+      'backfill 2026-03-14T00:00..2026-03-15T00:00',
+    ]);
   });
 
   it('resumes an in-flight window alone and never goes past the horizon', () => {
