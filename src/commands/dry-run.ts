@@ -8,7 +8,13 @@ import type { Writable } from 'node:stream';
 import type { Config } from '../config.js';
 import type { Database } from '../db/open-database.js';
 import { apiDates, windowLabel } from '../extract/api-dates.js';
-import { planTenant, withTimeBasis, type PlannedEntity, type RunRequest } from '../extract/run-extraction.js';
+import {
+  planningFrom,
+  planTenant,
+  withTimeBasis,
+  type PlannedEntity,
+  type RunRequest,
+} from '../extract/run-extraction.js';
 import { knownTenants, ledgerExists } from '../extract/windows.repository.js';
 import type { Clock } from '../lib/clock.js';
 import type { RunCommandRequest } from './run.js';
@@ -50,14 +56,7 @@ export async function dryRunCommand(
           from: Date.parse(`${request.from}T00:00:00Z`),
           to: Date.parse(`${request.to}T00:00:00Z`),
         };
-  const planning = {
-    windowMs: config.extract.windowMs,
-    backfillWindowMs: config.extract.backfillWindowMs,
-    lookbackMs: config.extract.lookbackMs,
-    settleDelayMs: config.extract.settleDelayMs,
-    wfmTimeZone: config.wfmTimeZone,
-    startDate: config.extract.startDate,
-  };
+  const planning = planningFrom(config);
   const plans: DryRunPlan[] = [];
   for (const tenant of tenants) {
     // An unmigrated database has no ledger yet: plan as a first run, reading nothing.

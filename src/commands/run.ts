@@ -13,7 +13,13 @@ import type { Database } from '../db/open-database.js';
 import { ENTITIES, type EntityName } from '../entities/catalog.js';
 import type { WindowEvent } from '../extract/extract-window.js';
 import { finishRun, insertRun, type RunOutcome } from '../extract/runs.repository.js';
-import { runTenant, type RunRequest, type RunSummary, type WindowReport } from '../extract/run-extraction.js';
+import {
+  planningFrom,
+  runTenant,
+  type RunRequest,
+  type RunSummary,
+  type WindowReport,
+} from '../extract/run-extraction.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../logger.js';
 import { nextClockTime } from '../extract/time-grid.js';
@@ -145,14 +151,7 @@ export async function executeRun(deps: RunCommandDeps, request: RunCommandReques
           minCallIntervalMs: config.cxone.minCallIntervalMs,
           jobRetryBaseMs: Math.max(JOB_RETRY_BASE_MS, config.cxone.minCallIntervalMs),
         },
-        planning: {
-          windowMs: config.extract.windowMs,
-          backfillWindowMs: config.extract.backfillWindowMs,
-          lookbackMs: config.extract.lookbackMs,
-          settleDelayMs: config.extract.settleDelayMs,
-          wfmTimeZone: config.wfmTimeZone,
-          startDate: config.extract.startDate,
-        },
+        planning: planningFrom(config),
         onWindowStart: (info) => {
           currentEntity = info.entity;
           gateWaitBefore = client.stats().gate?.waitMs ?? 0;

@@ -5,7 +5,7 @@
  * error stops only that entity; an auth error or shutdown stops the run.
  */
 import type pg from 'pg';
-import type { EntitySettings } from '../config.js';
+import type { Config, EntitySettings } from '../config.js';
 import { findEntity, type TimeBasis } from '../entities/catalog.js';
 import type { Clock } from '../lib/clock.js';
 import type { EtlError } from '../lib/errors.js';
@@ -24,6 +24,18 @@ export interface PlanningSettings {
   wfmTimeZone: string;
   /** yyyy-mm-dd: where a first run starts; default one backfill window before the horizon. */
   startDate: string | undefined;
+}
+
+/** The planning settings of a config (or a tenant's overlay of it). */
+export function planningFrom(config: Config): PlanningSettings {
+  return {
+    windowMs: config.extract.windowMs,
+    backfillWindowMs: config.extract.backfillWindowMs,
+    lookbackMs: config.extract.lookbackMs,
+    settleDelayMs: config.extract.settleDelayMs,
+    wfmTimeZone: config.wfmTimeZone,
+    startDate: config.extract.startDate,
+  };
 }
 
 export type RunRequest =

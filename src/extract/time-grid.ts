@@ -91,7 +91,7 @@ export function localDate(t: number, timeZone: string): { y: number; m: number; 
 }
 
 /** Offset of the zone from UTC at instant t, in ms (positive east of Greenwich). */
-function offsetAt(t: number, timeZone: string): number {
+export function offsetAt(t: number, timeZone: string): number {
   const p = localParts(t, timeZone);
   return Date.UTC(p.y, p.m - 1, p.d, p.h, p.mi, p.s) - Math.floor(t / 1000) * 1000;
 }

@@ -10,6 +10,7 @@
  * night) fires at the instant the clock jumps, so a nightly run is not lost; a time the clock repeats
  * fires once (the first time), unless the hour field is `*`, where every real hour keeps its fires.
  */
+import { offsetAt } from '../extract/time-grid.js';
 import { validateDetailed } from 'node-cron';
 import { EtlError } from '../lib/errors.js';
 
@@ -223,38 +224,4 @@ function toInstants(wall: number, zone: DayZone): [number, number?] {
 function wallDay(instant: number, timeZone: string): number {
   const wall = instant + offsetAt(instant, timeZone);
   return Math.floor(wall / DAY) * DAY;
-}
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-/** The zone's UTC offset at `instant` in milliseconds (positive east of Greenwich), from Intl's parts. */
-function offsetAt(instant: number, timeZone: string): number {
-  let format = formatters.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    formatters.set(timeZone, format);
-  }
-  const whole = Math.floor(instant / SECOND) * SECOND;
-  const parts: Record<string, number> = {};
-  for (const part of format.formatToParts(whole)) {
-    if (part.type !== 'literal') parts[part.type] = Number(part.value);
-  }
-  const wall = Date.UTC(
-    parts.year ?? 1970,
-    (parts.month ?? 1) - 1,
-    parts.day ?? 1,
-    parts.hour ?? 0,
-    parts.minute ?? 0,
-    parts.second ?? 0,
-  );
-  return wall - whole;
 }
