@@ -106,6 +106,15 @@ export async function executeRun(deps: RunCommandDeps, request: RunCommandReques
       tlog.warn('another cxone-etl process is running for this tenant: waiting for it to finish');
     },
   });
+  // Shutdown or a lost tenant lock: either stops the run at its next step.
+  const signal = AbortSignal.any([deps.signal, lock.lost]);
+  lock.lost.addEventListener(
+    'abort',
+    () => tlog.error({ err: lock.lost.reason as Error }, 'tenant lock lost'),
+    {
+      once: true,
+    },
+  );
   const progress = createProgress({ log: tlog, out: deps.out, isTty: deps.isTty });
   let gateWaitBefore = 0;
   const runId = await insertRun(deps.db.pool, tenantId, deps.trigger ?? request.mode, clock.now());
@@ -140,7 +149,7 @@ export async function executeRun(deps: RunCommandDeps, request: RunCommandReques
           : {}),
         api: client,
         clock,
-        signal: deps.signal,
+        signal,
         settings: {
           stagingSchema: config.stagingSchema,
           reportingSchema: config.reportingSchema,

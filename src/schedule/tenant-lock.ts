@@ -10,6 +10,11 @@ import { EtlError } from '../lib/errors.js';
 
 export interface TenantLock {
   release(): Promise<void>;
+  /**
+   * Aborts when the connection holding the lock dies (a Postgres restart, a network cut): the lock is
+   * gone with it, so the run must stop at the next step rather than go on as a caller nobody excludes.
+   */
+  lost: AbortSignal;
 }
 
 /** Two int4 keys: a namespace for this tool, then the tenant id's hash, so other apps' locks never collide. */
@@ -30,8 +35,20 @@ export async function acquireTenantLock(
   opts: AcquireOptions,
 ): Promise<TenantLock> {
   const client = await pool.connect();
-  // A dedicated connection that dies takes the lock with it; don't let its error crash the process.
-  const onError = (): void => undefined;
+  const lost = new AbortController();
+  // A dedicated connection that dies takes the lock with it: say so (and don't crash the process).
+  const onError = (err: Error): void => {
+    lost.abort(
+      new EtlError(
+        'LOCKED',
+        'lost the tenant lock: the database connection holding it closed; the run stops here',
+        {
+          context: { tenant: tenantId },
+          cause: err,
+        },
+      ),
+    );
+  };
   client.on('error', onError);
   let waited = false;
   try {
@@ -59,6 +76,7 @@ export async function acquireTenantLock(
   }
   let released = false;
   return {
+    lost: lost.signal,
     async release() {
       if (released) return;
       released = true;
