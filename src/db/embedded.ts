@@ -51,7 +51,7 @@ export interface EmbeddedPostgres {
 }
 
 /** Lines of server output kept to explain a failed start. */
-const LOG_TAIL_LINES = 30;
+const SERVER_LOG_TAIL = 30;
 const SYSTEM_POSTGRES_PORT = 5432;
 
 export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
@@ -125,7 +125,7 @@ function lineLogger(log: DebugLog): { onLog: (message: unknown) => void; tail: s
     for (const line of String(message).split('\n')) {
       if (line.trim() === '') continue;
       tail.push(line);
-      if (tail.length > LOG_TAIL_LINES) tail.shift();
+      if (tail.length > SERVER_LOG_TAIL) tail.shift();
       log.debug({}, line);
     }
   };

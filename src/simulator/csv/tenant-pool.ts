@@ -5,7 +5,7 @@
  */
 import { pad } from './format.js';
 import { hashString, Rng } from './prng.js';
-import { KOREAN_NAMES, OTHER_NAMES, SCHEDULE_UNITS, SKILL_NAMES, TEAMS } from './text-pools.js';
+import { KOREAN_NAMES, OTHER_NAMES, PAYROLL_UNIT_NAMES, SKILL_NAMES, TEAMS } from './text-pools.js';
 
 export interface Person {
   readonly acdId: string;
@@ -80,7 +80,7 @@ function buildPool(tenantId: string): TenantPool {
     evaluators: people.slice(AGENT_COUNT),
     skills,
     dnis: Array.from({ length: 4 }, () => `1588-${pad(rng.int(10_000), 4)}`),
-    scheduleUnits: SCHEDULE_UNITS.map((name, i) => ({ id: String(100 + rng.int(800) * 10 + i), name })),
+    scheduleUnits: PAYROLL_UNIT_NAMES.map((name, i) => ({ id: String(100 + rng.int(800) * 10 + i), name })),
   };
 }
 

@@ -76,7 +76,7 @@ export const POINTS_OF_CONTACT: readonly string[] = [
   'Billing Line',
 ];
 
-export const SCHEDULE_UNITS: readonly string[] = [
+export const PAYROLL_UNIT_NAMES: readonly string[] = [
   'Seoul Contact Center',
   '부산 센터',
   'Remote, Evening Shift',
