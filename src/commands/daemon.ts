@@ -16,7 +16,7 @@ import {
   lastSuccessPerTenant,
   pruneHistory,
 } from '../extract/runs.repository.js';
-import type { Clock } from '../lib/clock.js';
+import { type Clock, untilAborted } from '../lib/clock.js';
 import { toError } from '../lib/errors.js';
 import type { Logger } from '../logger.js';
 import { createHeartbeat, databaseReadiness, schedulerLiveness } from '../observability/health-checks.js';
@@ -121,10 +121,7 @@ export async function daemonCommand(deps: DaemonDeps, opts: { runNow: boolean })
       `daemon started for ${tenants.length} tenant(s)`,
     );
     deps.onReady?.({ url: health.url, scheduler });
-    await new Promise<void>((resolve) => {
-      if (deps.signal.aborted) resolve();
-      else deps.signal.addEventListener('abort', () => resolve(), { once: true });
-    });
+    await untilAborted(deps.signal);
     log.info('stopping: waiting for the current window to finish or roll back');
     await scheduler.stop();
     return 0;

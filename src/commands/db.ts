@@ -3,6 +3,7 @@
  * prints how to connect with psql, and keeps it running until Ctrl-C. The demo's data lives in the
  * embedded database, which otherwise only runs while a command does.
  */
+import { untilAborted } from '../lib/clock.js';
 import type { Writable } from 'node:stream';
 import type { Database } from '../db/open-database.js';
 
@@ -12,9 +13,6 @@ export async function dbCommand(deps: { db: Database; out: Writable; signal: Abo
       (deps.db.embedded ? 'It keeps running until Ctrl-C.\n' : ''),
   );
   if (!deps.db.embedded) return 0;
-  await new Promise<void>((resolve) => {
-    if (deps.signal.aborted) resolve();
-    else deps.signal.addEventListener('abort', () => resolve(), { once: true });
-  });
+  await untilAborted(deps.signal);
   return 0;
 }

@@ -1,4 +1,5 @@
 /** `cxone-etl sim`: the CXone simulator as a standalone server, for trying the worker without credentials. */
+import { untilAborted } from '../lib/clock.js';
 import type { Writable } from 'node:stream';
 import type { Logger } from '../logger.js';
 import { DEFAULT_TENANT, startSimulator, type SimulatorOptions } from '../simulator/index.js';
@@ -43,10 +44,7 @@ export async function simCommand(
       '',
     ].join('\n'),
   );
-  await new Promise<void>((resolve) => {
-    if (deps.signal.aborted) resolve();
-    deps.signal.addEventListener('abort', () => resolve(), { once: true });
-  });
+  await untilAborted(deps.signal);
   await sim.stop();
   deps.log.info({ stats: sim.stats().calls }, 'simulator stopped');
   return 0;

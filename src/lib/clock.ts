@@ -108,3 +108,11 @@ export class ManualClock implements Clock {
 export async function flushMicrotasks(): Promise<void> {
   for (let i = 0; i < 10; i++) await new Promise<void>((r) => setImmediate(r));
 }
+
+/** Resolves once the signal aborts (at once if it already has): "run until Ctrl-C" for long-lived commands. */
+export function untilAborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}

@@ -8,7 +8,7 @@ import type pg from 'pg';
 import { withTransaction } from '../db/pool.js';
 import type { EntityName } from '../entities/catalog.js';
 import { toError } from '../lib/errors.js';
-import { recordCastProblems, type CastProblem } from './cast-problems.repository.js';
+import { recordCastProblems, type CastProblem, type WindowRef } from './cast-problems.repository.js';
 import { assessWindowQuality, type QualityFlag } from './quality.repository.js';
 import type { Queryable } from './relations.repository.js';
 import { inSavepoint } from './savepoint.js';
@@ -28,19 +28,9 @@ export { judgeVolume, judgeWindow, QUALITY_THRESHOLDS, type QualityFlagKind } fr
 export { refreshReportingView } from './view-builder.js';
 export type { RefreshResult, ReportingViewInput, ViewAction } from './view-builder.js';
 
-export interface WindowLoadedContext {
-  /** STAGING_SCHEMA. */
-  stagingSchema: string;
+export interface WindowLoadedContext extends WindowRef {
   /** REPORTING_SCHEMA. */
   reportingSchema: string;
-  entity: EntityName;
-  tenantId: string;
-  windowStart: Date | number;
-  windowEnd: Date | number;
-  /** WFM_TIMEZONE. */
-  timeZone: string;
-  /** The worker's clock (clock.now()). */
-  now: number;
   /** What copyWindow returned (CopyWindowResult has these fields). */
   load: { rows: number; columns: readonly string[] };
 }

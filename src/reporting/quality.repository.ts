@@ -4,20 +4,12 @@
  * cxone_etl.quality_flags (migrations/0004_reporting.sql). Three queries whatever the window's size:
  * it reads no staging rows.
  */
-import type { EntityName } from '../entities/catalog.js';
+import type { WindowRef } from './cast-problems.repository.js';
 import { zoneOf } from './cast-sql.js';
 import { judgeWindow, QUALITY_THRESHOLDS, type QualityFlagKind } from './quality-rules.js';
 import type { Queryable } from './relations.repository.js';
 
-export interface QualityInput {
-  entity: EntityName;
-  tenantId: string;
-  windowStart: Date | number;
-  windowEnd: Date | number;
-  /** WFM_TIMEZONE: "the same window a week earlier" is a week of local time for wfm-payroll. */
-  timeZone: string;
-  /** The worker's clock, for assessed_at and flagged_at. */
-  now: number;
+export interface QualityInput extends Omit<WindowRef, 'stagingSchema'> {
   /** Rows the load put in the window (CopyWindowResult.rows). */
   rows: number;
   /** Staging columns of the file (CopyWindowResult.columns); null or [] with no header (zero-byte file). */
