@@ -40,7 +40,7 @@ export async function schemaCommand(
   deps.out.write(
     `${d.entity}\n  staging: ${d.stagingTable}${d.tableExists ? '' : ' (not loaded yet)'}\n` +
       `  view:    ${d.view} (${VIEW_STATES[d.viewState]})\n` +
-      `  plus the metadata columns _tenant_id, _window_start, _window_end, _job_id, _loaded_at\n` +
+      `  plus, in the view, the load's _tenant_id, _window_start, _window_end, _job_id, _loaded_at and _load_id\n` +
       (d.tableExists ? `  sample:  ${d.sampledRows.toLocaleString('en-US')} rows\n\n` : '\n'),
   );
   deps.out.write(

@@ -42,7 +42,7 @@ function baseName(header: string, position: number): string {
     .replace(/[^\p{L}\p{M}\p{N}]+/gu, '_')
     .replace(/^_+|_+$/g, '');
   if (snake === '') return `column_${position}`;
-  // Leading `_` is reserved for metadata columns (_tenant_id, ...); a leading digit would need quoting
+  // Leading `_` is reserved for metadata columns (_load_id, and _tenant_id ... in the views); a leading digit would need quoting
   // in every hand-written query downstream.
   if (/^[\p{N}_]/u.test(snake) || SYSTEM_COLUMNS.has(snake)) return `c_${snake}`;
   return snake;

@@ -12,14 +12,16 @@ import { stagingTableName, type EntityName } from '../entities/catalog.js';
 import { EtlError, isEtlError, toError, type EtlErrorContext } from '../lib/errors.js';
 import { columnNamesFor } from './column-names.js';
 import { POSTGRES_MAX_COLUMNS, RecordCounter, splitHeader } from './csv-inspect.js';
+import { FieldChecker, type FieldCheck, type FieldProblem } from './field-checker.js';
+import { finishLoad, insertLoad, removeReplacedLoads } from './loads.repository.js';
 import {
   copyStatement,
-  countJobRows,
-  deleteWindowRows,
+  countLoadRows,
+  deleteLoadRows,
   ensureStagingTable,
   lockTableLoads,
   METADATA_COLUMNS,
-  setLoadSettings,
+  setLoadId,
 } from './staging.repository.js';
 
 export interface CopyWindowInput {
@@ -34,6 +36,12 @@ export interface CopyWindowInput {
   source: AsyncIterable<Buffer> | Readable;
   /** Put on every error; defaults to tenant, entity, window and job from the fields above. */
   context?: EtlErrorContext;
+  /**
+   * Per staging column, a test run on each of its values while they stream past (the reporting
+   * layer's cast-problem counts, reporting/cast-check.ts); the result's `fieldProblems` says which
+   * columns had failing values. Without it nothing is checked and `fieldProblems` is undefined.
+   */
+  checks?: ReadonlyMap<string, FieldCheck>;
 }
 
 export interface CopyWindowResult {
@@ -52,6 +60,10 @@ export interface CopyWindowResult {
   deleted: number;
   /** Header names as written; null for a zero-byte file. */
   header: string[] | null;
+  /** The load's id in cxone_etl.loads: the `_load_id` of its staging rows. */
+  loadId: string;
+  /** Columns of `checks` with failing values, in header order; undefined when no checks were given. */
+  fieldProblems: FieldProblem[] | undefined;
 }
 
 /** no_active_sql_transaction: SAVEPOINT outside a transaction block. */
@@ -75,21 +87,28 @@ export async function copyWindow(client: pg.ClientBase, input: CopyWindowInput):
   try {
     await assertInTransaction(client, context);
     await lockTableLoads(client, { ...ref, tenantId: input.tenantId });
+    const key = { stagingSchema: input.schema, entity: input.entity, ...window };
+    const replaced = await removeReplacedLoads(client, key);
     if (split.header === null) {
-      const deleted = await deleteWindowRows(client, { ...ref, ...window });
-      return emptyResult(split.headerBytes, deleted);
+      const deleted = await deleteLoadRows(client, { ...ref, loadIds: replaced });
+      const loadId = await insertLoad(client, { ...key, jobId: input.jobId });
+      await finishLoad(client, loadId, { rows: 0, bytes: split.headerBytes });
+      return emptyResult(split.headerBytes, deleted, loadId, input.checks);
     }
     const columns = columnNamesFor(split.header);
     const table = await ensureStagingTable(client, { ...ref, columns });
-    const deleted = await deleteWindowRows(client, { ...ref, ...window });
-    await setLoadSettings(client, { ...window, jobId: input.jobId });
+    const deleted = await deleteLoadRows(client, { ...ref, loadIds: replaced });
+    const loadId = await insertLoad(client, { ...key, jobId: input.jobId });
+    await setLoadId(client, loadId);
     const counter = new RecordCounter({ context });
+    const checker = input.checks === undefined ? undefined : new FieldChecker(columns, input.checks);
     const copy = client.query(copyFrom(copyStatement(client, { ...ref, columns })));
-    await pipeline(split.body, counter, copy);
+    if (checker === undefined) await pipeline(split.body, counter, copy);
+    else await pipeline(split.body, counter, checker, copy);
     reconcile(copy.rowCount, counter.records, context);
-    // Third count: what the table now holds for this window and job (a trigger, rule or policy on the
-    // staging table could drop or duplicate rows that COPY reported as loaded).
-    const present = await countJobRows(client, { ...ref, ...window, jobId: input.jobId });
+    // Third count: what the table now holds for this load (a trigger, rule or policy on the staging
+    // table could drop or duplicate rows that COPY reported as loaded).
+    const present = await countLoadRows(client, { ...ref, loadId });
     if (present !== copy.rowCount) {
       throw new EtlError(
         'BAD_INPUT',
@@ -97,15 +116,19 @@ export async function copyWindow(client: pg.ClientBase, input: CopyWindowInput):
         { context },
       );
     }
+    const bytes = split.headerBytes + counter.bytes;
+    await finishLoad(client, loadId, { rows: copy.rowCount, bytes });
     return {
       rows: copy.rowCount,
       records: counter.records,
-      bytes: split.headerBytes + counter.bytes,
+      bytes,
       columns,
       addedColumns: table.added,
       createdTable: table.created,
       deleted,
       header: split.header,
+      loadId,
+      fieldProblems: checker?.problems,
     };
   } catch (err) {
     // Aborts the download when we failed before COPY read it (a no-op once the pipeline ran).
@@ -137,8 +160,15 @@ async function* readSource(
 }
 
 /** An empty file: nothing loaded, the window's earlier rows deleted. */
-function emptyResult(bytes: number, deleted: number): CopyWindowResult {
+function emptyResult(
+  bytes: number,
+  deleted: number,
+  loadId: string,
+  checks: CopyWindowInput['checks'],
+): CopyWindowResult {
   return {
+    loadId,
+    fieldProblems: checks === undefined ? undefined : [],
     rows: 0,
     records: 0,
     bytes,
@@ -160,7 +190,7 @@ function defaultContext(input: CopyWindowInput): EtlErrorContext {
 }
 
 /**
- * Outside a transaction the DELETE would commit on its own and the metadata settings would vanish
+ * Outside a transaction the DELETE would commit on its own and the load id setting would vanish
  * before COPY. SAVEPOINT is refused outside a transaction block (25P01 no_active_sql_transaction),
  * which makes it an exact test; released at once, it costs one round trip and no transaction id.
  */

@@ -10,9 +10,5 @@ export {
   type SplitHeaderOptions,
 } from './csv-inspect.js';
 export { type RecordCounterOptions } from './record-counter.js';
-export {
-  deleteWindowRows,
-  ensureStagingTable,
-  METADATA_COLUMNS,
-  type StagingTableRef,
-} from './staging.repository.js';
+export { FieldChecker, type FieldCheck, type FieldProblem } from './field-checker.js';
+export { ensureStagingTable, METADATA_COLUMNS, type StagingTableRef } from './staging.repository.js';

@@ -22,7 +22,7 @@ export async function countStagingRows(
       continue;
     }
     const { rows } = await pool.query(
-      `SELECT count(*)::bigint AS rows, count(DISTINCT (_window_start, _window_end))::bigint AS windows
+      `SELECT count(*)::bigint AS rows, count(DISTINCT _load_id)::bigint AS windows
          FROM ${pg.escapeIdentifier(schema)}.${pg.escapeIdentifier(table)}`,
     );
     counts.push({ table, rows: Number(rows[0]?.rows ?? 0), windows: Number(rows[0]?.windows ?? 0) });

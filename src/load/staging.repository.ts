@@ -1,32 +1,26 @@
 /**
- * SQL for the staging tables `{schema}.{entity}` (issue 4, item 7): all-text data columns named from
- * the CSV header, plus metadata columns saying which tenant, window and job each row came from.
+ * SQL for the staging tables `{schema}.{entity}`: all-text data columns named from the CSV header,
+ * plus `_load_id`, the load (cxone_etl.loads: tenant, window, job) each row came from.
  * Every identifier goes through `escapeIdentifier`: header names come from the download and may be
  * anything, including SQL (issue 6, item 5).
  */
 import type pg from 'pg';
 
-/** Metadata columns, before the data columns in every staging table. */
-export const METADATA_COLUMNS = [
-  '_tenant_id',
-  '_window_start',
-  '_window_end',
-  '_job_id',
-  '_loaded_at',
-] as const;
+/**
+ * The one metadata column of every staging table: which load (cxone_etl.loads) wrote the row. The
+ * tenant, window, job and load time are kept once per load there, not on every row: five per-row
+ * defaults made COPY 1.39-1.44x slower than into a plain table, this one 1.07-1.10x
+ * (bench/staging-cost.ts).
+ */
+export const METADATA_COLUMNS = ['_load_id'] as const;
 
 /**
- * Transaction-local settings the metadata columns' defaults read. COPY with a column list of the data
- * columns only then fills the metadata from the defaults, so the CSV bytes go to Postgres untouched
- * (PERFORMANCE.md). Outside a load the settings are unset or '' and NULLIF turns them into NULL, which
- * the NOT NULL constraints refuse: a stray INSERT cannot write rows that belong to no tenant.
+ * The transaction-local setting `_load_id`'s default reads. COPY with a column list of the data columns
+ * only then fills it from the default, so the CSV bytes go to Postgres untouched. Outside a load the
+ * setting is unset or '' and NULLIF turns it into NULL, which NOT NULL refuses: a stray INSERT cannot
+ * write rows that belong to no load.
  */
-export const LOAD_SETTINGS = {
-  tenantId: 'cxone_etl.tenant_id',
-  windowStart: 'cxone_etl.window_start',
-  windowEnd: 'cxone_etl.window_end',
-  jobId: 'cxone_etl.job_id',
-} as const;
+export const LOAD_ID_SETTING = 'cxone_etl.load_id';
 
 /**
  * Two-key advisory locks live in a key space of their own, apart from one-key (bigint) locks such as
@@ -38,13 +32,6 @@ const LOAD_LOCK_CLASS = "hashtext('cxone_etl.staging_load')";
 export interface StagingTableRef {
   schema: string;
   table: string;
-}
-
-export interface LoadSettings {
-  tenantId: string;
-  start: Date;
-  end: Date;
-  jobId: string;
 }
 
 /**
@@ -91,55 +78,40 @@ export async function lockTableLoads(
 }
 
 /**
- * Deletes the rows of every window of this tenant contained in [start, end): reloading a window
- * replaces it, and a larger window (a backfill) replaces the smaller ones it covers. Zero when the
- * table does not exist yet (checked first: an error would abort the caller's transaction).
+ * Deletes the rows of the given loads (see loads.repository.ts for which loads a window replaces).
+ * Zero when the table does not exist yet (checked first: an error would abort the caller's transaction).
  */
-export async function deleteWindowRows(
+export async function deleteLoadRows(
   client: pg.ClientBase,
-  ref: StagingTableRef & { tenantId: string; start: Date; end: Date },
+  ref: StagingTableRef & { loadIds: readonly string[] },
 ): Promise<number> {
-  if (!(await tableExists(client, ref))) return 0;
+  if (ref.loadIds.length === 0 || !(await tableExists(client, ref))) return 0;
   const result = await client.query(
-    `DELETE FROM ${qualified(client, ref)}
-      WHERE _tenant_id = $1 AND _window_start >= $2 AND _window_end <= $3`,
-    [ref.tenantId, ref.start, ref.end],
+    `DELETE FROM ${qualified(client, ref)} WHERE _load_id = ANY($1::bigint[])`,
+    [ref.loadIds],
   );
   return result.rowCount ?? 0;
 }
 
-/** Rows of one window loaded by one job (the reconciliation's "rows present afterwards"). */
-export async function countJobRows(
+/** Rows one load wrote (the reconciliation's "rows present afterwards"). */
+export async function countLoadRows(
   client: pg.ClientBase,
-  ref: StagingTableRef & { tenantId: string; start: Date; end: Date; jobId: string },
+  ref: StagingTableRef & { loadId: string },
 ): Promise<number> {
   const { rows } = await client.query(
-    `SELECT count(*)::bigint AS n FROM ${qualified(client, ref)}
-      WHERE _tenant_id = $1 AND _window_start = $2 AND _window_end = $3 AND _job_id = $4`,
-    [ref.tenantId, ref.start, ref.end, ref.jobId],
+    `SELECT count(*)::bigint AS n FROM ${qualified(client, ref)} WHERE _load_id = $1`,
+    [ref.loadId],
   );
   return Number(rows[0]?.n ?? 0);
 }
 
-/** Sets the values the metadata columns' defaults read, until the caller's transaction ends. */
-export async function setLoadSettings(client: pg.ClientBase, settings: LoadSettings): Promise<void> {
-  await client.query(
-    `SELECT set_config($1, $2, true), set_config($3, $4, true), set_config($5, $6, true), set_config($7, $8, true)`,
-    [
-      LOAD_SETTINGS.tenantId,
-      settings.tenantId,
-      LOAD_SETTINGS.windowStart,
-      settings.start.toISOString(),
-      LOAD_SETTINGS.windowEnd,
-      settings.end.toISOString(),
-      LOAD_SETTINGS.jobId,
-      settings.jobId,
-    ],
-  );
+/** Sets the value `_load_id`'s default reads, until the caller's transaction ends. */
+export async function setLoadId(client: pg.ClientBase, loadId: string): Promise<void> {
+  await client.query(`SELECT set_config($1, $2, true)`, [LOAD_ID_SETTING, loadId]);
 }
 
 /**
- * COPY of the data columns only (the metadata come from defaults). FORCE_NOT_NULL makes an empty
+ * COPY of the data columns only (`_load_id` comes from its default). FORCE_NOT_NULL makes an empty
  * field '' as csv-parse reads it, so NULL keeps one meaning: the column was not in that file.
  */
 export function copyStatement(
@@ -183,22 +155,18 @@ async function createTable(
 ): Promise<void> {
   await ensureSchema(client, ref.schema);
   const id = (name: string): string => client.escapeIdentifier(name);
-  const setting = (name: string): string => `NULLIF(current_setting('${name}', true), '')`;
   const definitions = [
-    `_tenant_id text NOT NULL DEFAULT ${setting(LOAD_SETTINGS.tenantId)}`,
-    `_window_start timestamptz NOT NULL DEFAULT ${setting(LOAD_SETTINGS.windowStart)}::timestamptz`,
-    `_window_end timestamptz NOT NULL DEFAULT ${setting(LOAD_SETTINGS.windowEnd)}::timestamptz`,
-    `_job_id text NOT NULL DEFAULT ${setting(LOAD_SETTINGS.jobId)}`,
-    `_loaded_at timestamptz NOT NULL DEFAULT now()`,
+    `_load_id bigint NOT NULL DEFAULT NULLIF(current_setting('${LOAD_ID_SETTING}', true), '')::bigint`,
     ...ref.columns.map((c) => `${id(c)} text`),
   ];
   await client.query(`CREATE TABLE IF NOT EXISTS ${qualified(client, ref)} (${definitions.join(', ')})`);
-  // Serves the per-window DELETE and count of every load. BRIN, not btree: a window's rows arrive
-  // together, so block ranges find them, and a btree maintained row by row cost COPY about a quarter of
-  // its speed (bench/RESULTS.md, "staging variants").
+  // Serves the replace-a-window DELETE and the reconciliation count of every load. BRIN, not btree: a
+  // load's rows arrive together and load ids grow, so block ranges find them; new pages sit in ranges
+  // not yet summarized, which costs COPY nothing, while a btree maintained row by row cost COPY about a
+  // quarter of its speed (bench/RESULTS.md, "staging variants").
   await client.query(
-    `CREATE INDEX IF NOT EXISTS ${id(`${ref.table}_window_brin`)}
-         ON ${qualified(client, ref)} USING brin (_window_start, _window_end)`,
+    `CREATE INDEX IF NOT EXISTS ${id(`${ref.table}_load_brin`)}
+         ON ${qualified(client, ref)} USING brin (_load_id)`,
   );
 }
 

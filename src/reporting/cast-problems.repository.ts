@@ -32,13 +32,30 @@ export interface CastProblem {
 /** Enough of a value to recognise its form (a date written another way, a decimal comma). */
 const SAMPLE_CHARS = 100;
 
+/** What the loader counted while streaming (CopyWindowResult.fieldProblems and the columns it checked). */
+export interface StreamedCastProblems {
+  /** Columns with failing values. */
+  problems: readonly { column: string; failed: number; sample: string }[];
+  /** Every column the loader checked; hinted columns not in it are counted here in SQL. */
+  checked: ReadonlySet<string>;
+}
+
 /**
- * Counts, in one scan of the window's rows, the values of every hinted column that are non-empty but
- * cast to NULL, and replaces the window's rows in cast_problems (rows only for columns with problems).
- * Windows inside [start, end) are replaced too, as the load replaced their staging rows.
+ * Records the window's cast problems: the values of every hinted column that are non-empty but cast
+ * to NULL, and replaces the window's rows in cast_problems (rows only for columns with problems).
+ * Windows inside [start, end) are replaced too, as the load replaced their staging rows. What the
+ * loader counted while streaming is taken as it is; only columns it did not check (none, unless a hint
+ * has a to_timestamp `format`) cost a scan of the window's rows.
  */
-export async function recordCastProblems(client: Queryable, ref: WindowRef): Promise<CastProblem[]> {
-  const problems = await countCastProblems(client, ref);
+export async function recordCastProblems(
+  client: Queryable,
+  ref: WindowRef,
+  streamed?: StreamedCastProblems,
+): Promise<CastProblem[]> {
+  const problems =
+    streamed === undefined
+      ? await countCastProblems(client, ref)
+      : await mergeStreamed(client, ref, streamed);
   await client.query(
     `DELETE FROM cxone_etl.cast_problems
       WHERE tenant_id = $1 AND entity = $2 AND window_start >= $3 AND window_end <= $4`,
@@ -66,8 +83,34 @@ export async function recordCastProblems(client: Queryable, ref: WindowRef): Pro
   return problems;
 }
 
-/** The counting half of recordCastProblems, writing nothing. */
-export async function countCastProblems(client: Queryable, ref: WindowRef): Promise<CastProblem[]> {
+async function mergeStreamed(
+  client: Queryable,
+  ref: WindowRef,
+  streamed: StreamedCastProblems,
+): Promise<CastProblem[]> {
+  const hints = hintsByColumn(ref.entity);
+  const fromStream = streamed.problems.flatMap((p): CastProblem[] => {
+    const hint = hints.get(p.column);
+    return hint === undefined
+      ? []
+      : [{ column: p.column, type: hint.type, failed: p.failed, sample: p.sample }];
+  });
+  const rest = await countCastProblems(client, ref, { skip: streamed.checked });
+  // In the staging table's column order, as countCastProblems returns them.
+  const staging = await relationInfo(client, ref.stagingSchema, stagingTableName(ref.entity));
+  const order = staging?.columns.map((c) => c.name) ?? [];
+  return [...fromStream, ...rest].sort((a, b) => order.indexOf(a.column) - order.indexOf(b.column));
+}
+
+/**
+ * The counting half of recordCastProblems, writing nothing: one scan of the window's rows (through
+ * cxone_etl.loads, which says which `_load_id` the window has) for every hinted column not in `skip`.
+ */
+export async function countCastProblems(
+  client: Queryable,
+  ref: WindowRef,
+  opts: { skip?: ReadonlySet<string> } = {},
+): Promise<CastProblem[]> {
   const table = stagingTableName(ref.entity);
   const staging = await relationInfo(client, ref.stagingSchema, table);
   if (staging === null) return [];
@@ -75,7 +118,9 @@ export async function countCastProblems(client: Queryable, ref: WindowRef): Prom
   const zone = zoneOf(ref.entity, ref.timeZone);
   const typed = staging.columns.flatMap((c) => {
     const hint = hints.get(c.name);
-    return hint && hint.type !== 'text' && !c.name.startsWith('_') ? [{ column: c.name, hint }] : [];
+    return hint && hint.type !== 'text' && !c.name.startsWith('_') && !opts.skip?.has(c.name)
+      ? [{ column: c.name, hint }]
+      : [];
   });
   if (typed.length === 0) return [];
   // OFFSET 0 keeps the subquery from being flattened, so each row's test runs once and both aggregates
@@ -91,9 +136,11 @@ export async function countCastProblems(client: Queryable, ref: WindowRef): Prom
     `SELECT ${outer.join(', ')}
        FROM (SELECT ${inner.join(', ')}
                FROM ${qualifiedName(ref.stagingSchema, table)}
-              WHERE _tenant_id = $1 AND _window_start = $2 AND _window_end = $3
+              WHERE _load_id IN (SELECT load_id FROM cxone_etl.loads
+                                  WHERE staging_schema = $1 AND tenant_id = $2 AND entity = $3
+                                    AND window_start = $4 AND window_end = $5)
              OFFSET 0) w`,
-    [ref.tenantId, new Date(ref.windowStart), new Date(ref.windowEnd)],
+    [ref.stagingSchema, ref.tenantId, ref.entity, new Date(ref.windowStart), new Date(ref.windowEnd)],
   );
   const row = rows[0] ?? {};
   return typed.flatMap((t, i) => {

@@ -27,10 +27,11 @@ export const PG_TYPE_NAMES: Readonly<Record<ColumnType, string>> = Object.freeze
 
 /**
  * The safe cast of `column` (a staging column name, escaped here) to `target`; the column itself for
- * text. `zone` is where a timestamp without an offset is read: see `zoneOf`.
+ * text. `zone` is where a timestamp without an offset is read: see `zoneOf`. `from` qualifies the
+ * column with a table alias (the views join cxone_etl.loads, whose column names a header may share).
  */
-export function castSql(column: string, target: CastTarget, zone: string): string {
-  const col = pg.escapeIdentifier(column);
+export function castSql(column: string, target: CastTarget, zone: string, from?: string): string {
+  const col = from === undefined ? pg.escapeIdentifier(column) : `${from}.${pg.escapeIdentifier(column)}`;
   switch (target.type) {
     case 'text':
       return col;

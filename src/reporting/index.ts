@@ -1,13 +1,14 @@
 /**
  * The reporting layer (issue 8): typed views over the staging tables, cast problems and data-quality
  * signals per window. `afterWindowLoaded` is the one call the load makes, inside its transaction,
- * right after copyWindow; each step runs under its own savepoint, so a step that fails is undone and
+ * right after copyWindow (which counted the cast problems while streaming, given `castChecksFor`); each step runs under its own savepoint, so a step that fails is undone and
  * reported while the load commits (reporting never blocks a load).
  */
 import type pg from 'pg';
 import { withTransaction } from '../db/pool.js';
 import type { EntityName } from '../entities/catalog.js';
 import { toError } from '../lib/errors.js';
+import { castChecksFor } from './cast-check.js';
 import { recordCastProblems, type CastProblem, type WindowRef } from './cast-problems.repository.js';
 import { assessWindowQuality, type QualityFlag } from './quality.repository.js';
 import type { Queryable } from './relations.repository.js';
@@ -17,6 +18,7 @@ import { refreshReportingView, type RefreshResult } from './view-builder.js';
 export { castProblemSummary, countCastProblems, recordCastProblems } from './cast-problems.repository.js';
 export type { CastProblem, CastProblemSummary, WindowRef } from './cast-problems.repository.js';
 export { castSql, PG_TYPE_NAMES, zoneOf } from './cast-sql.js';
+export { castChecksFor, castFailsCheck } from './cast-check.js';
 export { describeSchema, DEFAULT_SAMPLE_ROWS } from './describe-schema.js';
 export type { ColumnDescription, DescribeInput, SchemaDescription } from './describe-schema.js';
 export { EXAMPLE_QUERIES, exampleSql, runExampleQuery } from './example-queries.js';
@@ -31,8 +33,16 @@ export type { RefreshResult, ReportingViewInput, ViewAction } from './view-build
 export interface WindowLoadedContext extends WindowRef {
   /** REPORTING_SCHEMA. */
   reportingSchema: string;
-  /** What copyWindow returned (CopyWindowResult has these fields). */
-  load: { rows: number; columns: readonly string[] };
+  /**
+   * What copyWindow returned (CopyWindowResult has these fields). `fieldProblems` is set when the load
+   * ran `castChecksFor(entity)` on the streaming values: the cast problems are then recorded as counted
+   * there, with no scan of the window's rows.
+   */
+  load: {
+    rows: number;
+    columns: readonly string[];
+    fieldProblems?: readonly { column: string; failed: number; sample: string }[] | undefined;
+  };
 }
 
 export type ReportingStep = 'view' | 'cast-problems' | 'quality';
@@ -63,7 +73,10 @@ export async function afterWindowLoaded(
     return undefined;
   };
   outcome.view = (await step('view', () => refreshReportingView(client, ctx))) ?? null;
-  outcome.castProblems = (await step('cast-problems', () => recordCastProblems(client, ctx))) ?? [];
+  const problems = ctx.load.fieldProblems;
+  const streamed =
+    problems === undefined ? undefined : { problems, checked: new Set(castChecksFor(ctx.entity).keys()) };
+  outcome.castProblems = (await step('cast-problems', () => recordCastProblems(client, ctx, streamed))) ?? [];
   outcome.flags =
     (await step('quality', () =>
       assessWindowQuality(client, { ...ctx, rows: ctx.load.rows, columns: ctx.load.columns }),

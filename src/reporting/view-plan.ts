@@ -1,6 +1,7 @@
 /**
- * What a typed view should look like for a staging table: every staging column in table order,
- * metadata columns included; hinted columns cast, the rest text. Pure, so it is unit-tested and the
+ * What a typed view should look like for a staging table: the load's tenant, window, job and time
+ * (from cxone_etl.loads, under the names the staging columns had before they moved there), the load
+ * id, then every data column in table order; hinted columns cast, the rest text. Pure, so it is unit-tested and the
  * fingerprint decides cheaply whether the live view is already this one.
  */
 import { createHash } from 'node:crypto';
@@ -21,7 +22,7 @@ export interface PlannedColumn {
 
 export interface ViewPlan {
   columns: PlannedColumn[];
-  /** SELECT ... FROM the staging table. */
+  /** SELECT ... FROM the staging table JOIN cxone_etl.loads. */
   select: string;
   /** Changes whenever the SELECT would: new columns, other hints, another zone. */
   fingerprint: string;
@@ -29,30 +30,58 @@ export interface ViewPlan {
 
 const FINGERPRINT = /fingerprint=([0-9a-f]+)/;
 
+/** Alias of the staging table in the view's query. */
+const STAGING = 's';
+/** Alias of cxone_etl.loads. */
+const LOADS = 'l';
+
+/**
+ * What the view shows of each row's load, first in every view: the five columns every staging row
+ * carried before they moved to cxone_etl.loads (migrations/0006_loads.sql), so queries on the views
+ * read the same, then the load id itself.
+ */
+const LOAD_COLUMNS: readonly { name: string; source: string; pgType: string }[] = [
+  { name: '_tenant_id', source: `${LOADS}.tenant_id`, pgType: 'text' },
+  { name: '_window_start', source: `${LOADS}.window_start`, pgType: 'timestamp with time zone' },
+  { name: '_window_end', source: `${LOADS}.window_end`, pgType: 'timestamp with time zone' },
+  { name: '_job_id', source: `${LOADS}.job_id`, pgType: 'text' },
+  { name: '_loaded_at', source: `${LOADS}.loaded_at`, pgType: 'timestamp with time zone' },
+  { name: '_load_id', source: `${STAGING}._load_id`, pgType: 'bigint' },
+];
+
 export function planView(
   entity: EntityName,
   staging: { schema: string; table: string; columns: readonly RelationColumn[] },
   zone: string,
 ): ViewPlan {
   const hints = hintsByColumn(entity);
-  const columns = staging.columns.map((column): PlannedColumn => {
-    // Metadata columns (_tenant_id, ...) are typed already; data column names never start with `_`.
-    const hint = column.name.startsWith('_') ? undefined : hints.get(column.name);
-    if (!hint || hint.type === 'text') {
-      return {
-        name: column.name,
-        pgType: column.type,
-        hinted: hint?.type,
-        sql: castSql(column.name, { type: 'text' }, zone),
-      };
-    }
-    const cast = castSql(column.name, hint, zone);
-    return { name: column.name, pgType: PG_TYPE_NAMES[hint.type], hinted: hint.type, sql: cast };
-  });
-  const list = columns.map((c) =>
-    c.hinted && c.hinted !== 'text' ? `${c.sql} AS ${pg.escapeIdentifier(c.name)}` : c.sql,
-  );
-  const select = `SELECT ${list.join(', ')} FROM ${qualifiedName(staging.schema, staging.table)}`;
+  const meta = LOAD_COLUMNS.map((c): PlannedColumn => ({
+    name: c.name,
+    pgType: c.pgType,
+    hinted: undefined,
+    sql: `${c.source} AS ${pg.escapeIdentifier(c.name)}`,
+  }));
+  // Data column names never start with `_` (columnNamesFor); `_load_id` is in LOAD_COLUMNS.
+  const data = staging.columns
+    .filter((column) => !column.name.startsWith('_'))
+    .map((column): PlannedColumn => {
+      const hint = hints.get(column.name);
+      if (!hint || hint.type === 'text') {
+        return {
+          name: column.name,
+          pgType: column.type,
+          hinted: hint?.type,
+          sql: castSql(column.name, { type: 'text' }, zone, STAGING),
+        };
+      }
+      const cast = `${castSql(column.name, hint, zone, STAGING)} AS ${pg.escapeIdentifier(column.name)}`;
+      return { name: column.name, pgType: PG_TYPE_NAMES[hint.type], hinted: hint.type, sql: cast };
+    });
+  const columns = [...meta, ...data];
+  const select =
+    `SELECT ${columns.map((c) => c.sql).join(', ')} ` +
+    `FROM ${qualifiedName(staging.schema, staging.table)} ${STAGING} ` +
+    `JOIN cxone_etl.loads ${LOADS} ON ${LOADS}.load_id = ${STAGING}._load_id`;
   const fingerprint = createHash('sha256').update(select, 'utf8').digest('hex').slice(0, 16);
   return { columns, select, fingerprint };
 }

@@ -21,6 +21,7 @@ import {
 } from '../../src/simulator/index.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { WarpClock } from './warp-clock.js';
+import { stagingRowsSql } from './staging-rows.js';
 
 /**
  * End-to-end harness: the simulator and the worker share a WarpClock (30-s API rules in clock time, no
@@ -107,7 +108,7 @@ export async function startHarness(
       ),
     async stagingRows(entity) {
       const table = `${pg.escapeIdentifier(config.stagingSchema)}.${pg.escapeIdentifier(stagingTableName(entity))}`;
-      const { rows } = await db.pool.query(`SELECT * FROM ${table}`);
+      const { rows } = await db.pool.query(stagingRowsSql(table));
       return rows as Record<string, string | null>[];
     },
     async expectedRows(entity) {

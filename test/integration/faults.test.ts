@@ -27,6 +27,7 @@ import { canonicalRows, startHarness, type Harness } from '../helpers/pipeline.j
 import { scanForSecrets } from '../helpers/secrets.js';
 import { copyWindow } from '../../src/load/index.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { stagingRowsSql } from '../helpers/staging-rows.js';
 
 const TENANT = DEFAULT_TENANT.id;
 const ONE_DAY = { EXTRACT_ENTITIES: 'qm-workflows', EXTRACT_START_DATE: '2026-03-14' };
@@ -607,7 +608,7 @@ describe('two loads of one window at once', () => {
       await second;
       await c2.query('COMMIT');
       const { rows } = await db.pool.query<{ _job_id: string; n: string }>(
-        `SELECT _job_id, count(*) AS n FROM cxone_staging.qm_workflows
+        `SELECT _job_id, count(*) AS n FROM (${stagingRowsSql('cxone_staging.qm_workflows')}) r
           WHERE _window_start = '2026-03-14T00:00:00Z' GROUP BY 1`,
       );
       expect(rows).toEqual([{ _job_id: 'job-b', n: '3' }]);

@@ -19,6 +19,7 @@ import { recordFigures } from '../helpers/figures.js';
 import { canonicalRows } from '../helpers/pipeline.js';
 import { REAL_TIME_SIMULATOR, stableDates } from '../helpers/real-time.js';
 import { readLogDir, scanForSecrets, urlPassword } from '../helpers/secrets.js';
+import { stagingRowsSql } from '../helpers/staging-rows.js';
 
 const ENTITIES: EntityName[] = ['qm-workflows', 'wfm-payroll'];
 const DATES = stableDates(Date.now(), 2);
@@ -76,7 +77,9 @@ async function checkTenant(db: TestDatabase, sim: Simulator, tenantId: string): 
         expected.push(Object.fromEntries(columns.map((c, i) => [c, row[i] ?? ''])));
     }
     const table = `cxone_staging.${pg.escapeIdentifier(stagingTableName(entity))}`;
-    const { rows } = await db.pool.query(`SELECT * FROM ${table} WHERE _tenant_id = $1`, [tenantId]);
+    const { rows } = await db.pool.query(`SELECT * FROM (${stagingRowsSql(table)}) r WHERE _tenant_id = $1`, [
+      tenantId,
+    ]);
     const columns = Object.keys(expected[0] ?? {});
     const got = canonicalRows(rows as Record<string, string | null>[], columns);
     if (JSON.stringify(got) !== JSON.stringify(canonicalRows(expected, columns))) {

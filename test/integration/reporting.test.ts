@@ -377,7 +377,7 @@ describe('reporting views over the simulator data (simulator + real Postgres)', 
     await h.db.pool.query(`CREATE SCHEMA IF NOT EXISTS ${REPORTING}`);
     await h.db.pool.query(`DROP VIEW IF EXISTS ${REPORTING}.qm_workflows`);
     await h.db.pool.query(
-      `CREATE VIEW ${REPORTING}.qm_workflows AS SELECT _tenant_id, total_score FROM ${h.config.stagingSchema}.qm_workflows`,
+      `CREATE VIEW ${REPORTING}.qm_workflows AS SELECT _load_id, total_score FROM ${h.config.stagingSchema}.qm_workflows`,
     );
     await h.db.pool.query(`CREATE VIEW public.scores AS SELECT total_score FROM ${REPORTING}.qm_workflows`);
     const blocked = await withTransaction(h.db.pool, (client) =>

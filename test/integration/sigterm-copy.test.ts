@@ -2,6 +2,7 @@ import pg from 'pg';
 import { DEFAULT_TENANT, startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { startCli } from '../helpers/cli-process.js';
+import { stagingRowsSql } from '../helpers/staging-rows.js';
 
 /**
  * SIGTERM while a window's COPY is running: the daemon lets the COPY finish or roll back, never half a
@@ -70,7 +71,8 @@ describe('SIGTERM during a COPY', () => {
           ? Number(
               (
                 await client.query(
-                  'SELECT count(*) AS n FROM cxone_staging.recording_interaction_metadata WHERE _window_start = $1 AND _window_end = $2',
+                  `SELECT count(*) AS n FROM (${stagingRowsSql('cxone_staging.recording_interaction_metadata')}) r
+                    WHERE _window_start = $1 AND _window_end = $2`,
                   [w.window_start, w.window_end],
                 )
               ).rows[0].n,

@@ -1,13 +1,7 @@
 import { castSql, zoneOf } from '../../src/reporting/cast-sql.js';
 import { canReplaceInPlace, fingerprintOf, planView, viewComment } from '../../src/reporting/view-plan.js';
 
-const META = [
-  { name: '_tenant_id', type: 'text' },
-  { name: '_window_start', type: 'timestamp with time zone' },
-  { name: '_window_end', type: 'timestamp with time zone' },
-  { name: '_job_id', type: 'text' },
-  { name: '_loaded_at', type: 'timestamp with time zone' },
-];
+const META = [{ name: '_load_id', type: 'bigint' }];
 const text = (...names: string[]): { name: string; type: string }[] =>
   names.map((name) => ({ name, type: 'text' }));
 
@@ -21,7 +15,7 @@ describe('planView', () => {
     ],
   };
 
-  it('keeps every column in table order, casts hinted ones, leaves metadata and unknown columns alone', () => {
+  it("shows the load's tenant, window, job and time first, then every column in table order, casting hinted ones", () => {
     const plan = planView('wfm-payroll', staging, 'Asia/Seoul');
     expect(plan.columns.map((c) => [c.name, c.pgType])).toEqual([
       ['_tenant_id', 'text'],
@@ -29,6 +23,7 @@ describe('planView', () => {
       ['_window_end', 'timestamp with time zone'],
       ['_job_id', 'text'],
       ['_loaded_at', 'timestamp with time zone'],
+      ['_load_id', 'bigint'],
       ['payroll_entry_id', 'text'],
       ['payroll_date', 'date'],
       ['start_time', 'timestamp with time zone'],
@@ -37,11 +32,12 @@ describe('planView', () => {
       ['unknown_col', 'text'],
     ]);
     expect(plan.select).toBe(
-      'SELECT "_tenant_id", "_window_start", "_window_end", "_job_id", "_loaded_at", "payroll_entry_id", ' +
-        'cxone_etl.try_date("payroll_date") AS "payroll_date", ' +
-        `cxone_etl.try_timestamptz("start_time", 'Asia/Seoul') AS "start_time", ` +
-        'cxone_etl.try_numeric("hours") AS "hours", cxone_etl.try_bool("paid") AS "paid", "unknown_col" ' +
-        'FROM "cxone_staging"."wfm_payroll"',
+      'SELECT l.tenant_id AS "_tenant_id", l.window_start AS "_window_start", l.window_end AS "_window_end", ' +
+        'l.job_id AS "_job_id", l.loaded_at AS "_loaded_at", s._load_id AS "_load_id", s."payroll_entry_id", ' +
+        'cxone_etl.try_date(s."payroll_date") AS "payroll_date", ' +
+        `cxone_etl.try_timestamptz(s."start_time", 'Asia/Seoul') AS "start_time", ` +
+        'cxone_etl.try_numeric(s."hours") AS "hours", cxone_etl.try_bool(s."paid") AS "paid", s."unknown_col" ' +
+        'FROM "cxone_staging"."wfm_payroll" s JOIN cxone_etl.loads l ON l.load_id = s._load_id',
     );
   });
 
@@ -62,7 +58,7 @@ describe('planView', () => {
       { schema: 's', table: 't', columns: text('x"; DROP TABLE y; --') },
       'UTC',
     );
-    expect(plan.select).toBe('SELECT "x""; DROP TABLE y; --" FROM "s"."t"');
+    expect(plan.select).toMatch(/, s\."x""; DROP TABLE y; --" FROM "s"\."t" s JOIN cxone_etl\.loads l ON /);
     expect(castSql('a"b', { type: 'timestamptz' }, "Bad'Zone")).toBe(
       `cxone_etl.try_timestamptz("a""b", 'Bad''Zone')`,
     );
@@ -80,7 +76,7 @@ describe('canReplaceInPlace', () => {
   ).columns;
 
   it('allows appending columns (drift), nothing else', () => {
-    const live = planned.slice(0, 6).map((c) => ({ name: c.name, type: c.pgType }));
+    const live = planned.slice(0, 7).map((c) => ({ name: c.name, type: c.pgType }));
     expect(canReplaceInPlace(live, planned)).toBe(true);
     expect(
       canReplaceInPlace(
