@@ -21,6 +21,7 @@ import { demoCommand } from './commands/demo.js';
 import { daemonCommand } from './commands/daemon.js';
 import { dbCommand } from './commands/db.js';
 import { schemaCommand } from './commands/schema.js';
+import { refreshViewsAfterMigrate } from './reporting/index.js';
 
 export interface CliDeps {
   config: Config;
@@ -109,6 +110,11 @@ export function buildProgram(deps: CliDeps): Command {
       log: deps.log,
       handlesSignals: true,
       migrate: opts.migrate ?? true,
+      afterMigrate: refreshViewsAfterMigrate({
+        stagingSchema: deps.config.stagingSchema,
+        reportingSchema: deps.config.reportingSchema,
+        timeZone: deps.config.wfmTimeZone,
+      }),
     });
     try {
       deps.setExitCode(await fn(db));

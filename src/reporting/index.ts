@@ -6,7 +6,7 @@
  */
 import type pg from 'pg';
 import { withTransaction } from '../db/pool.js';
-import type { EntityName } from '../entities/catalog.js';
+import { ENTITY_NAMES, type EntityName } from '../entities/catalog.js';
 import { toError } from '../lib/errors.js';
 import { castChecksFor } from './cast-check.js';
 import { recordCastProblems, type CastProblem, type WindowRef } from './cast-problems.repository.js';
@@ -104,4 +104,18 @@ export async function refreshReportingViews(
     );
   }
   return results;
+}
+
+/**
+ * For openDatabase's `afterMigrate`: rebuilds every entity's typed view, so views a migration dropped
+ * (0006 drops them to convert the staging tables) are back before any load, for every entity.
+ */
+export function refreshViewsAfterMigrate(settings: {
+  stagingSchema: string;
+  reportingSchema: string;
+  timeZone: string;
+}): (pool: pg.Pool) => Promise<void> {
+  return async (pool) => {
+    await refreshReportingViews(pool, { ...settings, entities: ENTITY_NAMES });
+  };
 }
