@@ -11,6 +11,8 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { withDatabase } from '../src/db/database-url.js';
+import { migrate } from '../src/db/migrate.js';
+import { createPool } from '../src/db/pool.js';
 
 /** The machine's Postgres (trust auth); BENCH_DATABASE_URL points the benchmarks elsewhere. */
 export const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -46,6 +48,16 @@ export async function createBenchDatabase(name: string): Promise<BenchDatabase> 
       await adminQuery(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
     },
   };
+}
+
+/** The worker's migrations on a bench database (copyWindow records each load in cxone_etl.loads). */
+export async function migrateBenchDatabase(url: string): Promise<void> {
+  const pool = createPool(url, { max: 1 });
+  try {
+    await migrate(pool);
+  } finally {
+    await pool.end();
+  }
 }
 
 export async function adminQuery(sql: string, url: string = ADMIN_URL): Promise<pg.QueryResult> {

@@ -17,6 +17,7 @@
  */
 import {
   createBenchDatabase,
+  migrateBenchDatabase,
   fixed,
   isMain,
   maxOf,
@@ -88,6 +89,7 @@ export async function runCopyLeg(opts: LegOptions): Promise<CopyLegResult> {
   const db = await createBenchDatabase('cxone_bench_copy');
   const tmp = await tempDir('cxone-bench-copy');
   try {
+    await migrateBenchDatabase(db.url);
     const sizes: CopySizeResult[] = [];
     let columns: string[] | undefined;
     for (const size of sizesFor(opts.large)) {

@@ -18,12 +18,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type pg from 'pg';
-import { migrate } from '../src/db/migrate.js';
-import { createPool } from '../src/db/pool.js';
 import { startSimulator } from '../src/simulator/index.js';
 import {
   createBenchDatabase,
+  migrateBenchDatabase,
   fixed,
   isMain,
   mbPerSecond,
@@ -89,7 +87,7 @@ export async function runHttpLeg(opts: LegOptions): Promise<HttpLegResult> {
   const sim = await startSimulator({ timeScale: TIME_SCALE });
   const files = await startFileServer();
   try {
-    await migrateDatabase(db.url);
+    await migrateBenchDatabase(db.url);
     const interval = String(sim.options.minCallIntervalMs * TIME_SCALE);
     const child: Child = (mode, arg) =>
       runChild<LoadResult>('http-load', [sim.url, db.url, interval, mode, ...(arg ? [arg] : [])]);
@@ -224,15 +222,6 @@ async function startFileServer(): Promise<{ urlOf(file: string): string; stop():
         server.closeAllConnections();
       }),
   };
-}
-
-async function migrateDatabase(url: string): Promise<void> {
-  const pool: pg.Pool = createPool(url, { max: 1 });
-  try {
-    await migrate(pool);
-  } finally {
-    await pool.end();
-  }
 }
 
 export function formatHttpLine(s: HttpSizeResult): string {

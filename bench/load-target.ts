@@ -4,6 +4,7 @@
  */
 import type { CopyWindowInput } from '../src/load/index.js';
 import { procStatusKb } from './bench-env.js';
+import { castChecksFor } from '../src/reporting/cast-check.js';
 
 export const BENCH_SCHEMA = 'bench';
 export const BENCH_ENTITY = 'recording-interaction-metadata';
@@ -37,6 +38,8 @@ export function loadInput(source: CopyWindowInput['source']): CopyWindowInput {
     windowEnd: new Date('2026-01-15T00:00:00Z'),
     jobId: 'bench-job',
     source,
+    // As extract-window.ts loads: cast problems counted while streaming.
+    checks: castChecksFor(BENCH_ENTITY),
   };
 }
 

@@ -24,12 +24,7 @@ try {
   await pool.query('SELECT 1');
   const result = await measureLoad(() =>
     withTransaction(pool, async (client) => {
-      await client.query(
-        `SELECT set_config('cxone_etl.tenant_id', 'bench-tenant', true),
-                set_config('cxone_etl.window_start', '2026-01-01T00:00:00Z', true),
-                set_config('cxone_etl.window_end', '2026-01-15T00:00:00Z', true),
-                set_config('cxone_etl.job_id', 'bench-job', true)`,
-      );
+      await client.query(`SELECT set_config('cxone_etl.load_id', '1', true)`);
       const copy = client.query(
         copyFrom(
           `COPY ${table} (${columns}) FROM STDIN ` +
@@ -41,12 +36,9 @@ try {
       source.on('data', (chunk) => (bytes += chunk.length));
       await pipeline(source, copy);
       // Not part of the floor: the rows-present count copyWindow runs after COPY (copy-window.ts,
-      // countJobRows), timed here in the same place (inside the transaction) to show what it costs.
+      // countLoadRows), timed here in the same place (inside the transaction) to show what it costs.
       const started = performance.now();
-      await client.query(
-        `SELECT count(*) FROM ${table} WHERE _tenant_id = $1 AND _window_start = $2 AND _window_end = $3 AND _job_id = $4`,
-        ['bench-tenant', '2026-01-01T00:00:00Z', '2026-01-15T00:00:00Z', 'bench-job'],
-      );
+      await client.query(`SELECT count(*) FROM ${table} WHERE _load_id = $1`, ['1']);
       countMs = performance.now() - started;
       return { rows: copy.rowCount, bytes };
     }),

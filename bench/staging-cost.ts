@@ -7,13 +7,17 @@
  *
  * Variants:
  * - plain: the data columns only (the anchor);
- * - staging: what staging.repository.ts creates today (five metadata columns whose defaults read
- *   transaction settings, two of them cast to timestamptz, plus the BRIN window index);
+ * - staging: v0.1's staging table (five metadata columns whose defaults read transaction settings,
+ *   two of them cast to timestamptz, plus a BRIN window index), kept for comparison;
  * - staging-no-index: the same without the index;
  * - const-defaults-index: literal defaults instead of current_setting(), with the index;
  * - load-id, load-id-btree, load-id-brin: one `_load_id bigint` default (one setting, one int cast) in
- *   place of the five, the window's tenant/start/end/job/loaded_at kept once per load in a loads table;
- *   no index, a btree, or a BRIN index for the window DELETE. A proposal, measured, not built.
+ *   place of the five, the window's tenant/start/end/job/loaded_at kept once per load in
+ *   cxone_etl.loads; no index, a btree, or a BRIN index. load-id-brin is what staging.repository.ts
+ *   creates since migration 0006.
+ *
+ * Then the replace-a-window DELETE on a table holding ten loads: BRIN on _load_id against no index,
+ * which decides the index (a DELETE with no index reads the whole table, every night, per window).
  */
 import pg from 'pg';
 import {
@@ -51,6 +55,15 @@ export interface StagingCostResult {
   mbps: Record<Variant, number>;
   /** Median time ÷ plain's. */
   vsPlain: Record<Variant, number>;
+  replaceDelete: ReplaceDeleteResult;
+}
+
+export interface ReplaceDeleteResult {
+  loads: number;
+  rowsPerLoad: number;
+  /** Median ms of `DELETE ... WHERE _load_id = <one load>` (rolled back, repeated). */
+  brinMs: number;
+  noIndexMs: number;
 }
 
 const SETTINGS: Record<string, string> = {
@@ -99,6 +112,16 @@ export async function runStagingCost(opts: {
       }
     }
     const medianMs = byVariant((v) => median(times.get(v) ?? []));
+    const replaceDelete = await measureReplaceDelete(
+      db.url,
+      await writeCsvFile(tmp.dir, SIZES[0] as (typeof SIZES)[number]),
+      columns,
+      opts.runs,
+    );
+    log(
+      `  replace-a-window DELETE among ${replaceDelete.loads} loads of ${replaceDelete.rowsPerLoad} rows: ` +
+        `BRIN on _load_id ${fixed(replaceDelete.brinMs, 0)} ms, no index ${fixed(replaceDelete.noIndexMs, 0)} ms`,
+    );
     const result: StagingCostResult = {
       label: size.label,
       bytes: file.bytes,
@@ -107,6 +130,7 @@ export async function runStagingCost(opts: {
       medianMs,
       mbps: byVariant((v) => mbPerSecond(file.bytes, medianMs[v])),
       vsPlain: byVariant((v) => medianMs[v] / medianMs.plain),
+      replaceDelete,
     };
     log(formatStagingCost(result));
     return result;
@@ -160,6 +184,56 @@ function ddl(variant: Variant, columns: string[]): string[] {
       return [`CREATE TABLE ${table} (${loadId}, ${data})`, `CREATE INDEX ON ${table} (_load_id)`];
     case 'load-id-brin':
       return [`CREATE TABLE ${table} (${loadId}, ${data})`, `CREATE INDEX ON ${table} USING brin (_load_id)`];
+  }
+}
+
+/** Ten loads of `file` into a BRIN table and an unindexed one, then the DELETE of one load, timed. */
+async function measureReplaceDelete(
+  url: string,
+  file: { path: string; size: { rows: number } },
+  columns: string[],
+  runs: number,
+): Promise<ReplaceDeleteResult> {
+  const loads = 10;
+  const data = columns.map((c) => `${pg.escapeIdentifier(c)} text`).join(', ');
+  const list = columns.map((c) => pg.escapeIdentifier(c)).join(', ');
+  const tables = { brin: 'public.replace_brin', none: 'public.replace_none' };
+  for (const table of Object.values(tables)) {
+    await adminQuery(
+      `CREATE TABLE ${table} (_load_id bigint NOT NULL DEFAULT NULLIF(current_setting('cxone_etl.load_id', true), '')::bigint, ${data})`,
+      url,
+    );
+    for (let id = 1; id <= loads; id++) {
+      await psqlCopy(url, `\\copy ${table} (${list}) from '${file.path}' with (format csv, header true)`, [
+        `SELECT set_config('cxone_etl.load_id', '${id}', false)`,
+      ]);
+    }
+  }
+  await adminQuery(`CREATE INDEX ON ${tables.brin} USING brin (_load_id)`, url);
+  await adminQuery('VACUUM ANALYZE', url);
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const time = async (table: string): Promise<number> => {
+    const ms: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      await client.query('BEGIN');
+      const t0 = performance.now();
+      const result = await client.query(`DELETE FROM ${table} WHERE _load_id = ANY($1::bigint[])`, [[5]]);
+      ms.push(performance.now() - t0);
+      await client.query('ROLLBACK');
+      if (result.rowCount !== file.size.rows) throw new Error(`${table}: deleted ${result.rowCount} rows`);
+    }
+    return median(ms);
+  };
+  try {
+    return {
+      loads,
+      rowsPerLoad: file.size.rows,
+      brinMs: await time(tables.brin),
+      noIndexMs: await time(tables.none),
+    };
+  } finally {
+    await client.end();
   }
 }
 

@@ -61,12 +61,7 @@ export function psqlStagingCopy(url: string, file: string, columns: string[]): P
     `\\copy ${qualified(STAGING_LIKE_TABLE)} (${list}) from '${quoteLiteral(file)}' ` +
       `with (format csv, header true, encoding 'UTF8', force_not_null (${list}))`,
     // Session-level here (psql autocommits each -c); transaction-local in the worker.
-    [
-      `SELECT set_config('cxone_etl.tenant_id', 'bench-tenant', false), ` +
-        `set_config('cxone_etl.window_start', '2026-01-01T00:00:00Z', false), ` +
-        `set_config('cxone_etl.window_end', '2026-01-15T00:00:00Z', false), ` +
-        `set_config('cxone_etl.job_id', 'bench-job', false)`,
-    ],
+    [`SELECT set_config('cxone_etl.load_id', '1', false)`],
   );
 }
 
