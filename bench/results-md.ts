@@ -10,7 +10,15 @@ import type { HttpLegResult } from './http-leg.js';
 import type { MachineInfo, MachineLoad } from './machine.js';
 import type { ProfileLegResult } from './profile-leg.js';
 import { findings } from './results-findings.js';
-import { apiSection, copySection, httpSection, profileSection, stagingSection } from './results-tables.js';
+import type { E2eResult } from './e2e-leg.js';
+import {
+  apiSection,
+  copySection,
+  e2eSection,
+  httpSection,
+  profileSection,
+  stagingSection,
+} from './results-tables.js';
 import type { StagingCostResult } from './staging-cost.js';
 
 export interface BenchResults {
@@ -21,6 +29,7 @@ export interface BenchResults {
   seconds: number;
   /** How busy the machine was during each leg. */
   loads: Record<string, MachineLoad>;
+  e2e: E2eResult;
   copy: CopyLegResult;
   stagingCost: StagingCostResult;
   http: HttpLegResult;
@@ -31,6 +40,8 @@ export interface BenchResults {
 export function resultsMarkdown(r: BenchResults): string {
   return [
     header(r),
+    e2eGoals(r),
+    e2eSection(r.e2e),
     goals(r),
     copySection(r.copy),
     stagingSection(r.stagingCost),
@@ -70,9 +81,9 @@ ${loadRows(r.loads)}
 
 ## Commands
 
-- \`npm run bench\` = \`tsx bench/run-all.ts\`: 10 MB and 100 MB, every leg, writes this file (under 5 minutes).
-- \`npm run bench:large\` = \`tsx bench/run-all.ts --large\`: adds the 1 GB file to the COPY and HTTP legs.
-- \`--runs N\` changes the runs per size (default 3). Each leg also runs alone: \`npx tsx bench/copy-leg.ts\`, \`bench/staging-cost.ts\`, \`bench/http-leg.ts\`, \`bench/api-efficiency.ts\`, \`bench/profile-leg.ts\` (the same flags).
+- \`npm run bench\` = \`tsx bench/run-all.ts\`: the end-to-end leg at 100 MB and 200 MB, the other legs at 10 MB and 100 MB, writes this file.
+- \`npm run bench:large\` = \`tsx bench/run-all.ts --large\`: adds the 1 GB file to the end-to-end, COPY and HTTP legs.
+- \`--runs N\` changes the runs per size (default 3). Each leg also runs alone: \`npx tsx bench/e2e-leg.ts\`, \`bench/copy-leg.ts\`, \`bench/staging-cost.ts\`, \`bench/http-leg.ts\`, \`bench/api-efficiency.ts\`, \`bench/profile-leg.ts\` (the same flags).
 - Databases \`cxone_bench_*\` are created on ${'`BENCH_DATABASE_URL`'} (default the machine's Postgres) and dropped; CSVs go to a temp directory that is removed.`;
 }
 
@@ -83,6 +94,47 @@ function loadRows(loads: Record<string, MachineLoad>): string {
         `| ${name} | ${fixed(l.loadAverage)} | ${l.cpuPressure === undefined ? 'n/a' : `${fixed(l.cpuPressure * 100, 0)}%`} |`,
     )
     .join('\n');
+}
+
+/** Issue 12's goals, first: the figures the user waits for. */
+function e2eGoals(r: BenchResults): string {
+  const sizes = r.e2e.sizes;
+  const copyTimeRatios = r.copy.sizes.map((s) => ({ label: s.label, ratio: 1 / s.workerVsPsql }));
+  const peaks = sizes.map((s) => s.peakRssKb ?? 0);
+  const flat = Math.max(...peaks) / Math.min(...peaks);
+  const rows: [string, string, string][] = [
+    [
+      'Window (first byte to COMMIT) ≤ 1.25× psql \\copy',
+      sizes.map((s) => `${s.label} ${fixed(s.windowRatio)}`).join(', '),
+      verdict(sizes.every((s) => s.windowRatio <= 1.25)),
+    ],
+    [
+      'Whole process ≤ 1.35× psql',
+      sizes.map((s) => `${s.label} ${fixed(s.processRatio)}`).join(', '),
+      verdict(sizes.every((s) => s.processRatio <= 1.35)),
+    ],
+    [
+      'COPY leg ≤ 1.10× psql (time)',
+      copyTimeRatios.map((c) => `${c.label} ${fixed(c.ratio)}`).join(', '),
+      verdict(copyTimeRatios.every((c) => c.ratio <= 1.1)),
+    ],
+    [
+      'Reporting inside the transaction ≤ 5% of the window',
+      sizes.map((s) => `${s.label} ${fixed(s.reportingShare * 100, 1)}%`).join(', '),
+      verdict(sizes.every((s) => s.reportingShare <= 0.05)),
+    ],
+    [
+      'Peak RSS ≤ 110 MB, flat',
+      `${sizes.map((s) => `${s.label} ${mb(s.peakRssKb)}`).join(', ')} (largest ÷ smallest ${fixed(flat)})`,
+      verdict(peaks.every((p) => p * 1024 <= 110 * 1e6) && flat <= 1.1) +
+        (r.large ? '' : ' (1 GB: `npm run bench:large`)'),
+    ],
+  ];
+  return `## Goals (issue 12: end to end)
+
+| goal | measured | met |
+|---|---|---|
+${rows.map((row) => `| ${row.join(' | ')} |`).join('\n')}`;
 }
 
 function goals(r: BenchResults): string {
@@ -131,7 +183,7 @@ function goals(r: BenchResults): string {
       verdict(r.api.runs.every((f) => f.vsCallsBound <= 1.1)),
     ],
   ];
-  return `## Goals (issue 7)
+  return `## Goals (issue 7: the legs)
 
 | goal | measured | met |
 |---|---|---|

@@ -4,6 +4,7 @@ import { fixed, mb, spread } from './bench-env.js';
 import { CONTENDERS, type CopyLegResult, type CopySizeResult } from './copy-leg.js';
 import { HTTP_CONTENDERS, type HttpLegResult } from './http-leg.js';
 import type { ProfiledLoad, ProfileLegResult } from './profile-leg.js';
+import type { E2eResult } from './e2e-leg.js';
 import { VARIANTS, type StagingCostResult } from './staging-cost.js';
 
 export function copySection(copy: CopyLegResult): string {
@@ -24,7 +25,7 @@ export function copySection(copy: CopyLegResult): string {
     .join('\n');
   return `## 1–2. COPY leg and memory
 
-The simulator's large mode (recording rows: quoting, embedded newlines, Korean, CRLF) written once to a file. Contenders: **psql** \`\\copy t from 'file' csv header\` into an all-text table of the same data columns (the anchor); **worker** \`copyWindow\` in \`withTransaction\` reading the file with \`fs.createReadStream\` (child process; time from BEGIN to COMMIT); **psql-staging** psql into a table shaped like the worker's staging table (metadata defaults, window index) with the worker's COPY options; **node-raw** file → pg-copy-streams into that same table (PERFORMANCE.md's Node floor). **rows-present count**: the \`SELECT count(*) … WHERE _tenant_id, window and _job_id\` that copyWindow runs after COPY (countJobRows), timed inside node-raw's transaction (and left out of node-raw's time), with its share of the worker's time. psql times are psql's own \`\\timing\`. Peak RSS is the worker child's VmHWM; "before" is its RSS after imports and connecting.
+The simulator's large mode (recording rows: quoting, embedded newlines, Korean, CRLF) written once to a file. Contenders: **psql** \`\\copy t from 'file' csv header\` into an all-text table of the same data columns (the anchor); **worker** \`copyWindow\` in \`withTransaction\` reading the file with \`fs.createReadStream\` (child process; time from BEGIN to COMMIT); **psql-staging** psql into a table shaped like the worker's staging table (the _load_id default and its BRIN index) with the worker's COPY options; **node-raw** file → pg-copy-streams into that same table (PERFORMANCE.md's Node floor). **rows-present count**: the \`SELECT count(*) … WHERE _load_id = <this load>\` that copyWindow runs after COPY (countLoadRows), timed inside node-raw's transaction (and left out of node-raw's time), with its share of the worker's time. psql times are psql's own \`\\timing\`. Peak RSS is the worker child's VmHWM; "before" is its RSS after imports and connecting.
 
 | size | bytes | psql MB/s | worker MB/s | psql-staging MB/s | node-raw MB/s | worker ÷ psql | worker ÷ psql-staging | worker ÷ node-raw | rows-present count | worker peak RSS | before load | worker CPU | widest spread |
 |---|---|---|---|---|---|---|---|---|---|---|---|---|---|
@@ -57,7 +58,7 @@ export function stagingSection(s: StagingCostResult): string {
   ).join('\n');
   return `## Where the database's share goes (staging table variants)
 
-psql \`\\copy\` of the ${s.label} file into table variants that differ in one thing each (${s.runs} runs, medians). **staging** is what staging.repository.ts creates today: five metadata columns whose defaults read transaction settings (\`NULLIF(current_setting(...), '')\`, two cast to timestamptz, evaluated per row) and a BRIN index on (_window_start, _window_end). **load-id** variants are a proposal: one \`_load_id bigint\` default in place of the five (the tenant, window, job and load time stored once per load in a loads table), with no index, a btree or a BRIN index.
+psql \`\\copy\` of the ${s.label} file into table variants that differ in one thing each (${s.runs} runs, medians). **staging** is v0.1's staging table, kept for comparison: five metadata columns whose defaults read transaction settings (\`NULLIF(current_setting(...), '')\`, two cast to timestamptz, evaluated per row) and a BRIN index on (_window_start, _window_end). **load-id** variants: one \`_load_id bigint\` default in place of the five (the tenant, window, job and load time stored once per load in cxone_etl.loads), with no index, a btree or a BRIN index; **load-id-brin** is what staging.repository.ts creates since migration 0006.
 
 | variant | median ms | MB/s | time ÷ plain | runs (ms, in run order) |
 |---|---|---|---|---|
@@ -155,4 +156,38 @@ function profileBlock(l: ProfiledLoad): string {
 | function | where | kind | self ms | of the load |
 |---|---|---|---|---|
 ${top}`;
+}
+
+export function e2eSection(e: E2eResult): string {
+  const rows = e.sizes
+    .map(
+      (s) =>
+        `| ${s.label} | ${s.bytes} | ${fixed(s.psqlCopyMs / 1000)} s | ${fixed(s.windowMs / 1000)} s | ` +
+        `**${fixed(s.windowRatio)}** | ${fixed(s.psqlProcessMs / 1000)} s | ${fixed(s.processMs / 1000)} s | ` +
+        `**${fixed(s.processRatio)}** | ${fixed(s.reportingShare * 100, 1)}% | ${mb(s.peakRssKb)} | ${fixed(s.spread)} |`,
+    )
+    .join('\n');
+  const runs = e.sizes
+    .map(
+      (s) =>
+        `- ${s.label}: ` +
+        s.runs
+          .map(
+            (r) =>
+              `psql ${fixed(r.psqlCopyMs, 0)}/${fixed(r.psqlProcessMs, 0)}, CLI ${fixed(r.windowMs, 0)}/${fixed(r.processMs, 0)}`,
+          )
+          .join('; ') +
+        ' ms (\\copy or window / process)',
+    )
+    .join('\n');
+  return `## End to end: what the user waits for
+
+The built CLI (\`node bin/cxone-etl.js backfill\`, one recordings window, \`LOG_FORMAT=json\`) against a minimal static-file API on loopback (bench/static-api.ts: token, empty job list, one job SUCCEEDED at once, the file behind a signed-looking URL), beside psql \`\\copy ... csv header\` of the same file into a plain all-text table, alternating, a CHECKPOINT before each. **window**: from the download's first byte (the server's clock) to the COMMIT (the worker's "window loaded" log line, written right after it), against psql's own \`\\timing\` of the \`\\copy\`. **process**: spawn to exit of each program (the CLI's includes start-up, migration check, token, job, poll and pool shutdown). **reporting**: the reporting step inside the load transaction (typed-view check, cast problems counted while streaming, quality flags) as a share of the window. Peak RSS: ${e.rssSource}.
+
+| size | bytes | psql \\copy | CLI window | window ÷ psql | psql process | CLI process | process ÷ psql | reporting in the transaction | CLI peak RSS | window spread |
+|---|---|---|---|---|---|---|---|---|---|---|
+${rows}
+
+Run times:
+${runs}`;
 }

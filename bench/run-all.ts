@@ -16,6 +16,7 @@ import { runApiEfficiency } from './api-efficiency.js';
 import { ROOT } from './bench-env.js';
 import { prepareChildren, removeChildren } from './children.js';
 import { parseLegArgs, runCopyLeg } from './copy-leg.js';
+import { runE2eLeg } from './e2e-leg.js';
 import { runHttpLeg } from './http-leg.js';
 import { machineInfo, watchLoad, type MachineLoad } from './machine.js';
 import { runProfileLeg } from './profile-leg.js';
@@ -59,6 +60,7 @@ async function runLegs(): Promise<BenchResults> {
     loads[name] = watch();
     return result;
   };
+  const e2e = await leg('end to end', () => runE2eLeg({ large, runs, log }));
   const copy = await leg('COPY leg', () => runCopyLeg({ large, runs, log }));
   const stagingCost = await leg('staging variants', () =>
     runStagingCost({ runs: Math.max(runs, STAGING_COST_MIN_RUNS), log }),
@@ -68,5 +70,5 @@ async function runLegs(): Promise<BenchResults> {
   // The profile's shape does not change with size; 100 MB keeps the default run short.
   const profile = await leg('profile', () => runProfileLeg({ large: false, log }));
   const seconds = (performance.now() - started) / 1000;
-  return { machine, large, runs, childMode, seconds, loads, copy, stagingCost, http, api, profile };
+  return { machine, large, runs, childMode, seconds, loads, e2e, copy, stagingCost, http, api, profile };
 }

@@ -98,7 +98,13 @@ export function createProgress(deps: { log: Logger; out: Writable; isTty: boolea
         calls: apiCalls,
       };
       if (o.status === 'loaded') {
-        if (!bar) deps.log.info({ ...line, jobId: o.jobId, rows: o.rows, bytes: o.bytes }, 'window loaded');
+        if (!bar) {
+          const timing = { loadMs: o.loadMs, reportingMs: o.reportingMs };
+          deps.log.info(
+            { ...line, jobId: o.jobId, rows: o.rows, bytes: o.bytes, ...timing },
+            'window loaded',
+          );
+        }
       } else {
         // Failures are always logged, bar or not: they need the full message.
         bar?.stop();
