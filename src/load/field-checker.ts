@@ -22,7 +22,14 @@ const LF = 0x0a;
 const CR = 0x0d;
 
 /** True when the value fails: it is there but its column's typed view would read NULL. */
-export type FieldCheck = (latin1Value: string) => boolean;
+export type FieldCheck = ((latin1Value: string) => boolean) & {
+  /**
+   * Optional shortcut on the raw bytes of an unquoted field within one chunk: true only when the value
+   * certainly passes (the common, well-formed case), so no string is made for it; false sends the value
+   * to the check itself. It must never say true for a value the check would fail.
+   */
+  passes?: (chunk: Buffer, start: number, end: number) => boolean;
+};
 
 export interface FieldProblem {
   column: string;
@@ -86,30 +93,51 @@ export class FieldChecker extends Transform {
   }
 
   private scan(chunk: Buffer): void {
-    const n = chunk.length;
+    // A plain Uint8Array view and local state: V8 keeps the loop tight over these (measured about
+    // twice as fast as indexing the Buffer and reading the fields each byte).
+    const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length);
+    const n = bytes.length;
+    let inQuote = this.inQuote;
     let start = 0;
     for (let i = 0; i < n; i++) {
-      const b = chunk[i] as number;
+      const b = bytes[i] as number;
       // `,` `"` LF and CR are all below 0x2d; letters, digits, `-`, `:` and `.` are above.
       if (b > COMMA) continue;
       if (b === QUOTE) {
-        this.inQuote = !this.inQuote;
+        inQuote = !inQuote;
         this.quoted = true;
-      } else if (this.inQuote) {
+      } else if (inQuote) {
         continue;
       } else if (b === COMMA) {
-        if (this.byIndex[this.field] !== undefined) this.endField(chunk.toString('latin1', start, i), false);
+        const checked = this.byIndex[this.field];
+        if (checked !== undefined && !this.passesAsIs(checked, chunk, start, i)) {
+          this.endField(chunk.toString('latin1', start, i), false);
+        }
+        this.carry = '';
         this.field++;
         this.quoted = false;
         start = i + 1;
       } else if (b === LF) {
-        if (this.byIndex[this.field] !== undefined) this.endField(chunk.toString('latin1', start, i), true);
+        const checked = this.byIndex[this.field];
+        // The shortcut does not know about a CR before the LF: its `end` leaves it out.
+        const end = i > start && bytes[i - 1] === CR ? i - 1 : i;
+        if (checked !== undefined && !this.passesAsIs(checked, chunk, start, end)) {
+          this.endField(chunk.toString('latin1', start, i), true);
+        }
+        this.carry = '';
         this.field = 0;
         this.quoted = false;
         start = i + 1;
       }
     }
+    this.inQuote = inQuote;
     if (this.byIndex[this.field] !== undefined && start < n) this.carry += chunk.toString('latin1', start, n);
+  }
+
+  /** Whether the field's bytes, whole in this chunk and unquoted, pass by the check's shortcut. */
+  private passesAsIs(checked: Checked, chunk: Buffer, start: number, end: number): boolean {
+    const passes = checked.check.passes;
+    return passes !== undefined && this.carry === '' && !this.quoted && passes(chunk, start, end);
   }
 
   /** `atLineEnd`: the field ended at an LF, so a CR before it belongs to the line end. */

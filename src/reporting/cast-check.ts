@@ -89,6 +89,94 @@ const CASTS: Record<Exclude<CastTarget['type'], 'text'>, (value: string) => bool
   interval: castsInterval,
 };
 
+/*
+ * Shortcuts on raw bytes for the well-formed values that make up nearly every file, so the loader
+ * makes no string for them (field-checker.ts, `passes`). Each admits only values its cast certainly
+ * takes (a subset of the patterns above, with days 29-31 and year 0000 left to the full check);
+ * anything else goes to the full check, so the verdicts stay those of the SQL casts.
+ */
+const ZERO = 0x30;
+const NINE = 0x39;
+const digit = (b: number | undefined): boolean => b !== undefined && b >= ZERO && b <= NINE;
+const between = (b: number | undefined, lo: string, hi: string): boolean =>
+  b !== undefined && b >= lo.charCodeAt(0) && b <= hi.charCodeAt(0);
+
+/** yyyy-mm-dd at `at` with a day that exists in every month (01-28) and a year other than 0000. */
+function plainDateAt(c: Buffer, at: number): boolean {
+  if (!(digit(c[at]) && digit(c[at + 1]) && digit(c[at + 2]) && digit(c[at + 3]))) return false;
+  if (c[at] === ZERO && c[at + 1] === ZERO && c[at + 2] === ZERO && c[at + 3] === ZERO) return false;
+  if (c[at + 4] !== 0x2d || c[at + 7] !== 0x2d) return false;
+  const m1 = c[at + 5];
+  const m2 = c[at + 6];
+  const month = m1 === ZERO ? between(m2, '1', '9') : m1 === 0x31 && between(m2, '0', '2');
+  const d1 = c[at + 8];
+  const d2 = c[at + 9];
+  const day =
+    d1 === ZERO ? between(d2, '1', '9') : d1 === 0x31 ? digit(d2) : d1 === 0x32 && between(d2, '0', '8');
+  return month && day;
+}
+
+/** hh:mm:ss at `at`, 00:00:00 to 23:59:59. */
+function plainTimeAt(c: Buffer, at: number): boolean {
+  const h1 = c[at];
+  const hour = between(h1, '0', '1') ? digit(c[at + 1]) : h1 === 0x32 && between(c[at + 1], '0', '3');
+  return (
+    hour &&
+    c[at + 2] === 0x3a &&
+    between(c[at + 3], '0', '5') &&
+    digit(c[at + 4]) &&
+    c[at + 5] === 0x3a &&
+    between(c[at + 6], '0', '5') &&
+    digit(c[at + 7])
+  );
+}
+
+function plainDigits(c: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (!digit(c[i])) return false;
+  return end > start;
+}
+
+const PASSES: Partial<Record<CastTarget['type'], NonNullable<FieldCheck['passes']>>> = {
+  timestamptz: (c, s, e) =>
+    e === s ||
+    (e - s === 10 && plainDateAt(c, s)) ||
+    (e - s === 19 &&
+      plainDateAt(c, s) &&
+      (c[s + 10] === 0x20 || c[s + 10] === 0x54) &&
+      plainTimeAt(c, s + 11)),
+  date: (c, s, e) => e === s || (e - s === 10 && plainDateAt(c, s)),
+  integer: (c, s, e) => {
+    const from = c[s] === 0x2d ? s + 1 : s;
+    return e === s || (e - s <= 18 && plainDigits(c, from, e));
+  },
+  numeric: (c, s, e) => {
+    if (e === s) return true;
+    let digits = 0;
+    let dots = 0;
+    for (let i = c[s] === 0x2d ? s + 1 : s; i < e; i++) {
+      if (digit(c[i])) digits++;
+      else if (c[i] === 0x2e && dots === 0) dots++;
+      else return false;
+    }
+    return digits > 0;
+  },
+  interval: (c, s, e) => {
+    const hours = e - s - 6;
+    return (
+      e === s ||
+      (hours >= 1 &&
+        hours <= 6 &&
+        plainDigits(c, s, s + hours) &&
+        c[s + hours] === 0x3a &&
+        between(c[s + hours + 1], '0', '5') &&
+        digit(c[s + hours + 2]) &&
+        c[s + hours + 3] === 0x3a &&
+        between(c[s + hours + 4], '0', '5') &&
+        digit(c[s + hours + 5]))
+    );
+  },
+};
+
 /**
  * The JavaScript form of castFailsSql for `target`, or undefined where there is none: text never
  * fails, and a to_timestamp `format` is Postgres's own parser, which only Postgres can mirror (the
@@ -98,7 +186,10 @@ export function castFailsCheck(target: CastTarget): FieldCheck | undefined {
   if (target.type === 'text' || target.format !== undefined) return undefined;
   const casts = CASTS[target.type];
   // `<> ''` first and btrim last, as castFailsSql orders them: blank values are absent data.
-  return (value) => value !== '' && !casts(value) && btrim(value) !== '';
+  const check: FieldCheck = (value) => value !== '' && !casts(value) && btrim(value) !== '';
+  const passes = PASSES[target.type];
+  if (passes !== undefined) check.passes = passes;
+  return check;
 }
 
 /** Per staging column of the entity's hints: the streaming check of its cast. */
