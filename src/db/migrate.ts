@@ -184,9 +184,12 @@ async function applyOne(client: pg.PoolClient, migration: Migration): Promise<vo
     // ROLLBACK only fails on a dead connection, which pg-pool discards on release anyway.
     await client.query('ROLLBACK').catch(() => undefined);
     const cause = toError(err);
+    // A migration that refuses to go on says what to do in its HINT: the operator must see it.
+    const hint = (cause as { hint?: unknown }).hint;
     throw new EtlError(
       'DATABASE',
-      `migration ${path.basename(migration.path)} failed and was rolled back: ${cause.message}`,
+      `migration ${path.basename(migration.path)} failed and was rolled back: ${cause.message}` +
+        (typeof hint === 'string' && hint !== '' ? ` (hint: ${hint})` : ''),
       { cause },
     );
   }

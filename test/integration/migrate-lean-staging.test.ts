@@ -22,18 +22,24 @@ const STAGING = 'cxone_staging';
 const REPORTING = 'cxone';
 const TENANT = 'tenant-demo';
 
-let db: TestDatabase;
-beforeAll(async () => {
-  db = await createEmptyTestDatabase();
+/** An empty database filled from the fixture. */
+async function restoredFixture(): Promise<TestDatabase> {
+  const restored = await createEmptyTestDatabase();
   const dump = gunzipSync(await readFile(FIXTURE)).toString('utf8');
   // The dump sets search_path to '' for its session: a client of its own, ended after.
-  const client = new pg.Client({ connectionString: db.url });
+  const client = new pg.Client({ connectionString: restored.url });
   await client.connect();
   try {
     await client.query(dump);
   } finally {
     await client.end();
   }
+  return restored;
+}
+
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await restoredFixture();
 });
 afterAll(() => db?.drop());
 
@@ -155,5 +161,29 @@ describe('migration 0006 on a database loaded by v0.1', () => {
       ['reload-after-migration', 'new-1', '10'],
       ['reload-after-migration', 'new-2', '20'],
     ]);
+  });
+});
+
+describe('migration 0006 when someone built a view on ours', () => {
+  let other: TestDatabase;
+  beforeAll(async () => {
+    other = await restoredFixture();
+  });
+  afterAll(() => other?.drop());
+
+  it('stops with a message naming the view and what to do, and changes nothing', async () => {
+    await other.pool.query(
+      `CREATE VIEW public.scores_by_tenant AS SELECT _tenant_id, count(*) AS n FROM ${REPORTING}.qm_workflows GROUP BY 1`,
+    );
+    const failed = await migrate(other.pool).catch((err: unknown) => err as Error);
+    expect(failed).toBeInstanceOf(Error);
+    expect((failed as Error).message).toMatch(
+      /cannot convert cxone_staging\.qm_workflows .*other views depend on the typed view cxone\.qm_workflows/,
+    );
+    expect((failed as Error).message).toMatch(/\(hint: drop the views built on it, run the migration again/);
+    const { rows } = await other.pool.query<{ id: number }>('SELECT max(id) AS id FROM cxone_etl.migrations');
+    expect(rows[0]?.id).toBe(5);
+    const still = await other.pool.query(`SELECT _tenant_id FROM ${STAGING}.qm_workflows LIMIT 1`);
+    expect(still.rows).toHaveLength(1);
   });
 });
