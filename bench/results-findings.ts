@@ -7,12 +7,23 @@ import type { BenchResults } from './results-md.js';
 
 export function findings(r: BenchResults): string {
   const lines = [
+    ...e2eFindings(r),
     ...copyFindings(r),
     ...httpFindings(r),
     ...apiFindings(r.api),
     ...profileFindings(r.profile),
   ];
   return `## What the figures say\n\n${lines.map((l) => `- ${l}`).join('\n')}`;
+}
+
+function e2eFindings(r: BenchResults): string[] {
+  return r.e2e.sizes.map(
+    (s) =>
+      `**End to end, ${s.label}.** The CLI's window takes ${fixed(s.windowRatio)}× psql's \\copy and its whole ` +
+      `process ${fixed(s.processRatio)}× psql's (${fixed((s.processMs - s.windowMs) / 1000)} s outside the window: ` +
+      `start-up, token, job, poll, exit); the reporting step is ${fixed(s.reportingShare * 100, 1)}% of the window; ` +
+      `peak RSS ${mb(s.peakRssKb)}.`,
+  );
 }
 
 function copyFindings(r: BenchResults): string[] {
@@ -26,7 +37,8 @@ function copyFindings(r: BenchResults): string[] {
         `${fixed(big.workerVsPsqlStaging)}× psql into a table shaped like the staging table, and ` +
         `${fixed(big.workerVsNodeRaw)}× raw pg-copy-streams into that table (copyWindow's own work is the gap to ` +
         `node-raw; its rows-present count alone takes ${fixed(big.countMs, 0)} ms of it). The staging table's shape ` +
-        `costs psql ${fixed(sc.vsPlain.staging)}× its plain-table time in the variants table.`,
+        `(_load_id and its BRIN index) costs psql ${fixed(sc.vsPlain['load-id-brin'])}× its plain-table time in the ` +
+        `variants table (v0.1's five metadata columns: ${fixed(sc.vsPlain.staging)}×).`,
     );
   }
   if (small && big && small !== big) {
@@ -43,11 +55,13 @@ function copyFindings(r: BenchResults): string[] {
     );
   }
   lines.push(
-    `**Staging variants** (time ÷ plain): staging ${fixed(sc.vsPlain.staging)}, without its index ` +
+    `**Staging variants** (time ÷ plain): v0.1's staging ${fixed(sc.vsPlain.staging)}, without its index ` +
       `${fixed(sc.vsPlain['staging-no-index'])}, literal defaults with the index ` +
       `${fixed(sc.vsPlain['const-defaults-index'])}; one \`_load_id bigint\` column instead of five: ` +
       `${fixed(sc.vsPlain['load-id'])} unindexed, ${fixed(sc.vsPlain['load-id-btree'])} with a btree, ` +
-      `${fixed(sc.vsPlain['load-id-brin'])} with BRIN.`,
+      `${fixed(sc.vsPlain['load-id-brin'])} with BRIN (today's). The replace-a-window DELETE among ` +
+      `${sc.replaceDelete.loads} loads: ${fixed(sc.replaceDelete.brinMs, 0)} ms with BRIN on _load_id, ` +
+      `${fixed(sc.replaceDelete.noIndexMs, 0)} ms with no index (which reads the whole table, and grows with it).`,
   );
   const peaks = r.copy.sizes.map((s) => s.peakRssKb ?? 0);
   lines.push(
