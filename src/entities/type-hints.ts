@@ -196,6 +196,25 @@ export const TYPE_HINTS: Readonly<Record<EntityName, readonly ColumnHint[]>> = O
   'wfm-payroll': PAYROLL_HINTS,
 });
 
+/**
+ * The header whose value identifies a row across windows (the hints' "the row key"): a QM evaluation
+ * re-scored after a dispute is submitted again and comes back in a later window under the same id, so
+ * the current-state views keep one row per (tenant, key). A call has one row per segment, so
+ * recordings are keyed by segment, not by call.
+ */
+export const ROW_KEY_HEADERS: Readonly<Record<EntityName, string>> = Object.freeze({
+  'recording-interaction-metadata': 'Segment ID',
+  'qm-workflows': 'Evaluation ID',
+  'qm-questions': 'Answer ID',
+  'qm-evaluation-comment-entity': 'Comment ID',
+  'wfm-payroll': 'Payroll Entry ID',
+});
+
+/** The staging column of the entity's row key. */
+export function rowKeyColumn(entity: EntityName): string {
+  return stagingColumnName(ROW_KEY_HEADERS[entity]);
+}
+
 const byColumn = new Map<EntityName, ReadonlyMap<string, ColumnHint>>();
 
 /** The entity's hints keyed by staging column name (the name columnNamesFor gives the header). */

@@ -17,6 +17,13 @@ import {
   type RelationInfo,
 } from './relations.repository.js';
 import { canReplaceInPlace, fingerprintOf, planView, viewComment, type ViewPlan } from './view-plan.js';
+import {
+  CURRENT_SUFFIX,
+  dropCurrentView,
+  planCurrentView,
+  refreshCurrentView,
+  type CurrentViewPlan,
+} from './current-view.js';
 
 export interface ReportingViewInput {
   /** STAGING_SCHEMA. */
@@ -42,6 +49,8 @@ export interface RefreshResult {
   view: string;
   columns: number;
   typedColumns: number;
+  /** What happened to `{view}_current` (current-view.ts); null when there is none (no key column yet). */
+  current: ViewAction | null;
 }
 
 /**
@@ -60,17 +69,26 @@ export async function refreshReportingView(
 ): Promise<RefreshResult> {
   const table = stagingTableName(input.entity);
   const viewName = `${input.reportingSchema}.${table}`;
+  const noTable: RefreshResult = {
+    action: 'no-table',
+    view: viewName,
+    columns: 0,
+    typedColumns: 0,
+    current: null,
+  };
   let state = await readState(client, input, table);
-  if (state === null) return { action: 'no-table', view: viewName, columns: 0, typedColumns: 0 };
-  if (isCurrent(state)) return result('unchanged', viewName, state.plan);
+  if (state === null) return noTable;
+  if (isCurrent(state) && currentViewIsCurrent(state)) {
+    return result('unchanged', viewName, state.plan, state.currentPlan === null ? null : 'unchanged');
+  }
 
   await lockReportingDdl(client, viewName);
   // Read again under the lock: another tenant's load may have rebuilt the view meanwhile.
   state = await readState(client, input, table);
-  if (state === null) return { action: 'no-table', view: viewName, columns: 0, typedColumns: 0 };
-  if (isCurrent(state)) return result('unchanged', viewName, state.plan);
-
-  return result(await rebuild(client, input, table, state), viewName, state.plan);
+  if (state === null) return noTable;
+  const action = isCurrent(state) ? 'unchanged' : await rebuild(client, input, table, state);
+  const current = await refreshCurrentView(client, { ...input, table });
+  return result(action, viewName, state.plan, current);
 }
 
 /** Creates, replaces or drops and creates the view (under the caller's lock); says which it did. */
@@ -94,7 +112,10 @@ async function rebuild(
     view === null ? 'created' : canReplaceInPlace(view.columns, plan.columns) ? 'replaced' : 'recreated';
   const target = qualifiedName(input.reportingSchema, table);
   const previous = await setLockTimeout(client, `${input.lockTimeoutMs ?? VIEW_LOCK_TIMEOUT_MS}ms`);
-  if (action === 'recreated') await dropView(client, target, viewName);
+  if (action === 'recreated') {
+    await dropCurrentView(client, { reportingSchema: input.reportingSchema, table });
+    await dropView(client, target, viewName);
+  }
   await client.query(
     `${action === 'replaced' ? 'CREATE OR REPLACE' : 'CREATE'} VIEW ${target} AS ${plan.select}`,
   );
@@ -108,6 +129,9 @@ async function rebuild(
 interface ViewState {
   plan: ViewPlan;
   view: RelationInfo | null;
+  /** The current view the planned main view calls for (null: no key column), and the live one. */
+  currentPlan: CurrentViewPlan | null;
+  currentView: RelationInfo | null;
 }
 
 async function readState(
@@ -122,19 +146,41 @@ async function readState(
     { schema: input.stagingSchema, table, columns: staging.columns },
     zoneOf(input.entity, input.timeZone),
   );
-  return { plan, view: await relationInfo(client, input.reportingSchema, table) };
+  const currentPlan = planCurrentView(input.entity, {
+    schema: input.reportingSchema,
+    table,
+    columns: plan.columns.map((c) => c.name),
+  });
+  return {
+    plan,
+    view: await relationInfo(client, input.reportingSchema, table),
+    currentPlan,
+    currentView:
+      currentPlan === null
+        ? null
+        : await relationInfo(client, input.reportingSchema, `${table}${CURRENT_SUFFIX}`),
+  };
+}
+
+function currentViewIsCurrent(state: ViewState): boolean {
+  if (state.currentPlan === null) return true;
+  return (
+    state.currentView?.kind === 'v' &&
+    fingerprintOf(state.currentView.comment) === state.currentPlan.fingerprint
+  );
 }
 
 function isCurrent(state: ViewState): boolean {
   return state.view?.kind === 'v' && fingerprintOf(state.view.comment) === state.plan.fingerprint;
 }
 
-function result(action: ViewAction, view: string, plan: ViewPlan): RefreshResult {
+function result(action: ViewAction, view: string, plan: ViewPlan, current: ViewAction | null): RefreshResult {
   return {
     action,
     view,
     columns: plan.columns.length,
     typedColumns: plan.columns.filter((c) => c.hinted !== undefined && c.hinted !== 'text').length,
+    current,
   };
 }
 

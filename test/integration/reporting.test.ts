@@ -375,6 +375,8 @@ describe('reporting views over the simulator data (simulator + real Postgres)', 
     // An older build's view: total_score still text.
     // (Once the load refreshes views itself, the run has created the current one: replace it.)
     await h.db.pool.query(`CREATE SCHEMA IF NOT EXISTS ${REPORTING}`);
+    // (An older build had no current-state view either.)
+    await h.db.pool.query(`DROP VIEW IF EXISTS ${REPORTING}.qm_workflows_current`);
     await h.db.pool.query(`DROP VIEW IF EXISTS ${REPORTING}.qm_workflows`);
     await h.db.pool.query(
       `CREATE VIEW ${REPORTING}.qm_workflows AS SELECT _load_id, total_score FROM ${h.config.stagingSchema}.qm_workflows`,

@@ -1,0 +1,96 @@
+/**
+ * `{REPORTING_SCHEMA}.{table}_current`: one row per (tenant, row key), the one from the latest window
+ * (ties: the latest load), over the typed view, so it is typed like it. Staging keeps every window's
+ * rows (a re-scored evaluation comes back in a later window under the same id); dashboards that count
+ * things want each thing once, as Airbyte's deduped tables and dlt's merge give them. Rows with no key
+ * (empty or absent) have no identity across windows and are left out of it; the main view has them.
+ *
+ * Built and rebuilt by view-builder.ts right after the main view, in the same transaction, with the
+ * same fingerprint scheme: nothing to do when the main view did not change.
+ */
+import { createHash } from 'node:crypto';
+import pg from 'pg';
+import { rowKeyColumn } from '../entities/type-hints.js';
+import type { EntityName } from '../entities/catalog.js';
+import { EtlError } from '../lib/errors.js';
+import { qualifiedName, relationInfo, type Queryable } from './relations.repository.js';
+import type { ViewAction } from './view-builder.js';
+import { fingerprintOf } from './view-plan.js';
+
+export const CURRENT_SUFFIX = '_current';
+
+export interface CurrentViewPlan {
+  select: string;
+  fingerprint: string;
+}
+
+/** The current view over the main view `{schema}.{table}` with `columns`, or null without a key column. */
+export function planCurrentView(
+  entity: EntityName,
+  main: { schema: string; table: string; columns: readonly string[] },
+): CurrentViewPlan | null {
+  const key = rowKeyColumn(entity);
+  if (!main.columns.includes(key)) return null;
+  const id = (c: string): string => `v.${pg.escapeIdentifier(c)}`;
+  const select =
+    `SELECT DISTINCT ON (v._tenant_id, ${id(key)}) ${main.columns.map(id).join(', ')} ` +
+    `FROM ${qualifiedName(main.schema, main.table)} v ` +
+    `WHERE ${id(key)} <> '' ` +
+    `ORDER BY v._tenant_id, ${id(key)}, v._window_start DESC, v._load_id DESC`;
+  const fingerprint = createHash('sha256').update(select, 'utf8').digest('hex').slice(0, 16);
+  return { select, fingerprint };
+}
+
+export function currentViewComment(mainView: string, fingerprint: string): string {
+  return (
+    `Current state over ${mainView}, maintained by cxone-etl: one row per tenant and row key, from the ` +
+    `latest window (ties: the latest load); do not edit (see docs/REPORTING.md). fingerprint=${fingerprint}`
+  );
+}
+
+/**
+ * Brings the current view in line with the main view (call it under the reporting DDL lock, after
+ * the main view is current). `null` when the entity has no key column yet.
+ */
+export async function refreshCurrentView(
+  client: Queryable,
+  input: { reportingSchema: string; entity: EntityName; table: string },
+): Promise<ViewAction | null> {
+  const main = await relationInfo(client, input.reportingSchema, input.table);
+  if (main === null) return null;
+  const plan = planCurrentView(input.entity, {
+    schema: input.reportingSchema,
+    table: input.table,
+    columns: main.columns.map((c) => c.name),
+  });
+  if (plan === null) return null;
+  const name = `${input.table}${CURRENT_SUFFIX}`;
+  const live = await relationInfo(client, input.reportingSchema, name);
+  if (live !== null && live.kind !== 'v') {
+    throw new EtlError(
+      'CONFIG',
+      `${input.reportingSchema}.${name} exists and is not a view: rename or drop it, or set REPORTING_SCHEMA to another schema`,
+    );
+  }
+  if (live !== null && fingerprintOf(live.comment) === plan.fingerprint) return 'unchanged';
+  const target = qualifiedName(input.reportingSchema, name);
+  // Its columns are the main view's, so it can be replaced in place exactly when the main view was.
+  const inPlace =
+    live !== null &&
+    live.columns.every((c, i) => c.name === main.columns[i]?.name && c.type === main.columns[i]?.type);
+  if (live !== null && !inPlace) await client.query(`DROP VIEW ${target}`);
+  await client.query(`${inPlace ? 'CREATE OR REPLACE' : 'CREATE'} VIEW ${target} AS ${plan.select}`);
+  const comment = currentViewComment(`${input.reportingSchema}.${input.table}`, plan.fingerprint);
+  await client.query(`COMMENT ON VIEW ${target} IS ${pg.escapeLiteral(comment)}`);
+  return live === null ? 'created' : inPlace ? 'replaced' : 'recreated';
+}
+
+/** Drops the current view before its main view is dropped (a view cannot go while another reads it). */
+export async function dropCurrentView(
+  client: Queryable,
+  input: { reportingSchema: string; table: string },
+): Promise<void> {
+  await client.query(
+    `DROP VIEW IF EXISTS ${qualifiedName(input.reportingSchema, `${input.table}${CURRENT_SUFFIX}`)}`,
+  );
+}
