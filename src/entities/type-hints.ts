@@ -210,6 +210,18 @@ export const ROW_KEY_HEADERS: Readonly<Record<EntityName, string>> = Object.free
   'wfm-payroll': 'Payroll Entry ID',
 });
 
+/**
+ * Within one window a key can appear twice (a backfill window holds both an evaluation and its
+ * re-scored submission a day later): the row with the latest of this column is the current one.
+ */
+export const ROW_VERSION_HEADERS: Readonly<Record<EntityName, string>> = Object.freeze({
+  'recording-interaction-metadata': 'End Date',
+  'qm-workflows': 'Submission Date',
+  'qm-questions': 'Submission Date',
+  'qm-evaluation-comment-entity': 'Submission Date',
+  'wfm-payroll': 'Export Date',
+});
+
 /** The staging column of the entity's row key. */
 export function rowKeyColumn(entity: EntityName): string {
   return stagingColumnName(ROW_KEY_HEADERS[entity]);

@@ -1,6 +1,7 @@
 /**
  * `{REPORTING_SCHEMA}.{table}_current`: one row per (tenant, row key), the one from the latest window
- * (ties: the latest load), over the typed view, so it is typed like it. Staging keeps every window's
+ * (ties: the latest load; within a load, the latest version by the entity's record date), over the
+ * typed view, so it is typed like it. Staging keeps every window's
  * rows (a re-scored evaluation comes back in a later window under the same id); dashboards that count
  * things want each thing once, as Airbyte's deduped tables and dlt's merge give them. Rows with no key
  * (empty or absent) have no identity across windows and are left out of it; the main view has them.
@@ -10,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import { rowKeyColumn } from '../entities/type-hints.js';
+import { ROW_VERSION_HEADERS, rowKeyColumn, stagingColumnName } from '../entities/type-hints.js';
 import type { EntityName } from '../entities/catalog.js';
 import { EtlError } from '../lib/errors.js';
 import { qualifiedName, relationInfo, type Queryable } from './relations.repository.js';
@@ -32,11 +33,14 @@ export function planCurrentView(
   const key = rowKeyColumn(entity);
   if (!main.columns.includes(key)) return null;
   const id = (c: string): string => `v.${pg.escapeIdentifier(c)}`;
+  // Within a load, the latest version of the record (its typed date), when the file has that column.
+  const version = stagingColumnName(ROW_VERSION_HEADERS[entity]);
+  const within = main.columns.includes(version) ? `, ${id(version)} DESC NULLS LAST` : '';
   const select =
     `SELECT DISTINCT ON (v._tenant_id, ${id(key)}) ${main.columns.map(id).join(', ')} ` +
     `FROM ${qualifiedName(main.schema, main.table)} v ` +
     `WHERE ${id(key)} <> '' ` +
-    `ORDER BY v._tenant_id, ${id(key)}, v._window_start DESC, v._load_id DESC`;
+    `ORDER BY v._tenant_id, ${id(key)}, v._window_start DESC, v._load_id DESC${within}`;
   const fingerprint = createHash('sha256').update(select, 'utf8').digest('hex').slice(0, 16);
   return { select, fingerprint };
 }

@@ -32,7 +32,7 @@ async function registered(): Promise<Map<string, Set<string>>> {
     const m = registry.getSingleMetric(metric.name) as unknown as { labelNames?: string[] } | undefined;
     for (const l of m?.labelNames ?? []) labels.add(l);
     names.set(metric.name, labels);
-    if (metric.type === 'histogram') {
+    if (String(metric.type) === 'histogram') {
       for (const suffix of ['_bucket', '_sum', '_count'])
         names.set(`${metric.name}${suffix}`, new Set([...labels, 'le']));
     }

@@ -7,6 +7,7 @@ import {
   KEY_COLUMNS,
   type CsvSpec,
 } from '../../src/simulator/csv/index.js';
+import { REVISION_DELAY_MINUTES } from '../../src/simulator/csv/qm-evaluation.js';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -91,7 +92,39 @@ describe('csvRows', () => {
     for (const row of rows) expect(row).toHaveLength(header.length);
     const keys = rows.map((r) => r[key]);
     expect(keys.every((k) => k !== '')).toBe(true);
-    expect(new Set(keys).size).toBe(rows.length);
+    // A re-scored QM evaluation comes back under its key with a later submission date: the key and
+    // the submission date together are unique.
+    const submitted = header.indexOf('Submission Date');
+    const unique = submitted < 0 ? keys : rows.map((r) => `${r[key]} ${r[submitted]}`);
+    expect(new Set(unique).size).toBe(rows.length);
+  });
+
+  it('re-scored evaluations come back a day later under the same id, with new values', () => {
+    const s = spec('qm-workflows', D0, D0 + 4 * DAY);
+    const header = csvHeader(s);
+    const col = (name: string): number => header.indexOf(name);
+    const byId = new Map<string, string[][]>();
+    for (const row of csvRows(s)) {
+      const id = row[col('Evaluation ID')] as string;
+      byId.set(id, [...(byId.get(id) ?? []), row]);
+    }
+    const revised = [...byId.values()].filter((rows) => rows.length > 1);
+    expect(revised.length).toBeGreaterThan(0);
+    for (const [first, again, ...more] of revised) {
+      expect(more).toEqual([]);
+      const at = (r: string[] | undefined): number =>
+        Date.parse(`${(r?.[col('Submission Date')] ?? '').replace(' ', 'T')}Z`);
+      expect(at(again) - at(first)).toBe(REVISION_DELAY_MINUTES * MINUTE);
+      expect(first?.[col('Evaluation Status')]).toBe('Disputed');
+      expect([again?.[col('Evaluation Status')], again?.[col('Dispute Status')]]).toEqual([
+        'Completed',
+        'Resolved',
+      ]);
+    }
+    // Re-scoring raises at least one score (a "no" answer upheld on dispute).
+    expect(revised.some(([a, b]) => Number(b?.[col('Total Score')]) > Number(a?.[col('Total Score')]))).toBe(
+      true,
+    );
   });
 
   it.each([

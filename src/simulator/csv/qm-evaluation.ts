@@ -68,8 +68,55 @@ const STATUSES = ['Completed', 'Completed', 'Completed', 'Acknowledged', 'Acknow
 const ROLES = ['QA Analyst', 'Supervisor', 'Team Lead'];
 const COMMENT_TYPES = ['Evaluator', 'Evaluator', 'Agent', 'Calibration'];
 
-/** The evaluations submitted in one UTC minute; `perDay` is the daily mean before the hourly curve. */
+/**
+ * Re-scored evaluations: a disputed evaluation is, half the time, scored again a day later (the dispute
+ * upheld: one "no" answer becomes "yes") and submitted again under the same id, so it, its answers and
+ * its comments come back in a later window with a new submission date and changed values, as a
+ * re-scored evaluation does in the real tenant. This is what the current-state views (cxone.*_current)
+ * exist for. A fixed delay keeps files window-additive: the revisions in a minute are a function of
+ * that minute alone.
+ */
+export const REVISION_DELAY_MINUTES = 24 * 60;
+const REVISION_SHARE_OF_DISPUTED = 0.5;
+const REVISION_KEY = hashString('revision');
+
+/**
+ * The evaluations submitted in one UTC minute, revisions of earlier ones included; `perDay` is the
+ * daily mean before the hourly curve.
+ */
 export function evaluationsInMinute(pool: TenantPool, minute: number, perDay: number): Evaluation[] {
+  const revised = firstSubmissions(pool, minute - REVISION_DELAY_MINUTES, perDay).flatMap((e, i) =>
+    e.status === 'Disputed' && new Rng(pool.hash, REVISION_KEY, e.seed, i).chance(REVISION_SHARE_OF_DISPUTED)
+      ? [revise(e)]
+      : [],
+  );
+  return [...firstSubmissions(pool, minute, perDay), ...revised];
+}
+
+/** The same evaluation, re-scored after its dispute and submitted again REVISION_DELAY_MINUTES later. */
+function revise(e: Evaluation): Evaluation {
+  const shift = REVISION_DELAY_MINUTES * MINUTE_MS;
+  const flip = e.answers.findIndex((a) => !a.notApplicable && a.score === '0');
+  const answers = e.answers.map((a, n) =>
+    n === flip
+      ? { ...a, answer: e.form.yes, score: String(a.question.maxScore), aiSuggested: e.form.yes }
+      : a,
+  );
+  const applicable = answers.filter((a) => !a.notApplicable);
+  const totalScore = applicable.reduce((sum, a) => sum + Number(a.score), 0);
+  return {
+    ...e,
+    submissionMs: e.submissionMs + shift,
+    status: 'Completed',
+    disputeStatus: 'Resolved',
+    answers,
+    totalScore,
+    criticalFailure: answers.some((a) => a.question.critical && a.answer === e.form.no),
+    comments: e.comments.map((c) => ({ ...c, ms: c.ms + shift })),
+  };
+}
+
+function firstSubmissions(pool: TenantPool, minute: number, perDay: number): Evaluation[] {
   if (perDay <= 0) return [];
   const forced = forcedQuirksForMinute(pool.hash, QM_KEY, minute);
   const drawn = new Rng(pool.hash, QM_KEY, minute).poisson(minuteMean(minute, perDay));
