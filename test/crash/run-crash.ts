@@ -43,7 +43,9 @@ try {
   process.stdout.write(
     `\n${figures.killPoints} kill points in ${figures.campaigns} campaigns (${figures.seconds} s): ` +
       `${figures.survived} survived with data equal to a clean run; by phase ${JSON.stringify(figures.byPoint)}; ` +
-      `violations ${JSON.stringify(figures.violations)}; extra POSTs ${figures.extraPosts}` +
+      `violations ${JSON.stringify(figures.violations)}; ${figures.windows} windows, ${figures.posts} POSTs, ` +
+      `${figures.apiCalls} API calls; extra POSTs ${figures.extraPosts}, all lost posts not adopted ` +
+      `(${figures.lostPosts} lost posts, ${figures.adoptedLostPosts} adopted)` +
       `${failed ? `\nPROBLEMS:\n${figures.problems.join('\n')}` : ''}\n`,
   );
 } finally {
