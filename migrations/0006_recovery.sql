@@ -21,6 +21,10 @@ SELECT DISTINCT ON (tenant_id, job_id) tenant_id, job_id, 'posted', updated_at
 -- POST whose answer was lost (adopted which job, or why it posted again).
 ALTER TABLE cxone_etl.windows ADD COLUMN job_origin text;
 ALTER TABLE cxone_etl.windows ADD COLUMN post_note text;
+-- A POST was sent for this window and neither its job id nor a refusal came back: set before each POST,
+-- cleared by its answer. While set, the next attempt (this run or a later one) looks for the job first.
+ALTER TABLE cxone_etl.windows ADD COLUMN post_uncertain boolean NOT NULL DEFAULT false;
+UPDATE cxone_etl.windows SET post_uncertain = true WHERE state = 'requested' AND job_id IS NULL;
 
 -- The last time a run left this loaded window's lookback out, and why (src/extract/lookback-rule.ts).
 ALTER TABLE cxone_etl.windows ADD COLUMN lookback_skipped_at timestamptz;

@@ -121,10 +121,12 @@ export async function extractWindow(deps: ExtractDeps, task: WindowTask): Promis
     ...apiDates(task.window, task.entity, task.entity.timeBasis, deps.settings.wfmTimeZone),
   };
 
+  // A POST for this window that got no answer (the last process died before the ledger write, or its
+  // failure may have come after the job was created): look for that job before posting (post-job.ts).
+  const before = await ledger.getWindow(deps.pool, key);
   if (task.window.reason !== 'resume') await ledger.startPass(deps.pool, key, clock.now());
   let resumeJobId = task.window.reason === 'resume' ? task.window.jobId : undefined;
-  // Resumed without a job id: the last run died between a POST and the ledger write.
-  let lostPost = task.window.reason === 'resume' && !task.window.jobId;
+  let lostPost = !resumeJobId && (task.window.reason === 'resume' || before?.postUncertain === true);
 
   try {
     const result = await retry(

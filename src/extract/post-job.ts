@@ -65,8 +65,9 @@ export function findLostJob(
 }
 
 /**
- * A job for the window: adopted when a POST may have landed (`lostPost`: the last process died between
- * a POST and the ledger write), else posted, looking for the job after each uncertain answer.
+ * A job for the window: adopted when a POST may have landed (`lostPost`: the ledger says a POST went
+ * out and no answer came back, e.g. the last process died before the ledger write), else posted,
+ * looking for the job after each uncertain answer.
  */
 export async function obtainJob(
   deps: PostJobDeps,
@@ -76,7 +77,7 @@ export async function obtainJob(
   lostPost: boolean,
 ): Promise<ObtainedJob> {
   let uncertain: { why: string; error?: unknown } | undefined = lostPost
-    ? { why: 'the last run stopped between a POST and its ledger write' }
+    ? { why: 'an earlier POST for this window got no answer (a stop before the ledger write, or a failure)' }
     : undefined;
   let note: string | undefined;
   for (let round = 1; ; round++) {
@@ -96,7 +97,12 @@ export async function obtainJob(
         jobId = await deps.api.requestJob(request, ctx);
       }
     } catch (error) {
-      if (!postMayHaveLanded(error) || round >= MAX_UNCERTAIN_POSTS || deps.signal?.aborted) throw error;
+      if (!postMayHaveLanded(error)) {
+        if (!deps.signal?.aborted) await ledger.clearPostUncertain(deps.pool, key);
+        throw error;
+      }
+      // Still uncertain in the ledger: a later attempt or run looks for this POST's job first.
+      if (round >= MAX_UNCERTAIN_POSTS || deps.signal?.aborted) throw error;
       uncertain = { why: `POST attempt ${attempt} failed (${toError(error).message})`, error };
       continue;
     }

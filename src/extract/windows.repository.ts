@@ -31,6 +31,8 @@ export interface LedgerRow extends LedgerWindow {
   /** posted | adopted (after a POST whose answer was lost), null before migration 0006's columns were set. */
   jobOrigin: string | null;
   postNote: string | null;
+  /** A POST was sent and no answer came back: the next attempt looks for its job first (post-job.ts). */
+  postUncertain: boolean;
   lookbackSkippedAt: number | null;
   lookbackSkipReason: string | null;
 }
@@ -63,6 +65,7 @@ function toRow(r: Record<string, unknown>): LedgerRow {
     polls: Number(r.polls),
     jobOrigin: (r.job_origin as string | null | undefined) ?? null,
     postNote: (r.post_note as string | null | undefined) ?? null,
+    postUncertain: r.post_uncertain === true,
     lookbackSkippedAt: ms((r.lookback_skipped_at as Date | null | undefined) ?? null),
     lookbackSkipReason: (r.lookback_skip_reason as string | null | undefined) ?? null,
   };
@@ -105,7 +108,7 @@ export async function beginRequest(db: Queryable, key: WindowKey, now: number): 
   const { rows } = await db.query(
     `UPDATE cxone_etl.windows
         SET state = 'requested', job_id = NULL, job_status = NULL, attempts = attempts + 1,
-            requested_at = $5, ready_at = NULL, updated_at = $5
+            requested_at = $5, ready_at = NULL, updated_at = $5, post_uncertain = true
       WHERE ${KEY} RETURNING attempts`,
     [...keyParams(key), new Date(now)],
   );
@@ -130,10 +133,16 @@ export async function setJobId(
        ON CONFLICT (tenant_id, job_id) DO UPDATE SET source = EXCLUDED.source
         WHERE cxone_etl.jobs_seen.source = 'listed')
      UPDATE cxone_etl.windows SET job_id = $5, job_status = 'RUNNING', api_calls = api_calls + 1, updated_at = $6,
-            posted_at = $6, job_ms = NULL, job_origin = $7, post_note = COALESCE($8, post_note)
+            posted_at = $6, job_ms = NULL, job_origin = $7, post_note = COALESCE($8, post_note),
+            post_uncertain = false
       WHERE ${KEY}`,
     [...keyParams(key), jobId, new Date(now), origin.source, origin.note ?? null],
   );
+}
+
+/** The POST was refused outright (400, busy to the end, permission): it created nothing. */
+export async function clearPostUncertain(db: Queryable, key: WindowKey): Promise<void> {
+  await db.query(`UPDATE cxone_etl.windows SET post_uncertain = false WHERE ${KEY}`, keyParams(key));
 }
 
 /** Why the worker posted again after a POST whose answer was lost (shown by `status`). */

@@ -25,7 +25,7 @@ import { readLogDir, scanForSecrets, urlPassword, type SecretHit } from '../help
 
 /** The worker's interval: the simulator's 300 ms (REAL_TIME_SIMULATOR) plus a margin for two processes' timers. */
 const WORKER_INTERVAL_MS = 350;
-/** Days extracted per campaign: with 2-day windows and no lookback, 3 windows per entity, 15 in all. */
+/** Days extracted per campaign: with 2-day windows (the newest day on its own), 3 windows per entity, 15 in all. */
 const DAYS = 4;
 /** A worker start must be done (killed or finished) within this. */
 const START_DEADLINE_MS = 90_000;
@@ -127,7 +127,10 @@ function extractEnv(dates: StableDates): Record<string, string> {
     EXTRACT_START_DATE: dates.startDate,
     EXTRACT_SETTLE_DELAY: String(dates.settleMs),
     EXTRACT_BACKFILL_WINDOW: '2d',
-    EXTRACT_LOOKBACK: '0s',
+    // The default lookback: every restart finds loaded windows in its lookback period, all loaded less
+    // than EXTRACT_SETTLE_DELAY ago, so the lookback rule must skip them (issue 13: 25 kills cost 43-105
+    // POSTs for 10 windows). A repeated lookback would show here as a job abandoned for a new POST.
+    EXTRACT_LOOKBACK: '1d',
   };
 }
 

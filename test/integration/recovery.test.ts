@@ -10,7 +10,7 @@ import { statusCommand } from '../../src/commands/status.js';
 import { createPool } from '../../src/db/pool.js';
 import type { Database } from '../../src/db/open-database.js';
 import { listWindows } from '../../src/extract/windows.repository.js';
-import type { RunResult } from '../../src/commands/run.js';
+import { buildClient, type RunResult } from '../../src/commands/run.js';
 import { EtlError } from '../../src/lib/errors.js';
 import { DEFAULT_TENANT } from '../../src/simulator/index.js';
 import { canonicalRows, startHarness, type Harness } from '../helpers/pipeline.js';
@@ -167,6 +167,35 @@ describe('a POST answered with a failure after the job was created', () => {
     const [w] = await listWindows(h.db.pool, TENANT, 'qm-workflows');
     expect(w?.jobOrigin).toBe('posted');
     expect(w?.postNote).toMatch(/answered 502.*GET \/jobs listed no new job: posted again/);
+    expect(posts()).toBe(1);
+  });
+});
+
+describe('a window whose POST got no answer and then failed', () => {
+  it('the next run looks for that job before posting, and adopts it', async () => {
+    h = await startHarness({ env: { EXTRACT_ENTITIES: 'qm-workflows', EXTRACT_START_DATE: '2026-03-14' } });
+    // The job exists at the API; the ledger only knows a POST went out without an answer and the
+    // window then failed (e.g. GET /jobs failed too).
+    const client = buildClient(h.db.pool, h.config, h.clock);
+    const request = {
+      entityName: 'qm-workflows',
+      version: '4',
+      startDate: '2026-03-14',
+      endDate: '2026-03-15',
+    };
+    const orphan = await client.requestJob(request);
+    await h.db.pool.query(
+      `INSERT INTO cxone_etl.windows (tenant_id, entity, window_start, window_end, state, attempts, error,
+                                      requested_at, post_uncertain)
+       VALUES ($1, 'qm-workflows', $2, $3, 'failed', 1, 'POST answered 504', $4, true)`,
+      [TENANT, new Date(Date.UTC(2026, 2, 14)), new Date(Date.UTC(2026, 2, 15)), new Date(h.clock.now())],
+    );
+    const { summary } = await h.run();
+    expect(summary.windows.map((w) => [w.reason, w.outcome.status])).toEqual([['retry', 'loaded']]);
+    const [w] = await listWindows(h.db.pool, TENANT, 'qm-workflows');
+    expect(w?.jobId).toBe(orphan);
+    expect(w?.jobOrigin).toBe('adopted');
+    expect(w?.postUncertain).toBe(false);
     expect(posts()).toBe(1);
   });
 });
