@@ -193,7 +193,8 @@ function dateLabelInstant(label: number, grid: TimeGrid): number {
 /**
  * Before resuming jobs from the ledger, one `GET /jobs` checks they still exist (contract: the list of a
  * tenant's jobs). A job the API no longer knows (purged, another environment) would only fail its
- * status calls; its window is requested anew instead. One call covers every resumed window.
+ * status calls; its window is requested anew instead. One call covers every resumed window. Its ids
+ * are not recorded as seen: a lost POST's job in this listing must stay findable (post-job.ts).
  */
 async function reconcileResumedJobs(deps: RunDeps, plans: PlannedEntity[]): Promise<void> {
   const resumed = plans.flatMap((p) => p.windows.filter((w) => w.reason === 'resume' && w.jobId));
