@@ -28,7 +28,7 @@ export interface LedgerRow extends LedgerWindow {
   previousRows: number | null;
   apiCalls: number;
   polls: number;
-  /** posted | adopted (after a POST whose answer was lost), null before migration 0006's columns were set. */
+  /** posted | adopted (after a POST whose answer was lost); null for jobs from before the recovery migration. */
   jobOrigin: string | null;
   postNote: string | null;
   /** A POST was sent and no answer came back: the next attempt looks for its job first (post-job.ts). */
