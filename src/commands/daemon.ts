@@ -16,6 +16,7 @@ import {
   lastSuccessPerTenant,
   pruneHistory,
 } from '../extract/runs.repository.js';
+import { pruneJobsSeen } from '../extract/jobs-seen.repository.js';
 import { type Clock, untilAborted } from '../lib/clock.js';
 import { toError } from '../lib/errors.js';
 import type { Logger } from '../logger.js';
@@ -77,8 +78,9 @@ export async function daemonCommand(deps: DaemonDeps, opts: { runNow: boolean })
       });
       log.info({ ...r }, `tenant ${r.tenant}: ${r.outcome}`);
     }
-    const pruned = await pruneHistory(db.pool, clock.now() - config.historyRetentionMs);
-    if (pruned.runs + pruned.windows > 0) log.info(pruned, 'pruned old run history');
+    const cutoff = clock.now() - config.historyRetentionMs;
+    const pruned = { ...(await pruneHistory(db.pool, cutoff)), jobIds: await pruneJobsSeen(db.pool, cutoff) };
+    if (pruned.runs + pruned.windows + pruned.jobIds > 0) log.info(pruned, 'pruned old run history');
   };
 
   const scheduler = new Scheduler({

@@ -2,7 +2,8 @@
  * `npm run demo`: the main job on embedded defaults. Starts the embedded Postgres (or uses DATABASE_URL)
  * and the CXone simulator at 1/100 time scale, runs the nightly job for every entity with a first run
  * that backfills the last N days, and prints the summary and how to look at the data. Run it again and
- * only the lookback period (and any new day) is extracted.
+ * only what is due is extracted: a new day, and yesterday's lookback once its last load is older than
+ * EXTRACT_SETTLE_DELAY (src/extract/lookback-rule.ts); a run minutes later finds nothing to do.
  */
 import type { Writable } from 'node:stream';
 import { parseConfig, type Config } from '../config.js';
@@ -62,6 +63,13 @@ export async function demoCommand(
     );
     const stats = sim.stats();
     deps.out.write(`\n${formatSummary(summary, calls)}`);
+    if (summary.skippedLookbacks.length > 0) {
+      const [first] = summary.skippedLookbacks;
+      deps.out.write(
+        `\nLookback skipped for ${summary.skippedLookbacks.length} windows (${first?.reason}: ${first?.detail}); ` +
+          'a run after EXTRACT_SETTLE_DELAY re-extracts them for late data.\n',
+      );
+    }
     deps.out.write(
       `\nSimulator: ${stats.calls.total} API calls, ${stats.violations.total} rate-limit violations, ` +
         `${stats.jobs.total} jobs, ${(stats.bytesServed / 1e6).toFixed(2)} MB served.\n`,
@@ -97,7 +105,7 @@ export async function demoCommand(
       `\nLook at the data:  ${shell}\n` +
         `  e.g.  SELECT agent_1_name, count(*) FROM ${config.stagingSchema}.recording_interaction_metadata GROUP BY 1 ORDER BY 2 DESC LIMIT 5;\n` +
         `Status, gaps:      npm run cli -- status   |   npm run cli -- gaps\n` +
-        `Finished in ${((Date.now() - started) / 1000).toFixed(1)} s. Run \`npm run demo\` again to see an incremental run.\n`,
+        `Finished in ${((Date.now() - started) / 1000).toFixed(1)} s. Run \`npm run demo\` again for an incremental run.\n`,
     );
     return summary.failed > 0 || stats.violations.total > 0 ? 1 : 0;
   } finally {

@@ -25,6 +25,8 @@ export interface DryRunPlan {
   entities: {
     entity: string;
     windows: { reason: string; window: string; startDate: string; endDate: string; resumesJob?: string }[];
+    /** Lookbacks the lookback rule leaves out, and why (src/extract/lookback-rule.ts). */
+    skippedLookbacks: { window: string; reason: string; detail: string }[];
     minApiCalls: number;
   }[];
   minApiCalls: number;
@@ -84,6 +86,11 @@ export async function dryRunCommand(
             rows,
           ),
     );
+    for (const e of p.entities) {
+      for (const k of e.skippedLookbacks) {
+        deps.out.write(`  lookback skipped: ${e.entity} ${k.window}: ${k.reason}: ${k.detail}\n`);
+      }
+    }
   }
   deps.out.write('Dry run: no API call was made and nothing was written.\n');
   return 0;
@@ -107,7 +114,12 @@ function describe(tenant: string, planned: PlannedEntity[], config: Config): Dry
     }));
     // A resumed job needs only the status call that finds it done.
     const minApiCalls = p.windows.reduce((n, w) => n + (w.reason === 'resume' ? 1 : perWindow), 0);
-    return { entity: p.entity.name, windows, minApiCalls };
+    const skippedLookbacks = p.skippedLookbacks.map((k) => ({
+      window: windowLabel(k, zone),
+      reason: k.reason,
+      detail: k.detail,
+    }));
+    return { entity: p.entity.name, windows, skippedLookbacks, minApiCalls };
   });
   const resumes = planned.some((p) => p.windows.some((w) => w.reason === 'resume'));
   const minApiCalls = entities.reduce((n, e) => n + e.minApiCalls, 0) + (resumes ? 1 : 0);

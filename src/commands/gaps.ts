@@ -1,6 +1,7 @@
 /**
  * `cxone-etl gaps [--since D]`: per tenant and entity, the days no loaded window covers, windows failed,
- * stuck or deferred, and windows whose lookback pass changed the row count. Exit 1 when there are gaps
+ * stuck or deferred, windows whose lookback pass changed the row count, and lookbacks the lookback rule
+ * left out (with why; not gaps). Exit 1 when there are gaps
  * (missing, failed or stuck), so monitoring can run it as a check.
  */
 import type { Writable } from 'node:stream';
@@ -64,6 +65,12 @@ export async function gapsCommand(
         before: g.before,
         after: g.after,
       })),
+      lookbackSkipped: r.gaps.lookbackSkipped.map((g) => ({
+        start: iso(g.start),
+        end: iso(g.end),
+        at: iso(g.at),
+        reason: g.reason,
+      })),
     }));
     deps.out.write(`${JSON.stringify({ gaps: anyGaps, entities: json }, null, 2)}\n`);
     return anyGaps ? 1 : 0;
@@ -86,6 +93,8 @@ export async function gapsCommand(
       rows.push([r.tenant, r.entity, 'deferred', label(g), 'the next run takes it first']);
     for (const g of r.gaps.lateData)
       rows.push([r.tenant, r.entity, 'late data', label(g), `rows ${g.before} -> ${g.after}`]);
+    for (const g of r.gaps.lookbackSkipped)
+      rows.push([r.tenant, r.entity, 'lookback skipped', label(g), g.reason]);
   }
   deps.out.write(
     rows.length === 0

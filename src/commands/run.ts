@@ -12,7 +12,7 @@ import type { CallInfo, OnCall } from '../cxone/types.js';
 import type { Database } from '../db/open-database.js';
 import { ENTITIES, type EntityName } from '../entities/catalog.js';
 import type { WindowEvent } from '../extract/extract-window.js';
-import { finishRun, insertRun, type RunOutcome } from '../extract/runs.repository.js';
+import { finishRun, insertRun, latestRunStart, type RunOutcome } from '../extract/runs.repository.js';
 import {
   planningFrom,
   runTenant,
@@ -96,13 +96,13 @@ export async function executeRun(deps: RunCommandDeps, request: RunCommandReques
   const tenantId = await client.tenantId(deps.signal);
   tenantForCalls = tenantId;
   const tlog = log.child({ tenant: tenantId });
-  let waitedSince: number | undefined;
+  let waited = false;
   const lock = await acquireTenantLock(deps.db.pool, tenantId, {
     mode: config.extract.onLocked,
     clock,
     signal: deps.signal,
     onWait: () => {
-      waitedSince = clock.now();
+      waited = true;
       tlog.warn('another cxone-etl process is running for this tenant: waiting for it to finish');
     },
   });
@@ -115,6 +115,9 @@ export async function executeRun(deps: RunCommandDeps, request: RunCommandReques
       once: true,
     },
   );
+  // Fresh is relative to the run of the process we waited for, not to when we began waiting: a
+  // replica started a few seconds late would otherwise repeat lookbacks loaded moments before (issue 13).
+  const freshSince = waited ? await latestRunStart(deps.db.pool, tenantId) : undefined;
   const progress = createProgress({ log: tlog, out: deps.out, isTty: deps.isTty });
   let gateWaitBefore = 0;
   const runId = await insertRun(deps.db.pool, tenantId, deps.trigger ?? request.mode, clock.now());
@@ -122,7 +125,7 @@ export async function executeRun(deps: RunCommandDeps, request: RunCommandReques
   try {
     const runRequest: RunRequest =
       request.mode === 'run'
-        ? { mode: 'run', ...(waitedSince !== undefined ? { freshSince: waitedSince } : {}) }
+        ? { mode: 'run', ...(freshSince !== undefined ? { freshSince } : {}) }
         : {
             mode: 'backfill',
             from: Date.parse(`${request.from}T00:00:00Z`),

@@ -4,7 +4,7 @@ import type { Database } from '../db/open-database.js';
 import type { Clock } from '../lib/clock.js';
 import { recentRuns } from '../extract/runs.repository.js';
 import { castProblemSummary, qualityFlags } from '../reporting/index.js';
-import { entityStatus } from '../extract/windows.repository.js';
+import { entityStatus, recoveryNotes, type WindowNote } from '../extract/windows.repository.js';
 import { formatTable } from './format-table.js';
 
 /** Quality flags and cast problems shown by `status`: the last two weeks. */
@@ -51,6 +51,19 @@ export async function statusCommand(
       detail: f.detail,
     })),
   };
+  const notes = await recoveryNotes(deps.db.pool);
+  const noteView = (n: WindowNote) => ({
+    tenant: n.tenantId,
+    entity: n.entity,
+    start: new Date(n.start).toISOString(),
+    end: new Date(n.end).toISOString(),
+    at: new Date(n.at).toISOString(),
+    note: n.note,
+  });
+  const recovery = {
+    lookbacksSkipped: notes.lookbackSkips.map(noteView),
+    lostPosts: notes.postNotes.map(noteView),
+  };
   const view = rows.map((r) => ({
     tenant: r.tenantId,
     entity: r.entity,
@@ -68,7 +81,7 @@ export async function statusCommand(
   }));
   if (opts.json) {
     deps.out.write(
-      `${JSON.stringify({ generatedAt: new Date(now).toISOString(), entities: view, runs, quality }, null, 2)}\n`,
+      `${JSON.stringify({ generatedAt: new Date(now).toISOString(), entities: view, runs, quality, recovery }, null, 2)}\n`,
     );
     return 0;
   }
@@ -94,6 +107,18 @@ export async function statusCommand(
     for (const f of v.failedWindows) {
       deps.out.write(`failed: ${v.tenant} ${v.entity} ${f.start}..${f.end}: ${f.error ?? 'no message'}\n`);
     }
+  }
+  const noteRows = (list: ReturnType<typeof noteView>[]): string[][] =>
+    list.map((n) => [n.tenant, n.entity, `${n.start.slice(0, 10)}..${n.end.slice(0, 10)}`, n.note]);
+  if (recovery.lookbacksSkipped.length > 0) {
+    deps.out.write('\nLookbacks left out by the lookback rule (since each window was last loaded):\n');
+    deps.out.write(formatTable(['tenant', 'entity', 'window', 'why'], noteRows(recovery.lookbacksSkipped)));
+  }
+  if (recovery.lostPosts.length > 0) {
+    deps.out.write('\nPOSTs whose answer was lost, and what the worker did:\n');
+    deps.out.write(
+      formatTable(['tenant', 'entity', 'window', 'what happened'], noteRows(recovery.lostPosts)),
+    );
   }
   if (quality.flags.length > 0) {
     deps.out.write('\nData-quality flags (last 14 days):\n');

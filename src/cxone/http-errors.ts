@@ -154,6 +154,24 @@ export function mayHaveReachedServer(error: unknown): boolean {
   return !['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH'].includes(String(code));
 }
 
+/**
+ * Whether a failed job POST may have created the job anyway ("may have landed", issue 13): a 5xx or
+ * 408 answer (a gateway timeout or an internal error can come after the backend created it), a
+ * request that may have reached the server (above), or a 2xx answer whose body could not be read (the
+ * job exists, its id was cut off). Such a POST is never re-sent blindly: the caller looks for the job
+ * with one GET /jobs first (src/extract/post-job.ts). Busy answers, 401 and 400 created nothing.
+ */
+export function postMayHaveLanded(error: unknown): boolean {
+  if (!(error instanceof EtlError)) return false;
+  if (error.code === 'NETWORK') return mayHaveReachedServer(error);
+  if (error.code === 'HTTP') {
+    const status = error.context.status;
+    return typeof status === 'number' && (status >= 500 || status === 408);
+  }
+  // Thrown only when reading a 2xx body (errorFromAnswer answers every other status first).
+  return error.code === 'API_CONTRACT';
+}
+
 function errorCode(error: unknown): string | undefined {
   if (error && typeof error === 'object' && 'code' in error && typeof error.code === 'string')
     return error.code;

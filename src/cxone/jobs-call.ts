@@ -10,7 +10,7 @@ import {
   errorFromAnswer,
   isBusy,
   isUnauthorized,
-  mayHaveReachedServer,
+  postMayHaveLanded,
   type HttpAnswer,
 } from './http-errors.js';
 import { send, type HttpDeps } from './http.js';
@@ -89,8 +89,9 @@ export async function callJobsEndpoint<T>(
           deps.tokens.invalidate();
           return { retry: true, afterMs: 0 };
         }
-        // A job POST that may have reached the server is not re-sent: it could create a second job.
-        if (creates && mayHaveReachedServer(error)) return { retry: false };
+        // A job POST that may have landed is not re-sent here: it could create a second job. The caller
+        // looks for the job with GET /jobs before posting again (src/extract/post-job.ts).
+        if (creates && postMayHaveLanded(error)) return { retry: false };
         return classifyForRetry(error);
       },
     });

@@ -20,7 +20,8 @@ import { afterWindowLoaded, castChecksFor, type ReportingOutcome } from '../repo
 import { apiDates, windowLabel } from './api-dates.js';
 import { advanceCheckpoint } from './checkpoints.repository.js';
 import type { PlannedWindow } from './plan-windows.js';
-import { expectedJobMs, waitForJob, waitForNoRunningJob } from './poll-job.js';
+import { expectedJobMs, waitForJob } from './poll-job.js';
+import { obtainJob } from './post-job.js';
 import * as ledger from './windows.repository.js';
 
 /** What the extraction needs from the API client (src/cxone/client.ts satisfies it). */
@@ -58,6 +59,8 @@ export interface ExtractDeps {
 export type WindowEvent =
   | { type: 'requested'; jobId: string; attempt: number }
   | { type: 'resumed'; jobId: string }
+  /** A POST's answer was lost and GET /jobs showed its job (post-job.ts). */
+  | { type: 'adopted'; jobId: string; note: string }
   | { type: 'polled'; jobId: string; status: JobStatus }
   | { type: 'job-ended'; jobId: string; status: JobStatus; message: string }
   | { type: 'url-refreshed'; jobId: string; reason: string }
@@ -90,6 +93,9 @@ export type WindowOutcome =
     }
   | { status: 'failed'; error: EtlError; durationMs: number };
 
+/** Job durations older than this no longer shape the first poll: a bad sample ages out. */
+const SAMPLE_MAX_AGE_MS = 14 * 86_400_000;
+
 /** Downloads that break (stall, cut short, reset) are retried with a fresh URL of the same job. */
 const DOWNLOAD_ATTEMPTS = 3;
 
@@ -115,10 +121,12 @@ export async function extractWindow(deps: ExtractDeps, task: WindowTask): Promis
     ...apiDates(task.window, task.entity, task.entity.timeBasis, deps.settings.wfmTimeZone),
   };
 
+  // A POST for this window that got no answer (the last process died before the ledger write, or its
+  // failure may have come after the job was created): look for that job before posting (post-job.ts).
+  const before = await ledger.getWindow(deps.pool, key);
   if (task.window.reason !== 'resume') await ledger.startPass(deps.pool, key, clock.now());
   let resumeJobId = task.window.reason === 'resume' ? task.window.jobId : undefined;
-  // Resumed without a job id: the last run died between a POST and the ledger write.
-  let lostPost = task.window.reason === 'resume' && !task.window.jobId;
+  let lostPost = !resumeJobId && (task.window.reason === 'resume' || before?.postUncertain === true);
 
   try {
     const result = await retry(
@@ -159,47 +167,44 @@ async function obtainFinishedJob(
   const { clock } = deps;
   let jobId = resume.resumeJobId;
   let state: JobState | undefined;
+  let postedAt: number;
+  let postedHere = false;
   if (jobId) {
     deps.onEvent?.({ type: 'resumed', jobId });
+    postedAt = (await ledger.postedAt(deps.pool, key)) ?? clock.now();
   } else {
-    if (resume.lostPost) {
-      await waitForNoRunningJob({
-        listJobs: () => deps.api.listJobs(ctx),
-        clock,
-        minIntervalMs: deps.settings.minCallIntervalMs,
-        deadline: clock.now() + deps.settings.jobTimeoutMs,
-        ...(deps.signal ? { signal: deps.signal } : {}),
-        context: { tenant: key.tenantId, entity: key.entity, window: ctx.window },
-      });
-    }
-    const attempt = await ledger.beginRequest(deps.pool, key, clock.now());
-    if (deps.settings.useSyncEndpoint) {
-      state = await deps.api.requestJobSync(request, ctx);
-      jobId = state.id;
-    } else {
-      jobId = await deps.api.requestJob(request, ctx);
-    }
-    crashPoint('post');
-    await ledger.setJobId(deps.pool, key, jobId, clock.now());
-    deps.onEvent?.({ type: 'requested', jobId, attempt });
+    const job = await obtainJob(deps, key, request, ctx, resume.lostPost);
+    ({ jobId, postedAt, postedHere } = job);
+    state = job.state;
+    deps.onEvent?.(
+      job.origin === 'adopted'
+        ? { type: 'adopted', jobId, note: job.note ?? '' }
+        : { type: 'requested', jobId, attempt: job.attempt },
+    );
   }
   const jobCtx = { ...ctx, jobId };
   let jobMs: number | undefined;
   if (!state || state.status === 'RUNNING') {
-    const postedAt = (await ledger.postedAt(deps.pool, key)) ?? clock.now();
-    const samples = await ledger.recentJobDurations(deps.pool, key.tenantId, key.entity);
+    const samples = await ledger.recentJobDurations(
+      deps.pool,
+      key.tenantId,
+      key.entity,
+      clock.now() - SAMPLE_MAX_AGE_MS,
+    );
     const polled = await waitForJob({
       getJob: async () => {
-        const s = await deps.api.getJob(jobId as string, jobCtx);
+        const s = await deps.api.getJob(jobId, jobCtx);
         crashPoint('poll');
         await ledger.recordPoll(deps.pool, key, s.status, clock.now());
-        deps.onEvent?.({ type: 'polled', jobId: jobId as string, status: s.status });
+        deps.onEvent?.({ type: 'polled', jobId, status: s.status });
         return s;
       },
       clock,
       postedAt,
+      postedHere,
       expectedMs: expectedJobMs(samples, key.end - key.start),
       minIntervalMs: deps.settings.minCallIntervalMs,
+      // A job resumed after a long downtime still gets its status asked once (poll-job.ts).
       deadline: postedAt + deps.settings.jobTimeoutMs,
       ...(deps.signal ? { signal: deps.signal } : {}),
       context: { tenant: key.tenantId, entity: key.entity, window: ctx.window, jobId },

@@ -13,6 +13,8 @@ export interface EntityGaps {
   deferred: { start: number; end: number }[];
   /** Re-loaded windows whose row count changed: data arrived after the first load. */
   lateData: { start: number; end: number; before: number; after: number }[];
+  /** Loaded windows whose lookback the last run left out (src/extract/lookback-rule.ts): not a gap. */
+  lookbackSkipped: { start: number; end: number; at: number; reason: string }[];
 }
 
 export function findGaps(
@@ -46,6 +48,16 @@ export function findGaps(
         end: w.end,
         before: w.previousRows as number,
         after: w.rowsLoaded as number,
+      })),
+    lookbackSkipped: loaded
+      .filter(
+        (w) => inRange(w) && w.lookbackSkippedAt !== null && w.lookbackSkippedAt >= (w.loadedAt ?? -Infinity),
+      )
+      .map((w) => ({
+        start: w.start,
+        end: w.end,
+        at: w.lookbackSkippedAt as number,
+        reason: w.lookbackSkipReason ?? '',
       })),
   };
 }

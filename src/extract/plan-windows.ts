@@ -13,6 +13,7 @@
  * never has to re-request two weeks of data.
  */
 import type { DateFormat, TimeBasis } from '../entities/catalog.js';
+import { lookbackDecision, type LookbackSkipReason } from './lookback-rule.js';
 import { localDayGrid, utcGrid, type TimeGrid } from './time-grid.js';
 
 const DAY_MS = 86_400_000;
@@ -36,6 +37,14 @@ export interface PlannedWindow {
   reason: PlanReason;
   /** Set when resuming: the job already requested for this window. */
   jobId?: string;
+}
+
+/** A loaded window the lookback would have re-extracted, left out by the lookback rule. */
+export interface SkippedLookback {
+  start: number;
+  end: number;
+  reason: LookbackSkipReason;
+  detail: string;
 }
 
 export interface PlanSettings {
@@ -123,11 +132,7 @@ function ledgerReason(w: LedgerWindow): PlanReason | undefined {
   }
 }
 
-/**
- * The scheduled/nightly plan: unfinished ledger windows, the lookback re-extraction of loaded windows
- * just before the checkpoint, and new windows from the checkpoint (or start) to the horizon.
- */
-export function planRun(input: {
+export interface RunPlanInput {
   now: number;
   settings: PlanSettings;
   ledger: readonly LedgerWindow[];
@@ -135,11 +140,18 @@ export function planRun(input: {
   /** First instant to extract when there is no checkpoint. Defaults to one backfill window before the horizon. */
   start?: number;
   /**
-   * Windows loaded at or after this time are fresh and skip the lookback: set when this run waited for
-   * another process of the same tenant, which has just extracted them.
+   * Start of the run of another process this one waited for (its row in cxone_etl.runs): windows it
+   * loaded skip the lookback (src/extract/lookback-rule.ts).
    */
   freshSince?: number;
-}): PlannedWindow[] {
+}
+
+/**
+ * The scheduled/nightly plan: unfinished ledger windows, the lookback re-extraction of loaded windows
+ * just before the checkpoint that the lookback rule says need it, and new windows from the checkpoint
+ * (or start) to the horizon.
+ */
+export function planRun(input: RunPlanInput): PlannedWindow[] {
   const { settings, ledger } = input;
   const horizon = horizonOf(input.now, settings);
   const plan: PlannedWindow[] = [];
@@ -158,15 +170,8 @@ export function planRun(input: {
     }
   }
 
-  if (input.checkpoint !== undefined && settings.lookbackMs > 0) {
-    const lookbackFrom = input.checkpoint - settings.lookbackMs;
-    for (const w of ledger) {
-      const fresh = input.freshSince !== undefined && (w.loadedAt ?? -Infinity) >= input.freshSince;
-      if (replaced(w)) continue;
-      if (w.state === 'loaded' && !fresh && w.end > lookbackFrom && w.start < input.checkpoint) {
-        plan.push({ start: w.start, end: w.end, reason: 'lookback' });
-      }
-    }
+  for (const { window, decision } of lookbackCandidates(input)) {
+    if (decision.needed) plan.push({ start: window.start, end: window.end, reason: 'lookback' });
   }
 
   const from =
@@ -175,6 +180,34 @@ export function planRun(input: {
     plan.push(...mergeUnits(unitsOf(gap.start, gap.end, settings.grid), settings, horizon, 'new'));
   }
   return sortPlan(plan);
+}
+
+/** The loaded windows of the lookback period that the rule leaves out this run, and why. */
+export function skippedLookbacks(input: RunPlanInput): SkippedLookback[] {
+  return lookbackCandidates(input).flatMap(({ window, decision }) =>
+    decision.needed
+      ? []
+      : [{ start: window.start, end: window.end, reason: decision.reason, detail: decision.detail }],
+  );
+}
+
+/** Loaded windows overlapping EXTRACT_LOOKBACK before the checkpoint, each with the rule's verdict. */
+function lookbackCandidates(
+  input: RunPlanInput,
+): { window: LedgerWindow; decision: ReturnType<typeof lookbackDecision> }[] {
+  const { settings, ledger, checkpoint } = input;
+  if (checkpoint === undefined || settings.lookbackMs <= 0) return [];
+  const replaced = insideInFlight(ledger);
+  const lookbackFrom = checkpoint - settings.lookbackMs;
+  const rule = {
+    now: input.now,
+    lookbackMs: settings.lookbackMs,
+    settleDelayMs: settings.settleDelayMs,
+    freshSince: input.freshSince,
+  };
+  return ledger
+    .filter((w) => !replaced(w) && w.state === 'loaded' && w.end > lookbackFrom && w.start < checkpoint)
+    .map((window) => ({ window, decision: lookbackDecision(window, rule) }));
 }
 
 /**

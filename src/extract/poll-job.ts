@@ -7,6 +7,9 @@
  * Learning: a job's duration is only bracketed by the polls (last RUNNING, first SUCCEEDED answer), so
  * the midpoint is recorded; when the very first poll already says SUCCEEDED, the job took at most that
  * long, and 3/4 of it is recorded, so an estimate that came out too long shrinks instead of sticking.
+ * Only a job this process posted is learned from: a job resumed from the ledger was posted before a
+ * downtime of unknown length, and its "duration" would include the downtime (issue 13: a 3-s job
+ * resumed after 30 s down taught 25 s, and the next window failed its deadline before polling once).
  */
 import type { JobState, JobStatus } from '../cxone/types.js';
 import type { Clock } from '../lib/clock.js';
@@ -17,6 +20,11 @@ export interface PollOptions {
   clock: Clock;
   /** When the API accepted the job (its POST answered); earlier than now when resuming. */
   postedAt: number;
+  /**
+   * Whether this process saw the POST answer at `postedAt` (and so watched the job from its start).
+   * False for a job resumed from the ledger: nothing is learned from it.
+   */
+  postedHere: boolean;
   /** Expected duration of this job, if known. */
   expectedMs: number | undefined;
   minIntervalMs: number;
@@ -27,20 +35,26 @@ export interface PollOptions {
 
 export interface PollResult {
   state: JobState;
-  /** The job's duration as the polls bracket it (undefined when it did not succeed). */
+  /** The job's duration as the polls bracket it (undefined when it did not succeed or was resumed). */
   jobMs: number | undefined;
+  /** Status answers received. */
+  polls: number;
 }
 
 /** Later waits grow by this factor, up to MAX_POLL_WAIT_MS. */
 const BACKOFF = 1.5;
 /** Never leave more than 5 min between polls: the URL is fetched at once when the job is done, and a long job should not idle. */
-const MAX_POLL_WAIT_MS = 5 * 60_000;
+export const MAX_POLL_WAIT_MS = 5 * 60_000;
 /** A first poll that finds the job done says only "at most this long": learn a bit less. */
 const SHRINK_ON_FIRST_SUCCESS = 0.75;
 
+/**
+ * The wait before the first status call: until the expected end of the job, capped like every later
+ * wait, so one bad estimate costs at most MAX_POLL_WAIT_MS of idling, never the window.
+ */
 export function firstPollDelay(now: number, postedAt: number, expectedMs: number | undefined): number {
   if (expectedMs === undefined) return 0;
-  return Math.max(0, postedAt + expectedMs - now);
+  return Math.min(MAX_POLL_WAIT_MS, Math.max(0, postedAt + expectedMs - now));
 }
 
 export function nextPollDelay(
@@ -48,66 +62,95 @@ export function nextPollDelay(
   minIntervalMs: number,
   expectedMs: number | undefined,
 ): number {
-  const floor = Math.max(minIntervalMs, Math.round((expectedMs ?? 0) / 10));
+  const floor = Math.min(MAX_POLL_WAIT_MS, Math.max(minIntervalMs, Math.round((expectedMs ?? 0) / 10)));
   return Math.min(MAX_POLL_WAIT_MS, Math.max(floor, Math.round(previousMs * BACKOFF)));
+}
+
+/** The lower median: with two samples, one wrong and one right, the shorter wins (costs a poll, not a window). */
+function lowerMedian(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)] as number;
 }
 
 /**
  * Expected duration of a job over a window of `windowMs`, from recent jobs of the same entity: jobs
- * grow with the window (a day of recordings is not two weeks of them), so fit base + perMs × window by
- * least squares when the samples have different window lengths, else scale their median.
+ * grow with the window (a day of recordings is not two weeks of them), so fit base + perMs × window
+ * robustly (Theil-Sen: the median of the pairwise slopes, then the median intercept), so one bad sample
+ * among several is outvoted rather than pulling a least-squares line; with one window length only,
+ * scale the median.
  */
 export function expectedJobMs(
   samples: readonly { jobMs: number; windowMs: number }[],
   windowMs: number,
 ): number | undefined {
   if (samples.length === 0) return undefined;
-  const xs = samples.map((s) => s.windowMs);
-  const ys = samples.map((s) => s.jobMs);
-  const n = samples.length;
-  const mx = xs.reduce((a, b) => a + b, 0) / n;
-  const my = ys.reduce((a, b) => a + b, 0) / n;
-  const sxx = xs.reduce((a, x) => a + (x - mx) ** 2, 0);
-  if (sxx > 0) {
-    const slope = Math.max(0, xs.reduce((a, x, i) => a + (x - mx) * ((ys[i] as number) - my), 0) / sxx);
-    const base = Math.max(0, my - slope * mx);
+  const slopes: number[] = [];
+  for (let i = 0; i < samples.length; i++) {
+    for (let j = i + 1; j < samples.length; j++) {
+      const a = samples[i] as { jobMs: number; windowMs: number };
+      const b = samples[j] as { jobMs: number; windowMs: number };
+      if (a.windowMs !== b.windowMs) slopes.push((b.jobMs - a.jobMs) / (b.windowMs - a.windowMs));
+    }
+  }
+  if (slopes.length > 0) {
+    const slope = Math.max(0, lowerMedian(slopes));
+    const base = Math.max(0, lowerMedian(samples.map((s) => s.jobMs - slope * s.windowMs)));
     return Math.round(base + slope * windowMs);
   }
-  const sorted = [...ys].sort((a, b) => a - b);
-  const median = sorted[Math.floor(n / 2)] as number;
+  const median = lowerMedian(samples.map((s) => s.jobMs));
   // Same window length for every sample: the median, scaled if this window is longer or shorter.
-  return Math.round(median * (windowMs / (xs[0] as number)));
+  return Math.round(median * (windowMs / (samples[0] as { windowMs: number }).windowMs));
 }
 
+/**
+ * Polls until the job ends. The deadline is checked after a status answer, never before the first
+ * one: a job resumed after a downtime longer than EXTRACT_JOB_TIMEOUT may well be done (its file lives
+ * 24 h), and a window must not fail on an estimate without asking the API once.
+ */
 export async function waitForJob(opts: PollOptions): Promise<PollResult> {
   const { clock } = opts;
   let wait = firstPollDelay(clock.now(), opts.postedAt, opts.expectedMs);
   let previous = 0;
   let lastRunningAt: number | undefined;
+  let polls = 0;
   for (;;) {
-    if (clock.now() + wait > opts.deadline) {
+    // Never sleep past the deadline: the last poll comes at the deadline, not after it.
+    const sleep = Math.min(wait, Math.max(0, opts.deadline - clock.now()));
+    if (sleep > 0) await clock.sleep(sleep, opts.signal);
+    const state = await opts.getJob();
+    polls++;
+    const answeredAt = clock.now();
+    if (state.status !== 'RUNNING') {
+      return { state, jobMs: learnedMs(opts, state.status, lastRunningAt, answeredAt), polls };
+    }
+    lastRunningAt = answeredAt;
+    if (answeredAt >= opts.deadline) {
       throw new EtlError(
         'DEADLINE',
-        `job still RUNNING after ${Math.round((clock.now() - opts.postedAt) / 1000)} s (EXTRACT_JOB_TIMEOUT); the window fails and the next run requests a new job`,
+        `job still RUNNING after ${Math.round((answeredAt - opts.postedAt) / 1000)} s and ${polls} status ` +
+          'answers (EXTRACT_JOB_TIMEOUT); the window fails and the next run requests a new job',
         { context: opts.context, retryable: true },
       );
     }
-    if (wait > 0) await clock.sleep(wait, opts.signal);
-    const state = await opts.getJob();
-    const answeredAt = clock.now();
-    if (state.status !== 'RUNNING') {
-      const jobMs =
-        state.status !== 'SUCCEEDED'
-          ? undefined
-          : lastRunningAt === undefined
-            ? SHRINK_ON_FIRST_SUCCESS * (answeredAt - opts.postedAt)
-            : (lastRunningAt + answeredAt) / 2 - opts.postedAt;
-      return { state, jobMs: jobMs === undefined ? undefined : Math.max(0, Math.round(jobMs)) };
-    }
-    lastRunningAt = answeredAt;
     previous = nextPollDelay(previous, opts.minIntervalMs, opts.expectedMs);
     wait = previous;
   }
+}
+
+/** The duration to learn, only from a job watched since its POST, and never more than was watched. */
+function learnedMs(
+  opts: PollOptions,
+  status: JobStatus,
+  lastRunningAt: number | undefined,
+  answeredAt: number,
+): number | undefined {
+  if (status !== 'SUCCEEDED' || !opts.postedHere) return undefined;
+  const observed = answeredAt - opts.postedAt;
+  const jobMs =
+    lastRunningAt === undefined
+      ? SHRINK_ON_FIRST_SUCCESS * observed
+      : (lastRunningAt + answeredAt) / 2 - opts.postedAt;
+  return Math.round(Math.min(observed, Math.max(0, jobMs)));
 }
 
 export interface QuietOptions {

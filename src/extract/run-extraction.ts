@@ -12,9 +12,16 @@ import type { EtlError } from '../lib/errors.js';
 import { windowLabel } from './api-dates.js';
 import { getCheckpoint } from './checkpoints.repository.js';
 import { extractWindow, type ExtractDeps, type WindowEvent, type WindowOutcome } from './extract-window.js';
-import { planBackfill, planRun, planSettings, type PlannedWindow } from './plan-windows.js';
+import {
+  planBackfill,
+  planRun,
+  planSettings,
+  skippedLookbacks,
+  type PlannedWindow,
+  type SkippedLookback,
+} from './plan-windows.js';
 import { localMidnight, type TimeGrid } from './time-grid.js';
-import { listWindows, markDeferred } from './windows.repository.js';
+import { listWindows, markDeferred, markLookbackSkipped } from './windows.repository.js';
 
 export interface PlanningSettings {
   windowMs: number;
@@ -48,6 +55,8 @@ export type EntityWithBasis = EntitySettings & { timeBasis: TimeBasis };
 export interface PlannedEntity {
   entity: EntityWithBasis;
   windows: PlannedWindow[];
+  /** Loaded windows the lookback rule leaves out of this run (src/extract/lookback-rule.ts). */
+  skippedLookbacks: SkippedLookback[];
 }
 
 export interface WindowReport {
@@ -77,6 +86,8 @@ export interface RunSummary {
   deferred: number;
   deferReason?: string;
   aborted: boolean;
+  /** Lookbacks left out by the rule, per entity (also recorded in the ledger for `status` and `gaps`). */
+  skippedLookbacks: (SkippedLookback & { entity: string })[];
 }
 
 /**
@@ -141,16 +152,19 @@ export async function planTenant(
     const ledger = await listWindows(db, tenantId, entity.name);
     const now = clock.now();
     let windows: PlannedWindow[];
+    let skipped: SkippedLookback[] = [];
     if (request.mode === 'run') {
       const checkpoint = await getCheckpoint(db, tenantId, entity.name);
-      windows = planRun({
+      const input = {
         now,
         settings,
         ledger,
         ...(checkpoint ? { checkpoint: checkpoint.loadedUntil } : {}),
         ...(planning.startDate ? { start: startInstant(planning.startDate, settings.grid) } : {}),
         ...(request.freshSince !== undefined ? { freshSince: request.freshSince } : {}),
-      });
+      };
+      windows = planRun(input);
+      skipped = skippedLookbacks(input);
     } else {
       // The range's dates are calendar dates: local ones on a local-day grid (wfm-payroll).
       windows = planBackfill({
@@ -161,7 +175,7 @@ export async function planTenant(
         to: dateLabelInstant(request.to, settings.grid),
       });
     }
-    plans.push({ entity, windows });
+    plans.push({ entity, windows, skippedLookbacks: skipped });
   }
   return plans;
 }
@@ -179,7 +193,8 @@ function dateLabelInstant(label: number, grid: TimeGrid): number {
 /**
  * Before resuming jobs from the ledger, one `GET /jobs` checks they still exist (contract: the list of a
  * tenant's jobs). A job the API no longer knows (purged, another environment) would only fail its
- * status calls; its window is requested anew instead. One call covers every resumed window.
+ * status calls; its window is requested anew instead. One call covers every resumed window. Its ids
+ * are not recorded as seen: a lost POST's job in this listing must stay findable (post-job.ts).
  */
 async function reconcileResumedJobs(deps: RunDeps, plans: PlannedEntity[]): Promise<void> {
   const resumed = plans.flatMap((p) => p.windows.filter((w) => w.reason === 'resume' && w.jobId));
@@ -204,7 +219,22 @@ export async function runTenant(
   const plans = await planTenant(deps.pool, deps.clock, deps.planning, tenantId, entities, request);
   await reconcileResumedJobs(deps, plans);
   const total = plans.reduce((n, p) => n + p.windows.length, 0);
-  const summary: RunSummary = { tenantId, entities: [], windows: [], failed: 0, deferred: 0, aborted: false };
+  const summary: RunSummary = {
+    tenantId,
+    entities: [],
+    windows: [],
+    failed: 0,
+    deferred: 0,
+    aborted: false,
+    skippedLookbacks: [],
+  };
+  for (const plan of plans) {
+    for (const skip of plan.skippedLookbacks) {
+      const key = { tenantId, entity: plan.entity.name, start: skip.start, end: skip.end };
+      await markLookbackSkipped(deps.pool, key, `${skip.reason}: ${skip.detail}`, deps.clock.now());
+      summary.skippedLookbacks.push({ ...skip, entity: plan.entity.name });
+    }
+  }
   let index = 0;
   for (const plan of plans) {
     const es: EntitySummary = {

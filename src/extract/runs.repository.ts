@@ -99,6 +99,18 @@ export async function lastSuccessPerTenant(db: Queryable): Promise<{ tenantId: s
   }));
 }
 
+/**
+ * When the tenant's newest run started: read right after this process got the tenant lock it waited
+ * for, that is the run of the process that held it (each run inserts its row once it holds the lock).
+ */
+export async function latestRunStart(db: Queryable, tenantId: string): Promise<number | undefined> {
+  const { rows } = await db.query('SELECT max(started_at) AS t FROM cxone_etl.runs WHERE tenant_id = $1', [
+    tenantId,
+  ]);
+  const t = rows[0]?.t as Date | null | undefined;
+  return t ? t.getTime() : undefined;
+}
+
 /** The newest run start of any tenant: the daemon's catch-up check compares it with the last cron tick. */
 export async function lastRunStart(db: Queryable): Promise<number | undefined> {
   const { rows } = await db.query('SELECT max(started_at) AS t FROM cxone_etl.runs');

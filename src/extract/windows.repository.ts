@@ -28,6 +28,13 @@ export interface LedgerRow extends LedgerWindow {
   previousRows: number | null;
   apiCalls: number;
   polls: number;
+  /** posted | adopted (after a POST whose answer was lost); null for jobs from before the recovery migration. */
+  jobOrigin: string | null;
+  postNote: string | null;
+  /** A POST was sent and no answer came back: the next attempt looks for its job first (post-job.ts). */
+  postUncertain: boolean;
+  lookbackSkippedAt: number | null;
+  lookbackSkipReason: string | null;
 }
 
 const KEY = 'tenant_id = $1 AND entity = $2 AND window_start = $3 AND window_end = $4';
@@ -56,6 +63,11 @@ function toRow(r: Record<string, unknown>): LedgerRow {
     previousRows: num(r.previous_rows as string | null),
     apiCalls: Number(r.api_calls),
     polls: Number(r.polls),
+    jobOrigin: (r.job_origin as string | null | undefined) ?? null,
+    postNote: (r.post_note as string | null | undefined) ?? null,
+    postUncertain: r.post_uncertain === true,
+    lookbackSkippedAt: ms((r.lookback_skipped_at as Date | null | undefined) ?? null),
+    lookbackSkipReason: (r.lookback_skip_reason as string | null | undefined) ?? null,
   };
 }
 
@@ -81,7 +93,8 @@ export async function startPass(db: Queryable, key: WindowKey, now: number): Pro
     `INSERT INTO cxone_etl.windows (tenant_id, entity, window_start, window_end, state, attempts, updated_at)
      VALUES ($1, $2, $3, $4, 'planned', 0, $5)
      ON CONFLICT (tenant_id, entity, window_start, window_end)
-     DO UPDATE SET state = 'planned', attempts = 0, error = NULL, job_id = NULL, job_status = NULL, updated_at = $5`,
+     DO UPDATE SET state = 'planned', attempts = 0, error = NULL, job_id = NULL, job_status = NULL,
+                   job_origin = NULL, post_note = NULL, updated_at = $5`,
     [...keyParams(key), new Date(now)],
   );
 }
@@ -95,19 +108,67 @@ export async function beginRequest(db: Queryable, key: WindowKey, now: number): 
   const { rows } = await db.query(
     `UPDATE cxone_etl.windows
         SET state = 'requested', job_id = NULL, job_status = NULL, attempts = attempts + 1,
-            requested_at = $5, ready_at = NULL, updated_at = $5
+            requested_at = $5, ready_at = NULL, updated_at = $5, post_uncertain = true
       WHERE ${KEY} RETURNING attempts`,
     [...keyParams(key), new Date(now)],
   );
   return Number(rows[0]?.attempts ?? 0);
 }
 
-export async function setJobId(db: Queryable, key: WindowKey, jobId: string, now: number): Promise<void> {
+/**
+ * The job the window now waits for, with how it was obtained: its POST's answer (posted) or a GET /jobs
+ * listing after a POST whose answer was lost (adopted; `note` says so). The id goes into jobs_seen in
+ * the same statement, so no crash can leave an id in the ledger that the next reconciliation reads as new.
+ */
+export async function setJobId(
+  db: Queryable,
+  key: WindowKey,
+  jobId: string,
+  now: number,
+  origin: { source: 'posted' | 'adopted'; note?: string } = { source: 'posted' },
+): Promise<void> {
   await db.query(
-    `UPDATE cxone_etl.windows SET job_id = $5, job_status = 'RUNNING', api_calls = api_calls + 1, updated_at = $6,
-            posted_at = $6, job_ms = NULL
+    `WITH seen AS (
+       INSERT INTO cxone_etl.jobs_seen (tenant_id, job_id, source, seen_at) VALUES ($1, $5, $7, $6)
+       ON CONFLICT (tenant_id, job_id) DO UPDATE SET source = EXCLUDED.source
+        WHERE cxone_etl.jobs_seen.source = 'listed')
+     UPDATE cxone_etl.windows SET job_id = $5, job_status = 'RUNNING', api_calls = api_calls + 1, updated_at = $6,
+            posted_at = $6, job_ms = NULL, job_origin = $7, post_note = COALESCE($8, post_note),
+            post_uncertain = false
       WHERE ${KEY}`,
-    [...keyParams(key), jobId, new Date(now)],
+    [...keyParams(key), jobId, new Date(now), origin.source, origin.note ?? null],
+  );
+}
+
+/** The POST was refused outright (400, busy to the end, permission): it created nothing. */
+export async function clearPostUncertain(db: Queryable, key: WindowKey): Promise<void> {
+  await db.query(`UPDATE cxone_etl.windows SET post_uncertain = false WHERE ${KEY}`, keyParams(key));
+}
+
+/** Why the worker posted again after a POST whose answer was lost (shown by `status`). */
+export async function recordPostNote(
+  db: Queryable,
+  key: WindowKey,
+  note: string,
+  now: number,
+): Promise<void> {
+  await db.query(`UPDATE cxone_etl.windows SET post_note = $5, updated_at = $6 WHERE ${KEY}`, [
+    ...keyParams(key),
+    note.slice(0, 1000),
+    new Date(now),
+  ]);
+}
+
+/** A run left this loaded window's lookback out (src/extract/lookback-rule.ts says why). */
+export async function markLookbackSkipped(
+  db: Queryable,
+  key: WindowKey,
+  reason: string,
+  now: number,
+): Promise<void> {
+  await db.query(
+    `UPDATE cxone_etl.windows SET lookback_skipped_at = $5, lookback_skip_reason = $6 WHERE ${KEY}`,
+    [...keyParams(key), new Date(now), reason],
   );
 }
 
@@ -198,18 +259,23 @@ export async function markDeferred(db: Queryable, key: WindowKey, now: number): 
   );
 }
 
-/** Recent job durations of this entity with their window lengths, newest first (the poll model's input). */
+/**
+ * Recent job durations of this entity with their window lengths, newest first (the poll model's input).
+ * Samples age out twice over: only the newest `limit`, and none older than `since`, so a bad one stops
+ * counting once newer jobs outvote it or time passes.
+ */
 export async function recentJobDurations(
   db: Queryable,
   tenantId: string,
   entity: string,
-  limit = 20,
+  since: number,
+  limit = 9,
 ): Promise<{ jobMs: number; windowMs: number }[]> {
   const { rows } = await db.query(
     `SELECT job_ms, extract(epoch FROM window_end - window_start) * 1000 AS window_ms FROM cxone_etl.windows
-      WHERE tenant_id = $1 AND entity = $2 AND job_ms IS NOT NULL
-      ORDER BY ready_at DESC NULLS LAST LIMIT $3`,
-    [tenantId, entity, limit],
+      WHERE tenant_id = $1 AND entity = $2 AND job_ms IS NOT NULL AND ready_at >= $4
+      ORDER BY ready_at DESC LIMIT $3`,
+    [tenantId, entity, limit, new Date(since)],
   );
   return rows.map((r: { job_ms: string; window_ms: string }) => ({
     jobMs: Number(r.job_ms),
@@ -266,6 +332,46 @@ export async function entityStatus(db: Queryable): Promise<EntityStatusRow[]> {
     })),
     inFlight: Number(r.in_flight),
   }));
+}
+
+export interface WindowNote {
+  tenantId: string;
+  entity: string;
+  start: number;
+  end: number;
+  at: number;
+  note: string;
+}
+
+/**
+ * For `status`: loaded windows whose lookback was left out since their last load (and why), and
+ * windows whose job was adopted or re-posted after a POST whose answer was lost, newest first.
+ */
+export async function recoveryNotes(
+  db: Queryable,
+  limit = 20,
+): Promise<{ lookbackSkips: WindowNote[]; postNotes: WindowNote[] }> {
+  const toNote = (r: Record<string, unknown>): WindowNote => ({
+    tenantId: r.tenant_id as string,
+    entity: r.entity as string,
+    start: (r.window_start as Date).getTime(),
+    end: (r.window_end as Date).getTime(),
+    at: (r.at as Date).getTime(),
+    note: r.note as string,
+  });
+  const skips = await db.query(
+    `SELECT tenant_id, entity, window_start, window_end, lookback_skipped_at AS at, lookback_skip_reason AS note
+       FROM cxone_etl.windows
+      WHERE state = 'loaded' AND lookback_skipped_at IS NOT NULL AND lookback_skipped_at >= loaded_at
+      ORDER BY lookback_skipped_at DESC, window_start LIMIT $1`,
+    [limit],
+  );
+  const posts = await db.query(
+    `SELECT tenant_id, entity, window_start, window_end, updated_at AS at, post_note AS note
+       FROM cxone_etl.windows WHERE post_note IS NOT NULL ORDER BY updated_at DESC LIMIT $1`,
+    [limit],
+  );
+  return { lookbackSkips: skips.rows.map(toNote), postNotes: posts.rows.map(toNote) };
 }
 
 /** Tenants the ledger or the checkpoints know, for commands that must not ask the API who we are. */

@@ -6,6 +6,7 @@
  */
 import type { EntityName } from '../entities/catalog.js';
 import type {
+  CreatedThenFailFault,
   DownloadFault,
   DownloadFaultMode,
   FaultOptions,
@@ -89,6 +90,16 @@ export class FaultInjector {
       };
     }
     return undefined;
+  }
+
+  /** Decided per job POST, after the job was created. */
+  createdThenFail(faults: FaultOptions): { status: number; cutOff: boolean } | undefined {
+    const fault: CreatedThenFailFault | undefined = faults.createdThenFail;
+    if (!fault) return undefined;
+    const counter = this.counterFor(fault);
+    if (fault.count !== undefined && counter.injected >= fault.count) return undefined;
+    counter.injected += 1;
+    return { status: fault.status ?? 504, cutOff: fault.cutOff ?? false };
   }
 
   download(faults: FaultOptions): InjectedDownloadFault | undefined {

@@ -17,6 +17,16 @@ const DAY_MS = 86_400_000;
 export async function createJob(ctx: SimContext, call: ApiCall, req: IncomingMessage, res: ServerResponse) {
   const job = await startJob(ctx, call, req, res, false);
   if (!job) return;
+  const lost = ctx.faults.createdThenFail(ctx.options.faults);
+  if (lost) {
+    // The job exists and runs; only its answer is lost on the way back.
+    ctx.stats.fault(lost.cutOff ? 'createdThenCutOff' : `createdThen${lost.status}`);
+    if (lost.cutOff)
+      sendText(res, 202, 'application/json; charset=utf-8', JSON.stringify(job.id).slice(0, 5));
+    else
+      sendJson(res, lost.status, { error: 'Gateway Timeout: the upstream service did not answer in time.' });
+    return;
+  }
   // CONFIRMED: 202 with the id as a bare JSON string; the object form is an ASSUMED variant.
   sendJson(res, 202, ctx.options.jobIdResponse === 'object' ? { jobId: job.id } : job.id);
 }

@@ -55,8 +55,19 @@ export interface DownloadFault {
   contentEncoding?: boolean;
 }
 
+/** POST /jobs creates the job, then answers a failure instead of 202 (issue 13: "may have landed"). */
+export interface CreatedThenFailFault {
+  /** The answer: default 504 (a gateway timing out after the backend acted); ignored with cutOff. */
+  status?: number;
+  /** Instead: 202 with the id's JSON cut short, as a dropped connection tail leaves it. */
+  cutOff?: boolean;
+  /** Only the first `count` job POSTs; default all. */
+  count?: number;
+}
+
 export interface FaultOptions {
   http5xx?: Http5xxFault;
+  createdThenFail?: CreatedThenFailFault;
   /** Delay (clock ms, not scaled: a fault is aimed at the worker's real timeouts) before a jobs answer. */
   slowMs?: number;
   jobOutcome?: JobOutcomeFault | JobOutcomeFault[];

@@ -43,7 +43,9 @@ try {
   process.stdout.write(
     `\n${figures.killPoints} kill points in ${figures.campaigns} campaigns (${figures.seconds} s): ` +
       `${figures.survived} survived with data equal to a clean run; by phase ${JSON.stringify(figures.byPoint)}; ` +
-      `violations ${JSON.stringify(figures.violations)}; extra POSTs ${figures.extraPosts}` +
+      `violations ${JSON.stringify(figures.violations)}; ${figures.windows} windows, ${figures.posts} POSTs, ` +
+      `${figures.apiCalls} API calls; extra POSTs ${figures.extraPosts} (lost posts ${figures.lostPosts}, ` +
+      `adopted ${figures.adoptedLostPosts}; only a lost post not adopted may cost an extra POST)` +
       `${failed ? `\nPROBLEMS:\n${figures.problems.join('\n')}` : ''}\n`,
   );
 } finally {

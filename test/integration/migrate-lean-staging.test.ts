@@ -101,7 +101,13 @@ describe('migration 0006 on a database loaded by v0.1', () => {
       const after = await stagingRows(db.pool, table);
       expect(canonical(after)).toEqual(before.get(entity));
     }
-    expect(await ledger()).toEqual(ledgerBefore);
+    // Later migrations may add ledger columns (the recovery one does): the old ones keep their values.
+    const after = await ledger();
+    const oldColumns = Object.keys(ledgerBefore.windows[0] ?? {});
+    const windowsAfter = (after.windows as Record<string, unknown>[]).map((w) =>
+      Object.fromEntries(oldColumns.map((c) => [c, w[c]])),
+    );
+    expect({ windows: windowsAfter, checkpoints: after.checkpoints }).toEqual(ledgerBefore);
     // One load per window (each was loaded by one job), with its row count.
     const loads = await db.pool.query<{ n: string; rows: string }>(
       'SELECT count(*)::text AS n, sum(rows_loaded)::text AS rows FROM cxone_etl.loads',

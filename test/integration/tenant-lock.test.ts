@@ -28,7 +28,10 @@ describe('tenant lock', () => {
       lock.lost.addEventListener('abort', () => resolve(lock.lost.reason)),
     );
     const { rows } = await db.pool.query(
-      "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid() LIMIT 1",
+      // This database only: pg_locks is cluster-wide, and on a shared server another session's lock would
+      // be terminated instead (seen with parallel test runs on one Postgres).
+      `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()
+          AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) LIMIT 1`,
     );
     await db.pool.query('SELECT pg_terminate_backend($1)', [rows[0].pid]);
     expect(await lost).toMatchObject({

@@ -230,7 +230,8 @@ function render(): string {
     'The real CLI is killed with SIGKILL at points drawn from a seeded generator (a named point in',
     'src/lib/crash-points.ts reached its n-th time, or a timer), restarted, and killed again until a run',
     'completes; staging must then equal a clean run row for row, the ledger must tile the range, and the',
-    'simulator must have seen no violation and no POST the kills do not explain.',
+    'simulator must have seen no violation; an extra POST is allowed only for a lost post (killed between',
+    'the POST and its ledger write) that the restart could not adopt with GET /jobs.',
     '',
     table(
       [
@@ -241,6 +242,7 @@ function render(): string {
         'Starts',
         'Windows',
         'POSTs (extra)',
+        'Lost posts (adopted)',
         'Violations',
         'Seconds',
       ],
@@ -252,6 +254,7 @@ function render(): string {
         f.figures.starts,
         f.figures.windows,
         `${num(f.figures.posts)} (${num(f.figures.extraPosts)})`,
+        `${num(f.figures.lostPosts)} (${num(f.figures.adoptedLostPosts)})`,
         total(f.figures.violations),
         f.figures.seconds,
       ]),

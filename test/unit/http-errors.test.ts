@@ -7,6 +7,7 @@ import {
   isBusy,
   isUnauthorized,
   mayHaveReachedServer,
+  postMayHaveLanded,
   responseMessage,
   type HttpAnswer,
 } from '../../src/cxone/http-errors.js';
@@ -150,5 +151,28 @@ describe('responseMessage', () => {
     expect(responseMessage('{"message":"c"}')).toBe('c');
     expect(responseMessage('')).toBe('(empty body)');
     expect(responseMessage('x'.repeat(1000))).toHaveLength(300);
+  });
+});
+
+describe('postMayHaveLanded', () => {
+  const netError = (code: string): Error => Object.assign(new Error(`boom ${code}`), { code });
+  const answer = (statusCode: number, body = '{}') =>
+    errorFromAnswer({ statusCode, headers: {}, body }, { scope: 'jobs', what, now: 0 });
+
+  it('reads 5xx, 408, a lost connection and a cut-off 2xx body as "may have landed"', () => {
+    expect(postMayHaveLanded(answer(500))).toBe(true);
+    expect(postMayHaveLanded(answer(504))).toBe(true);
+    expect(postMayHaveLanded(answer(408))).toBe(true);
+    expect(postMayHaveLanded(errorFromRequest(netError('ECONNRESET'), { what }))).toBe(true);
+    expect(postMayHaveLanded(new EtlError('API_CONTRACT', 'malformed JSON'))).toBe(true);
+  });
+
+  it('reads busy answers, 400, 401 and a refused connection as "created nothing"', () => {
+    expect(postMayHaveLanded(answer(403))).toBe(false);
+    expect(postMayHaveLanded(answer(429))).toBe(false);
+    expect(postMayHaveLanded(answer(400))).toBe(false);
+    expect(postMayHaveLanded(answer(401))).toBe(false);
+    expect(postMayHaveLanded(errorFromRequest(netError('ECONNREFUSED'), { what }))).toBe(false);
+    expect(postMayHaveLanded(new Error('plain'))).toBe(false);
   });
 });

@@ -1,6 +1,12 @@
 import { ManualClock } from '../../src/lib/clock.js';
 import type { JobState } from '../../src/cxone/types.js';
-import { expectedJobMs, firstPollDelay, nextPollDelay, waitForJob } from '../../src/extract/poll-job.js';
+import {
+  MAX_POLL_WAIT_MS,
+  expectedJobMs,
+  firstPollDelay,
+  nextPollDelay,
+  waitForJob,
+} from '../../src/extract/poll-job.js';
 
 const DAY = 86_400_000;
 
@@ -46,6 +52,7 @@ describe('poll timing', () => {
       getJob: async () => ({ id: 'j', status: answers.shift() ?? 'SUCCEEDED' }),
       clock,
       postedAt: 0,
+      postedHere: true,
       expectedMs: 60_000,
       minIntervalMs: 30_000,
       deadline: 3_600_000,
@@ -53,7 +60,7 @@ describe('poll timing', () => {
     });
     await clock.advance(200_000);
     // Polls at 60 s (RUNNING) and 90 s (SUCCEEDED): learned 75 s.
-    expect(await result).toEqual({ state: { id: 'j', status: 'SUCCEEDED' }, jobMs: 75_000 });
+    expect(await result).toEqual({ state: { id: 'j', status: 'SUCCEEDED' }, jobMs: 75_000, polls: 2 });
   });
 
   it('learns less than the wait when the first poll already finds the job done, so estimates can shrink', async () => {
@@ -62,6 +69,7 @@ describe('poll timing', () => {
       getJob: async () => ({ id: 'j', status: 'SUCCEEDED' }),
       clock,
       postedAt: 0,
+      postedHere: true,
       expectedMs: 100_000,
       minIntervalMs: 30_000,
       deadline: 3_600_000,
@@ -77,12 +85,119 @@ describe('poll timing', () => {
       getJob: async () => ({ id: 'j', status: 'RUNNING' }),
       clock,
       postedAt: 0,
+      postedHere: true,
       expectedMs: undefined,
       minIntervalMs: 30_000,
       deadline: 100_000,
       context: { entity: 'qm-workflows' },
     }).catch((e: Error) => e.message);
     await clock.advance(200_000);
-    expect(await result).toMatch(/job still RUNNING after \d+ s \(EXTRACT_JOB_TIMEOUT\)/);
+    expect(await result).toMatch(
+      /job still RUNNING after 100 s and \d+ status answers \(EXTRACT_JOB_TIMEOUT\)/,
+    );
+  });
+
+  it('asks once before failing a deadline that passed while the worker was down, and learns nothing from a resumed job', async () => {
+    // Posted at 0, timeout 60 s, resumed at 10 min: the job is long done, its file still there.
+    const clock = new ManualClock(600_000);
+    let polls = 0;
+    const result = await waitForJob({
+      getJob: async () => {
+        polls++;
+        return { id: 'j', status: 'SUCCEEDED' };
+      },
+      clock,
+      postedAt: 0,
+      postedHere: false,
+      expectedMs: 3_000,
+      minIntervalMs: 30_000,
+      deadline: 60_000,
+      context: {},
+    });
+    expect(polls).toBe(1);
+    expect(result.jobMs).toBeUndefined();
+  });
+
+  it('a resumed job still RUNNING past its deadline fails after one status answer, not before', async () => {
+    const clock = new ManualClock(600_000);
+    let polls = 0;
+    const message = await waitForJob({
+      getJob: async () => {
+        polls++;
+        return { id: 'j', status: 'RUNNING' };
+      },
+      clock,
+      postedAt: 0,
+      postedHere: false,
+      expectedMs: undefined,
+      minIntervalMs: 30_000,
+      deadline: 60_000,
+      context: {},
+    }).catch((e: Error) => e.message);
+    expect(polls).toBe(1);
+    expect(message).toMatch(/after 600 s and 1 status answers/);
+  });
+
+  it('a stale huge estimate waits at most the poll cap, then polls at the deadline instead of failing before it', async () => {
+    const clock = new ManualClock(0);
+    const polledAt: number[] = [];
+    const result = waitForJob({
+      getJob: async () => {
+        polledAt.push(clock.now());
+        return { id: 'j', status: 'SUCCEEDED' };
+      },
+      clock,
+      postedAt: 0,
+      postedHere: true,
+      expectedMs: 10 * 3_600_000,
+      minIntervalMs: 30_000,
+      deadline: 7 * 3_600_000,
+      context: {},
+    });
+    await clock.advance(3_600_000);
+    expect(await result).toMatchObject({ state: { status: 'SUCCEEDED' }, polls: 1 });
+    expect(polledAt).toEqual([MAX_POLL_WAIT_MS]);
+    // And with a deadline shorter than the cap, the one poll comes at the deadline.
+    const clock2 = new ManualClock(0);
+    const at: number[] = [];
+    const short = waitForJob({
+      getJob: async () => {
+        at.push(clock2.now());
+        return { id: 'j', status: 'SUCCEEDED' };
+      },
+      clock: clock2,
+      postedAt: 0,
+      postedHere: true,
+      expectedMs: 10 * 3_600_000,
+      minIntervalMs: 30_000,
+      deadline: 60_000,
+      context: {},
+    });
+    await clock2.advance(3_600_000);
+    await short;
+    expect(at).toEqual([60_000]);
+  });
+});
+
+describe('robust estimate', () => {
+  it('a stale huge sample among good ones is outvoted', () => {
+    const good = [3_000, 3_500, 2_800].map((jobMs) => ({ jobMs, windowMs: DAY }));
+    const bad = { jobMs: 3_600_000, windowMs: DAY };
+    expect(expectedJobMs([bad, ...good], DAY)).toBe(3_000);
+    // Even one good sample against one bad one: the lower median.
+    expect(expectedJobMs([bad, { jobMs: 3_000, windowMs: DAY }], DAY)).toBe(3_000);
+    // Mixed window lengths: the pairwise-slope median ignores the one bad line.
+    const mixed = [
+      { jobMs: 30_000, windowMs: DAY },
+      { jobMs: 40_000, windowMs: 2 * DAY },
+      { jobMs: 50_000, windowMs: 3 * DAY },
+      { jobMs: 5_000_000, windowMs: 4 * DAY },
+    ];
+    expect(expectedJobMs(mixed, 5 * DAY)).toBe(70_000);
+  });
+
+  it('caps the first wait like every later one', () => {
+    expect(firstPollDelay(0, 0, 10 * 3_600_000)).toBe(MAX_POLL_WAIT_MS);
+    expect(nextPollDelay(0, 30_000, 10 * 3_600_000)).toBe(MAX_POLL_WAIT_MS);
   });
 });

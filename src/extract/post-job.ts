@@ -1,0 +1,191 @@
+/**
+ * Getting a job for a window without ever re-sending a POST that may have landed (issue 13). A POST
+ * answered 5xx, timed out, or cut off (src/cxone/http-errors.ts `postMayHaveLanded`), or one whose
+ * process died before the ledger write, may have created a job. Before posting again for that window,
+ * one GET /jobs looks for it: a listed id the worker does not know (cxone_etl.jobs_seen, the ledger)
+ * is that POST's job. Exactly one: adopt it and poll it. None: post again. More than one: post again,
+ * and the ledger says why. Either way the decision is written to the window's post_note.
+ */
+import type pg from 'pg';
+import type { CallContext, JobRequest, JobState, JobStatus } from '../cxone/types.js';
+import { postMayHaveLanded } from '../cxone/http-errors.js';
+import type { Clock } from '../lib/clock.js';
+import { crashPoint } from '../lib/crash-points.js';
+import { toError } from '../lib/errors.js';
+import { knownJobIds, rememberJobs } from './jobs-seen.repository.js';
+import { waitForNoRunningJob } from './poll-job.js';
+import * as ledger from './windows.repository.js';
+
+export interface PostJobApi {
+  requestJob(req: JobRequest, ctx: CallContext): Promise<string>;
+  requestJobSync(req: JobRequest, ctx: CallContext): Promise<JobState>;
+  listJobs(ctx: CallContext): Promise<{ id: string; status: JobStatus }[]>;
+}
+
+export interface PostJobDeps {
+  pool: pg.Pool;
+  api: PostJobApi;
+  clock: Clock;
+  settings: { useSyncEndpoint: boolean; minCallIntervalMs: number; jobTimeoutMs: number };
+  signal?: AbortSignal;
+}
+
+export interface ObtainedJob {
+  jobId: string;
+  /** Set when /jobs/sync answered the final state. */
+  state?: JobState;
+  /** When this process saw the POST answer, or (adopted) when the job was found. */
+  postedAt: number;
+  /** False for an adopted job: its POST's moment is unknown, so the poller learns nothing from it. */
+  postedHere: boolean;
+  attempt: number;
+  origin: 'posted' | 'adopted';
+  note?: string;
+}
+
+/** POSTs whose outcome is unknown, per window obtain: after that the window fails with the last error. */
+const MAX_UNCERTAIN_POSTS = 3;
+
+export type LostJobVerdict =
+  { kind: 'adopt'; id: string; status: JobStatus } | { kind: 'none' } | { kind: 'ambiguous'; ids: string[] };
+
+/**
+ * Pure: which listed job is the lost POST's. Known ids are ours already; EXPIRED ones are older than a
+ * day (contract: files live 24 h), so neither can be the job a POST made moments ago.
+ */
+export function findLostJob(
+  listing: readonly { id: string; status: JobStatus }[],
+  known: ReadonlySet<string>,
+): LostJobVerdict {
+  const candidates = listing.filter((j) => !known.has(j.id) && j.status !== 'EXPIRED');
+  const [only] = candidates;
+  if (candidates.length === 1 && only) return { kind: 'adopt', id: only.id, status: only.status };
+  if (candidates.length === 0) return { kind: 'none' };
+  return { kind: 'ambiguous', ids: candidates.map((j) => j.id) };
+}
+
+/**
+ * A job for the window: adopted when a POST may have landed (`lostPost`: the ledger says a POST went
+ * out and no answer came back, e.g. the last process died before the ledger write), else posted,
+ * looking for the job after each uncertain answer.
+ */
+export async function obtainJob(
+  deps: PostJobDeps,
+  key: ledger.WindowKey,
+  request: JobRequest,
+  ctx: CallContext,
+  lostPost: boolean,
+): Promise<ObtainedJob> {
+  let uncertain: { why: string; error?: unknown } | undefined = lostPost
+    ? { why: 'an earlier POST for this window got no answer (a stop before the ledger write, or a failure)' }
+    : undefined;
+  let note: string | undefined;
+  for (let round = 1; ; round++) {
+    if (uncertain) {
+      const found = await lookForLostJob(deps, key, ctx, uncertain);
+      if (found.adopted) return found.adopted;
+      note = found.note;
+    }
+    const attempt = await ledger.beginRequest(deps.pool, key, deps.clock.now());
+    let jobId: string;
+    let state: JobState | undefined;
+    try {
+      if (deps.settings.useSyncEndpoint) {
+        state = await deps.api.requestJobSync(request, ctx);
+        jobId = state.id;
+      } else {
+        jobId = await deps.api.requestJob(request, ctx);
+      }
+    } catch (error) {
+      if (!postMayHaveLanded(error)) {
+        if (!deps.signal?.aborted) await ledger.clearPostUncertain(deps.pool, key);
+        throw error;
+      }
+      // Still uncertain in the ledger: a later attempt or run looks for this POST's job first.
+      if (round >= MAX_UNCERTAIN_POSTS || deps.signal?.aborted) throw error;
+      uncertain = { why: `POST attempt ${attempt} failed (${toError(error).message})`, error };
+      continue;
+    }
+    const postedAt = deps.clock.now();
+    crashPoint('post');
+    await ledger.setJobId(deps.pool, key, jobId, postedAt, {
+      source: 'posted',
+      ...(note ? { note } : {}),
+    });
+    return {
+      jobId,
+      ...(state ? { state } : {}),
+      postedAt,
+      postedHere: true,
+      attempt,
+      origin: 'posted',
+      ...(note ? { note } : {}),
+    };
+  }
+}
+
+async function lookForLostJob(
+  deps: PostJobDeps,
+  key: ledger.WindowKey,
+  ctx: CallContext,
+  uncertain: { why: string; error?: unknown },
+): Promise<{ adopted?: ObtainedJob; note: string }> {
+  let listing: { id: string; status: JobStatus }[];
+  try {
+    listing = await deps.api.listJobs(ctx);
+  } catch (error) {
+    // The POST's own failure says more than the listing's (which failed the same way, most likely).
+    if (uncertain.error !== undefined && !deps.signal?.aborted) throw uncertain.error;
+    throw error;
+  }
+  const known = await knownJobIds(
+    deps.pool,
+    key.tenantId,
+    listing.map((j) => j.id),
+  );
+  const verdict = findLostJob(listing, known);
+  const now = deps.clock.now();
+  if (verdict.kind === 'adopt') {
+    const note = `${uncertain.why}; adopted job ${verdict.id} (${verdict.status}), the one new job GET /jobs listed`;
+    // Adopted first (in jobs_seen as 'adopted'), then the rest as seen: a crash in between loses nothing.
+    await ledger.setJobId(deps.pool, key, verdict.id, now, { source: 'adopted', note });
+    await rememberJobs(
+      deps.pool,
+      key.tenantId,
+      listing.filter((j) => j.id !== verdict.id).map((j) => j.id),
+      'listed',
+      now,
+    );
+    return {
+      adopted: { jobId: verdict.id, postedAt: now, postedHere: false, attempt: 0, origin: 'adopted', note },
+      note,
+    };
+  }
+  const note =
+    verdict.kind === 'none'
+      ? `${uncertain.why}; GET /jobs listed no new job: posted again`
+      : `${uncertain.why}; GET /jobs listed ${verdict.ids.length} new jobs (${verdict.ids.join(', ')}), ` +
+        'so none could be told to be this window’s: posted again';
+  // Every listed id is now known: an orphan seen here is never adopted by a later window.
+  await rememberJobs(
+    deps.pool,
+    key.tenantId,
+    listing.map((j) => j.id),
+    'listed',
+    now,
+  );
+  await ledger.recordPostNote(deps.pool, key, note, now);
+  if (listing.some((j) => j.status === 'RUNNING')) {
+    // That job may be the lost one: a POST now would be refused as busy or run beside it (one job per
+    // tenant, contract "Limits"). Found by the crash suite.
+    await waitForNoRunningJob({
+      listJobs: () => deps.api.listJobs(ctx),
+      clock: deps.clock,
+      minIntervalMs: deps.settings.minCallIntervalMs,
+      deadline: deps.clock.now() + deps.settings.jobTimeoutMs,
+      ...(deps.signal ? { signal: deps.signal } : {}),
+      context: { tenant: key.tenantId, entity: key.entity, window: ctx.window },
+    });
+  }
+  return { note };
+}
