@@ -69,6 +69,18 @@ export interface Config {
   /** Schema of the typed views over the staging tables. */
   readonly reportingSchema: string;
   readonly schedule: { readonly cron: string; readonly timeZone: string };
+  /**
+   * FRESHNESS_MAX_LAG: per entity, how far behind now its checkpoint may fall before it counts as
+   * stale; entities not listed (all, when unset) use the default derived from the schedule.
+   */
+  readonly freshness: { readonly maxLagMs: ReadonlyMap<EntityName, number> };
+  readonly notify: {
+    /** NOTIFY_WEBHOOK_URL: a secret (Slack and Teams webhook URLs carry their token). */
+    readonly webhookUrl: Secret | undefined;
+    readonly format: 'json' | 'slack' | 'teams';
+    /** How long one notification may take, retries included: never longer than this to a run. */
+    readonly timeoutMs: number;
+  };
   readonly log: { readonly level: string; readonly format: 'auto' | 'json' | 'pretty' };
   readonly run: {
     /** HH:MM in SCHEDULE_TZ: no window starts that could not end before it (e.g. business hours). */
@@ -103,6 +115,51 @@ export class ConfigError extends EtlError {
 
 function quote(value: string): string {
   return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
+}
+
+/**
+ * `26h` (every entity) or `qm-workflows=26h,wfm-payroll=3d` (the ones named; the rest use the
+ * schedule's default), with `*=26h` for the rest.
+ */
+function maxLags(env: Env, name: string): ReadonlyMap<EntityName, number> {
+  const text = raw(env, name);
+  const lags = new Map<EntityName, number>();
+  if (text === undefined) return lags;
+  const form = `${DURATION_FORM}, or entity=duration pairs separated by commas (e.g. qm-workflows=26h,*=2d)`;
+  const parts = text.split(',').map((p) => p.trim());
+  const all = parseDuration(text);
+  if (all !== undefined && all > 0) {
+    for (const e of ENTITY_NAMES) lags.set(e, all);
+    return lags;
+  }
+  let rest: number | undefined;
+  for (const part of parts) {
+    const [entity, value] = part.split('=').map((x) => x.trim());
+    const ms = value === undefined ? undefined : parseDuration(value);
+    if (entity === undefined || ms === undefined || ms <= 0) throw new ConfigError(name, form, text);
+    if (entity === '*') rest = ms;
+    else if (isEntityName(entity)) lags.set(entity, ms);
+    else throw new ConfigError(name, `${form}; unknown entity ${entity}`, text);
+  }
+  if (rest !== undefined) for (const e of ENTITY_NAMES) if (!lags.has(e)) lags.set(e, rest);
+  return lags;
+}
+
+/** An http(s) URL kept as a Secret: it may carry a token in its path or query. */
+function secretUrl(env: Env, name: string): Secret | undefined {
+  const text = raw(env, name);
+  if (text === undefined) return undefined;
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(text);
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed === undefined || !['http:', 'https:'].includes(parsed.protocol)) {
+    // The value itself stays out of the message: it is a secret.
+    throw new ConfigError(name, 'an http:// or https:// URL', '(value hidden)');
+  }
+  return new Secret(text);
 }
 
 /** Reads one variable; empty strings count as unset so `FOO=` in .env means "default". */
@@ -352,6 +409,12 @@ export function parseConfig(env: Env): Config {
     schedule: Object.freeze({
       cron: raw(env, 'SCHEDULE_CRON') ?? '0 2 * * *',
       timeZone: timeZone(env, 'SCHEDULE_TZ', 'UTC'),
+    }),
+    freshness: Object.freeze({ maxLagMs: maxLags(env, 'FRESHNESS_MAX_LAG') }),
+    notify: Object.freeze({
+      webhookUrl: secretUrl(env, 'NOTIFY_WEBHOOK_URL'),
+      format: oneOf(env, 'NOTIFY_FORMAT', ['json', 'slack', 'teams'] as const, 'json'),
+      timeoutMs: duration(env, 'NOTIFY_TIMEOUT', '15s', 1000),
     }),
     log: Object.freeze({
       level: oneOf(

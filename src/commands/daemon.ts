@@ -27,6 +27,8 @@ import { metricsObserver } from '../observability/run-observer.js';
 import { runAllTenants } from '../schedule/run-tenants.js';
 import { Scheduler, type RunTrigger } from '../schedule/scheduler.js';
 import { loadTenants, type ReadTextFile } from '../tenants/tenants-file.js';
+import { isEntityName } from '../entities/catalog.js';
+import { freshnessSettings, maxLagFor } from '../observability/freshness.js';
 
 export interface DaemonDeps {
   config: Config;
@@ -55,6 +57,8 @@ export async function daemonCommand(deps: DaemonDeps, opts: { runNow: boolean })
         checkpointMs: c.loadedUntil,
       })),
     failedWindows: () => countFailedWindows(db.pool),
+    maxLagMs: (entity, at) =>
+      isEntityName(entity) ? maxLagFor(entity, freshnessSettings(config), at) : undefined,
   });
   for (const s of await lastSuccessPerTenant(db.pool))
     recordLastSuccess(metrics, { tenant: s.tenantId, endedAtMs: s.endedAt });

@@ -1,8 +1,8 @@
 /**
  * `cxone-etl gaps [--since D]`: per tenant and entity, the days no loaded window covers, windows failed,
  * stuck or deferred, windows whose lookback pass changed the row count, and lookbacks the lookback rule
- * left out (with why; not gaps). Exit 1 when there are gaps
- * (missing, failed or stuck), so monitoring can run it as a check.
+ * left out (with why; not gaps), and entities whose data is older than FRESHNESS_MAX_LAG allows.
+ * Exit 1 when there are gaps (missing, failed, stuck or stale), so monitoring can run it as a check.
  */
 import type { Writable } from 'node:stream';
 import type { Config } from '../config.js';
@@ -11,7 +11,9 @@ import { windowLabel } from '../extract/api-dates.js';
 import { findGaps, hasGaps, type EntityGaps } from '../extract/gaps.js';
 import { horizonOf, planSettings } from '../extract/plan-windows.js';
 import { withTimeBasis } from '../extract/run-extraction.js';
+import { getCheckpoint } from '../extract/checkpoints.repository.js';
 import { knownTenants, listWindows } from '../extract/windows.repository.js';
+import { freshnessOf, freshnessSettings, type Freshness } from '../observability/freshness.js';
 import type { Clock } from '../lib/clock.js';
 import { formatTable } from './format-table.js';
 
@@ -22,7 +24,9 @@ export async function gapsCommand(
   const { config } = deps;
   const now = deps.clock.now();
   const tenants = config.cxone.tenantId ? [config.cxone.tenantId] : await knownTenants(deps.db.pool);
-  const report: { tenant: string; entity: string; zone: string; gaps: EntityGaps }[] = [];
+  const report: { tenant: string; entity: string; zone: string; gaps: EntityGaps; freshness: Freshness }[] =
+    [];
+  const freshness = freshnessSettings(config);
   for (const tenant of tenants) {
     for (const e of config.extract.entities) {
       const entity = withTimeBasis(e);
@@ -41,15 +45,21 @@ export async function gapsCommand(
         stuckAfterMs: config.extract.jobTimeoutMs,
       });
       const zone = entity.timeBasis === 'schedule-unit' ? config.wfmTimeZone : 'UTC';
-      report.push({ tenant, entity: entity.name, zone, gaps });
+      const checkpoint = await getCheckpoint(deps.db.pool, tenant, entity.name);
+      const fresh = freshnessOf(entity.name, checkpoint?.loadedUntil ?? null, freshness, now);
+      report.push({ tenant, entity: entity.name, zone, gaps, freshness: fresh });
     }
   }
-  const anyGaps = report.some((r) => hasGaps(r.gaps));
+  // A stale entity is a gap at the end: data newer than its limit allows is missing.
+  const anyGaps = report.some((r) => hasGaps(r.gaps) || r.freshness.stale);
   if (opts.json) {
     const iso = (t: number): string => new Date(t).toISOString();
     const json = report.map((r) => ({
       tenant: r.tenant,
       entity: r.entity,
+      stale: r.freshness.stale,
+      lagSeconds: r.freshness.lagMs === null ? null : Math.round(r.freshness.lagMs / 1000),
+      maxLagSeconds: Math.round(r.freshness.maxLagMs / 1000),
       missing: r.gaps.missing.map((g) => ({ start: iso(g.start), end: iso(g.end) })),
       failed: r.gaps.failed.map((g) => ({ start: iso(g.start), end: iso(g.end), error: g.error })),
       stuck: r.gaps.stuck.map((g) => ({
@@ -93,6 +103,18 @@ export async function gapsCommand(
       rows.push([r.tenant, r.entity, 'deferred', label(g), 'the next run takes it first']);
     for (const g of r.gaps.lateData)
       rows.push([r.tenant, r.entity, 'late data', label(g), `rows ${g.before} -> ${g.after}`]);
+    if (r.freshness.stale) {
+      const hours = (ms: number): string => `${(ms / 3_600_000).toFixed(1)} h`;
+      rows.push([
+        r.tenant,
+        r.entity,
+        'stale',
+        '-',
+        r.freshness.lagMs === null
+          ? 'never loaded'
+          : `data ${hours(r.freshness.lagMs)} old, over its limit of ${hours(r.freshness.maxLagMs)} (FRESHNESS_MAX_LAG)`,
+      ]);
+    }
     for (const g of r.gaps.lookbackSkipped)
       rows.push([r.tenant, r.entity, 'lookback skipped', label(g), g.reason]);
   }

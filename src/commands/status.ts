@@ -1,6 +1,12 @@
-/** `cxone-etl status`: per tenant and entity, the checkpoint, the lag behind now, the last job, failed windows. */
+/**
+ * `cxone-etl status`: per tenant and entity, the checkpoint, the lag behind now against its limit
+ * (FRESHNESS_MAX_LAG), the last job, failed windows.
+ */
 import type { Writable } from 'node:stream';
+import type { Config } from '../config.js';
 import type { Database } from '../db/open-database.js';
+import { isEntityName } from '../entities/catalog.js';
+import { freshnessOf, freshnessSettings } from '../observability/freshness.js';
 import type { Clock } from '../lib/clock.js';
 import { recentRuns } from '../extract/runs.repository.js';
 import { castProblemSummary, qualityFlags } from '../reporting/index.js';
@@ -11,7 +17,12 @@ import { formatTable } from './format-table.js';
 const QUALITY_LOOKBACK_MS = 14 * 86_400_000;
 
 export async function statusCommand(
-  deps: { db: Database; clock: Clock; out: Writable },
+  deps: {
+    db: Database;
+    clock: Clock;
+    out: Writable;
+    config: Pick<Config, 'freshness' | 'schedule' | 'extract'>;
+  },
   opts: { json: boolean },
 ): Promise<number> {
   const rows = await entityStatus(deps.db.pool);
@@ -64,11 +75,17 @@ export async function statusCommand(
     lookbacksSkipped: notes.lookbackSkips.map(noteView),
     lostPosts: notes.postNotes.map(noteView),
   };
+  const freshness = freshnessSettings(deps.config);
   const view = rows.map((r) => ({
     tenant: r.tenantId,
     entity: r.entity,
     checkpoint: r.loadedUntil === null ? null : new Date(r.loadedUntil).toISOString(),
     lagSeconds: r.loadedUntil === null ? null : Math.round((now - r.loadedUntil) / 1000),
+    ...(isEntityName(r.entity)
+      ? (({ maxLagMs, stale }) => ({ maxLagSeconds: Math.round(maxLagMs / 1000), stale }))(
+          freshnessOf(r.entity, r.loadedUntil, freshness, now),
+        )
+      : { maxLagSeconds: null, stale: false }),
     lastJob: r.lastJobId,
     lastJobStatus: r.lastJobStatus,
     lastWindowState: r.lastState,
@@ -91,12 +108,14 @@ export async function statusCommand(
   }
   deps.out.write(
     formatTable(
-      ['tenant', 'entity', 'checkpoint', 'lag', 'last job', 'status', 'failed'],
+      ['tenant', 'entity', 'checkpoint', 'lag', 'max lag', 'fresh', 'last job', 'status', 'failed'],
       view.map((v) => [
         v.tenant,
         v.entity,
         v.checkpoint ?? '-',
         v.lagSeconds === null ? '-' : formatLag(v.lagSeconds),
+        v.maxLagSeconds === null ? '-' : formatLag(v.maxLagSeconds),
+        v.stale ? 'STALE' : 'yes',
         v.lastJob ?? '-',
         v.lastJobStatus ?? '-',
         String(v.failedWindows.length),

@@ -34,6 +34,8 @@ export interface MetricsOptions {
   failedWindows?: () => Promise<FailedWindowCount[]>;
   /** Epoch ms; injected so tests compute lag against a fixed time. */
   now?: () => number;
+  /** The entity's freshness limit (FRESHNESS_MAX_LAG, observability/freshness.ts), for the stale gauges. */
+  maxLagMs?: (entity: string, now: number) => number | undefined;
   /** Process metrics (CPU, memory, event loop, GC) under the same prefix; off by default so tests stay quiet. */
   defaultMetrics?: boolean;
   /** Bound on each scrape-time callback; see COLLECT_TIMEOUT_MS. */
@@ -145,6 +147,37 @@ function buildMetrics(registry: Registry, opts: MetricsOptions) {
         this.reset();
         for (const p of reads.checkpoints)
           this.set({ tenant: p.tenant, entity: p.entity }, (at - p.checkpointMs) / 1000);
+      },
+    }),
+    freshnessMaxLag: new Gauge({
+      name: `${METRIC_PREFIX}freshness_max_lag_seconds`,
+      help: 'How far the checkpoint may fall behind now before the entity is stale (FRESHNESS_MAX_LAG)',
+      labelNames: ['tenant', 'entity'] as const,
+      registers,
+      async collect() {
+        await reads.refresh();
+        const at = now();
+        this.reset();
+        for (const p of reads.checkpoints) {
+          const limit = opts.maxLagMs?.(p.entity, at);
+          if (limit !== undefined) this.set({ tenant: p.tenant, entity: p.entity }, limit / 1000);
+        }
+      },
+    }),
+    entityStale: new Gauge({
+      name: `${METRIC_PREFIX}entity_stale`,
+      help: "1 when the entity's data is older than its freshness limit (FRESHNESS_MAX_LAG), else 0",
+      labelNames: ['tenant', 'entity'] as const,
+      registers,
+      async collect() {
+        await reads.refresh();
+        const at = now();
+        this.reset();
+        for (const p of reads.checkpoints) {
+          const limit = opts.maxLagMs?.(p.entity, at);
+          if (limit !== undefined)
+            this.set({ tenant: p.tenant, entity: p.entity }, at - p.checkpointMs > limit ? 1 : 0);
+        }
       },
     }),
     failedWindows: new Gauge({

@@ -154,7 +154,10 @@ describe('a POST answered with a failure after the job was created', () => {
     await expectExactRows('qm-workflows');
 
     const status = capture();
-    await statusCommand({ db: database(), clock: h.clock, out: status.out }, { json: false });
+    await statusCommand(
+      { db: database(), clock: h.clock, out: status.out, config: h.config },
+      { json: false },
+    );
     expect(status.text()).toContain('POSTs whose answer was lost');
     expect(status.text()).toContain(`adopted job ${adopted?.jobId ?? '?'}`);
   });
@@ -227,7 +230,10 @@ describe('lookbacks the rule covers are not repeated', () => {
       /lookback skipped .*just-loaded: last loaded .* less than EXTRACT_SETTLE_DELAY ago/,
     );
     const status = capture();
-    await statusCommand({ db: database(), clock: h.clock, out: status.out }, { json: true });
+    await statusCommand(
+      { db: database(), clock: h.clock, out: status.out, config: h.config },
+      { json: true },
+    );
     const json = JSON.parse(status.text()) as { recovery: { lookbacksSkipped: { entity: string }[] } };
     expect(json.recovery.lookbacksSkipped.map((s) => s.entity).sort()).toEqual([
       'qm-questions',

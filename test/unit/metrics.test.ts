@@ -42,7 +42,9 @@ describe('metric names', () => {
       'cxone_etl_api_calls_total',
       'cxone_etl_bytes_loaded_total',
       'cxone_etl_cast_problem_values_total',
+      'cxone_etl_entity_stale',
       'cxone_etl_failed_windows',
+      'cxone_etl_freshness_max_lag_seconds',
       'cxone_etl_job_polls_total',
       'cxone_etl_jobs_total',
       'cxone_etl_last_success_timestamp_seconds',
@@ -94,6 +96,24 @@ describe('window lag', () => {
     now += HOUR;
     text = await m.registry.metrics();
     expect(sample(text, 'cxone_etl_window_lag_seconds{tenant="acme",entity="agent-activity"}')).toBe(10_800);
+  });
+
+  it('flags entities whose checkpoint is older than their freshness limit', async () => {
+    const positions: CheckpointPosition[] = [
+      { tenant: 'acme', entity: 'qm-workflows', checkpointMs: NOW - 27 * HOUR },
+      { tenant: 'acme', entity: 'wfm-payroll', checkpointMs: NOW - 27 * HOUR },
+    ];
+    const m = metricsWith({
+      checkpoints: async () => positions,
+      now: () => NOW,
+      maxLagMs: (entity) => (entity === 'qm-workflows' ? 26 * HOUR : 48 * HOUR),
+    });
+    const text = await m.registry.metrics();
+    expect(sample(text, 'cxone_etl_entity_stale{tenant="acme",entity="qm-workflows"}')).toBe(1);
+    expect(sample(text, 'cxone_etl_entity_stale{tenant="acme",entity="wfm-payroll"}')).toBe(0);
+    expect(sample(text, 'cxone_etl_freshness_max_lag_seconds{tenant="acme",entity="qm-workflows"}')).toBe(
+      26 * 3600,
+    );
   });
 
   it('drops series the callback no longer returns', async () => {
