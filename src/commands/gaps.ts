@@ -8,13 +8,9 @@ import type { Writable } from 'node:stream';
 import type { Config } from '../config.js';
 import type { Database } from '../db/open-database.js';
 import { windowLabel } from '../extract/api-dates.js';
-import { findGaps, hasGaps, type EntityGaps } from '../extract/gaps.js';
-import { horizonOf, planSettings } from '../extract/plan-windows.js';
-import { withTimeBasis } from '../extract/run-extraction.js';
-import { getCheckpoint } from '../extract/checkpoints.repository.js';
-import { knownTenants, listWindows } from '../extract/windows.repository.js';
-import { freshnessOf, freshnessSettings, type Freshness } from '../observability/freshness.js';
 import type { Clock } from '../lib/clock.js';
+import { hasGaps } from '../extract/gaps.js';
+import { gapReport } from '../observability/gap-report.js';
 import { formatTable } from './format-table.js';
 
 export async function gapsCommand(
@@ -22,34 +18,7 @@ export async function gapsCommand(
   opts: { since?: string | undefined; json: boolean },
 ): Promise<number> {
   const { config } = deps;
-  const now = deps.clock.now();
-  const tenants = config.cxone.tenantId ? [config.cxone.tenantId] : await knownTenants(deps.db.pool);
-  const report: { tenant: string; entity: string; zone: string; gaps: EntityGaps; freshness: Freshness }[] =
-    [];
-  const freshness = freshnessSettings(config);
-  for (const tenant of tenants) {
-    for (const e of config.extract.entities) {
-      const entity = withTimeBasis(e);
-      const settings = planSettings(entity, { ...config.extract, wfmTimeZone: config.wfmTimeZone });
-      const ledger = await listWindows(deps.db.pool, tenant, entity.name);
-      const since = opts.since ?? config.extract.startDate;
-      const first = ledger[0]?.start;
-      const from =
-        since !== undefined
-          ? settings.grid.floor(Date.parse(`${since}T00:00:00Z`))
-          : (first ?? horizonOf(now, settings));
-      const gaps = findGaps(ledger, {
-        from,
-        horizon: horizonOf(now, settings),
-        now,
-        stuckAfterMs: config.extract.jobTimeoutMs,
-      });
-      const zone = entity.timeBasis === 'schedule-unit' ? config.wfmTimeZone : 'UTC';
-      const checkpoint = await getCheckpoint(deps.db.pool, tenant, entity.name);
-      const fresh = freshnessOf(entity.name, checkpoint?.loadedUntil ?? null, freshness, now);
-      report.push({ tenant, entity: entity.name, zone, gaps, freshness: fresh });
-    }
-  }
+  const report = await gapReport(deps.db.pool, config, deps.clock.now(), { since: opts.since });
   // A stale entity is a gap at the end: data newer than its limit allows is missing.
   const anyGaps = report.some((r) => hasGaps(r.gaps) || r.freshness.stale);
   if (opts.json) {

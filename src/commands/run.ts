@@ -26,6 +26,7 @@ import { nextClockTime } from '../extract/time-grid.js';
 import { acquireTenantLock } from '../schedule/tenant-lock.js';
 import { createProgress } from './progress.js';
 import { formatSummary, type CallCounts } from './summary.js';
+import { notifyRunEnd } from '../observability/run-notices.js';
 
 export interface RunCommandDeps {
   config: Config;
@@ -198,6 +199,8 @@ export async function executeRun(deps: RunCommandDeps, request: RunCommandReques
     );
     await finishRun(deps.db.pool, runId, runRecord(summary, calls), clock.now());
     recorded = true;
+    // Bounded by NOTIFY_TIMEOUT and never throws: a receiver that is down does not fail the run.
+    await notifyRunEnd({ pool: deps.db.pool, config, clock, log: tlog }, summary);
     return { summary, calls, client, runId, qualityNotes: progress.qualityNotes() };
   } catch (err) {
     if (!recorded) {
