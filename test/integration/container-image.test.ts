@@ -97,6 +97,10 @@ describe(`the image ${IMAGE || '(none)'}`, () => {
       '--network',
       'host',
       '--no-healthcheck',
+      // As deploy/kubernetes/ runs it: read-only root filesystem, no capabilities.
+      '--read-only',
+      '--cap-drop',
+      'ALL',
       '--env-file',
       envFile,
       IMAGE,

@@ -1,11 +1,11 @@
 /**
  * deploy/kubernetes/, checked offline: each manifest against the Kubernetes API schemas that the npm
  * package kubernetes-models ships (its ajv validators: types, enums, formats such as quantities, required
- * fields; Kubernetes 1.27 schemas), and strictly against its TypeScript interfaces through the compiler
- * (an unknown or misspelt field is an excess-property error there, as with `kubeconform -strict`, which
- * cannot be installed here: it downloads a binary). Then what the manifests promise about this worker:
- * the commands, the probes, the grace period, resources sized from the benchmark, and Secret and ConfigMap
- * keys that are real variables and parse.
+ * fields; version 4.5 knows the Job fields of Kubernetes 1.31), and strictly against its TypeScript
+ * interfaces through the compiler (an unknown or misspelt field is an excess-property error there, as
+ * with `kubeconform -strict`, which cannot be installed here: it downloads a binary). Then what the
+ * manifests promise about this worker: the commands, the probes, the grace period, resources sized from
+ * the benchmark, and Secret and ConfigMap keys that are real variables and parse.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
