@@ -27,8 +27,13 @@ describe('tenant lock', () => {
     const lost = new Promise<unknown>((resolve) =>
       lock.lost.addEventListener('abort', () => resolve(lock.lost.reason)),
     );
+    // pg_locks spans the whole server: only this file's database, or another test's (or another
+    // suite's) lock holder gets killed instead (the crash test's worker did, in a full run).
     const { rows } = await db.pool.query(
-      "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid() LIMIT 1",
+      `SELECT pid FROM pg_locks
+        WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()
+          AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+        LIMIT 1`,
     );
     await db.pool.query('SELECT pg_terminate_backend($1)', [rows[0].pid]);
     expect(await lost).toMatchObject({
