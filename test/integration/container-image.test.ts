@@ -2,7 +2,8 @@
  * The built image, run: what is installed in it, its labels, the error without DATABASE_URL, and the
  * configuration the worker really gets from the compose files plus a .env (the environment compose would
  * give the worker container, passed with --env-file, and read back through `run --dry-run --json`, which
- * calls no API). Runs when CXONE_ETL_IMAGE names an image and its engine (CONTAINER_ENGINE, default
+ * calls no API), and the demo stack brought up as compose would, until the worker has loaded rows.
+ * Runs when CXONE_ETL_IMAGE names an image and its engine (CONTAINER_ENGINE, default
  * podman) answers: .ci/run sets both after building the image with ../shared/container/build.sh and the
  * VERSION/REVISION build arguments. Otherwise the tests are skipped and the reason printed.
  */
@@ -211,5 +212,104 @@ describe(`the image ${IMAGE || '(none)'}`, () => {
       expect(plan.minApiCalls).toBeGreaterThan(1);
       expect(plan.minWallSeconds).toBeCloseTo((plan.minApiCalls - 1) * 0.3, 6);
     },
+  );
+});
+
+/**
+ * The demo stack as `docker compose -f docker-compose.yml -f docker-compose.sim.yml up` starts it, with
+ * podman and no compose tool (podman-compose 1.0.3 cannot read the env_file long syntax): one network,
+ * each service under its name, its command and resolved environment, started in depends_on order once
+ * the dependency's compose healthcheck passes. The worker must load rows from the simulator through the
+ * URLs the simulator hands out (http://simulator:8787).
+ */
+describe('the demo stack (both compose files) in podman', () => {
+  const id = `cxone-stack-${process.pid}`;
+  const started: string[] = [];
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'cxone-stack-'));
+  });
+  afterAll(async () => {
+    for (const name of started.reverse()) await engine(['rm', '-f', '-t', '5', name]);
+    await engine(['network', 'rm', '-f', id]);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** Polls a command in a running container until it exits 0 (a compose healthcheck's job), or fails. */
+  async function until(container: string, command: string[], timeoutMs: number): Promise<Result> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const result = await engine(['exec', container, ...command], 30_000);
+      if (result.code === 0 || Date.now() > deadline) return result;
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+  }
+
+  withImage(
+    'postgres, the simulator and the worker come up and the worker loads rows',
+    async () => {
+      // No .env: the demo needs none.
+      const project = await composeWithDotenv(DEMO, undefined);
+      expect((await engine(['network', 'create', id])).code).toBe(0);
+      for (const name of ['postgres', 'simulator', 'worker']) {
+        const service = project.services[name] ?? {};
+        const image = service.image === 'cxone-etl:local' ? IMAGE : (service.image as string);
+        const envFile = path.join(dir, `${name}.env`);
+        await writeFile(
+          envFile,
+          Object.entries(project.containerEnv(name))
+            .map(([k, v]) => `${k}=${v}\n`)
+            .join(''),
+          { mode: 0o600 },
+        );
+        for (const dependency of Object.keys(service.depends_on ?? {})) {
+          const test = project.services[dependency]?.healthcheck?.test ?? [];
+          const command = test[0] === 'CMD-SHELL' ? ['sh', '-c', test[1] as string] : test.slice(1);
+          const healthy = await until(`${id}-${dependency}`, command, 90_000);
+          expect({
+            dependency,
+            healthy: healthy.code === 0,
+            stderr: healthy.stderr.slice(-500),
+          }).toMatchObject({
+            dependency,
+            healthy: true,
+          });
+        }
+        const run = await engine([
+          'run',
+          '-d',
+          '--name',
+          `${id}-${name}`,
+          '--network',
+          id,
+          '--network-alias',
+          name,
+          '--no-healthcheck',
+          '--env-file',
+          envFile,
+          image,
+          ...(service.command ?? []),
+        ]);
+        expect({ name, code: run.code, stderr: run.code === 0 ? '' : run.stderr }).toEqual({
+          name,
+          code: 0,
+          stderr: '',
+        });
+        started.push(`${id}-${name}`);
+      }
+      // The worker's own /metrics, from inside its container (nothing published on the host).
+      const rowsLoaded = [
+        'node',
+        '-e',
+        "fetch('http://127.0.0.1:9464/metrics').then(r=>r.text()).then(t=>{const n=t.split('\\n')" +
+          ".filter(l=>l.startsWith('cxone_etl_rows_loaded_total{')).reduce((s,l)=>s+Number(l.split(' ').at(-1)),0);" +
+          'console.log(n);process.exit(n>0?0:1)}).catch(()=>process.exit(1))',
+      ];
+      const loaded = await until(`${id}-worker`, rowsLoaded, 150_000);
+      const logs = loaded.code === 0 ? '' : (await engine(['logs', '--tail', '20', `${id}-worker`])).stderr;
+      expect({ code: loaded.code, logs }).toEqual({ code: 0, logs: '' });
+      expect(Number(loaded.stdout.trim())).toBeGreaterThan(0);
+    },
+    300_000,
   );
 });
