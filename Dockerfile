@@ -35,15 +35,6 @@ RUN npm run build
 
 # ---- runtime: production dependencies and the compiled JavaScript only ------------------------------
 FROM ${NODE_IMAGE} AS runtime
-ARG VERSION=unknown
-ARG REVISION=unknown
-ARG SOURCE=unknown
-LABEL org.opencontainers.image.title="cxone-etl" \
-  org.opencontainers.image.description="Copies NICE CXone Data Extraction API data into Postgres" \
-  org.opencontainers.image.source="${SOURCE}" \
-  org.opencontainers.image.licenses="MIT" \
-  org.opencontainers.image.version="${VERSION}" \
-  org.opencontainers.image.revision="${REVISION}"
 # tini as PID 1: forwards SIGTERM/SIGINT to node and reaps zombies (node as PID 1 does neither well).
 RUN apt-get update \
   && apt-get install -y --no-install-recommends tini \
@@ -69,6 +60,18 @@ EXPOSE 9464
 # (sim, run, migrate) serve no /healthz: give their containers their own healthcheck or none.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.HTTP_PORT||9464)+'/healthz').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"]
+
+# Last, so that a new revision does not invalidate the cached layers above (an ARG's value is part of
+# the cache key of every RUN after it).
+ARG VERSION=unknown
+ARG REVISION=unknown
+ARG SOURCE=unknown
+LABEL org.opencontainers.image.title="cxone-etl" \
+  org.opencontainers.image.description="Copies NICE CXone Data Extraction API data into Postgres" \
+  org.opencontainers.image.source="${SOURCE}" \
+  org.opencontainers.image.licenses="MIT" \
+  org.opencontainers.image.version="${VERSION}" \
+  org.opencontainers.image.revision="${REVISION}"
 
 ENTRYPOINT ["/usr/bin/tini", "--"]
 CMD ["node", "dist/main.js", "daemon"]

@@ -195,6 +195,10 @@ describe('Dockerfile', () => {
       expect(labels).toContain(`org.opencontainers.image.${label}="\${${arg}}"`);
       expect(argNames).toContain(arg);
     }
+    // After the last RUN: a new revision must not invalidate the cached install layers.
+    const lastRun = runtime.map((s) => s.op).lastIndexOf('RUN');
+    const firstArg = runtime.findIndex((s) => s.op === 'ARG' && /^(SOURCE|VERSION|REVISION)\b/.test(s.args));
+    expect(firstArg).toBeGreaterThan(lastRun);
   });
 
   it('header examples build the image they run, and publish the simulator on 0.0.0.0 with --public-url', async () => {
