@@ -273,6 +273,13 @@ export function buildProgram(deps: CliDeps): Command {
     )
     .option('--sync-endpoint', 'offer POST /jobs/sync')
     .option('--allow-concurrent-jobs', 'let a tenant run several jobs at once')
+    .option('--strict', "the help page's letter: every jobs call rate-limited, one version per entity, ...")
+    .addOption(
+      new Option('--rate-limit-scope <scope>', 'which jobs calls the 30-s rule counts').choices([
+        'create-only',
+        'all',
+      ]),
+    )
     .action(
       async (opts: {
         port: number;
@@ -282,6 +289,8 @@ export function buildProgram(deps: CliDeps): Command {
         violationResponse?: string;
         syncEndpoint?: boolean;
         allowConcurrentJobs?: boolean;
+        strict?: boolean;
+        rateLimitScope?: 'all' | 'create-only';
       }) => {
         deps.setExitCode(
           await simCommand(deps, {
@@ -294,6 +303,8 @@ export function buildProgram(deps: CliDeps): Command {
               : {}),
             ...(opts.syncEndpoint ? { syncEndpoint: true } : {}),
             ...(opts.allowConcurrentJobs ? { allowConcurrentJobs: true } : {}),
+            ...(opts.strict ? { strict: true } : {}),
+            ...(opts.rateLimitScope ? { rateLimitScope: opts.rateLimitScope } : {}),
           }),
         );
       },
