@@ -55,7 +55,12 @@ const RECORDING_HINTS: readonly ColumnHint[] = [
   hint('Agent 1 Name', 'text', 'Name of that agent', 'contract'),
   hint('Agent 1 Team', 'text', "That agent's team", 'contract'),
   hint('Agent 1 Skills', 'text', "That agent's skills, as one text", 'contract'),
-  hint('Agent 1 Contact Number', 'text', "CXone contact id of that agent's leg (joins other APIs)", 'contract'),
+  hint(
+    'Agent 1 Contact Number',
+    'text',
+    "CXone contact id of that agent's leg (joins other APIs)",
+    'contract',
+  ),
   hint('Agent 2 ACD ID', 'text', 'Second agent (conference or consult), if any'),
   hint('Agent 2 Name', 'text', 'Name of the second agent'),
   hint('Agent 2 Team', 'text', "The second agent's team"),

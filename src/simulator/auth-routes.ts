@@ -41,7 +41,9 @@ export async function oidcToken(ctx: SimContext, req: IncomingMessage, res: Serv
 
   if (form.grant_type === 'password') {
     const { options } = ctx;
-    const byPassword = options.tenants.find((t) => t.username === form.username && t.password === form.password);
+    const byPassword = options.tenants.find(
+      (t) => t.username === form.username && t.password === form.password,
+    );
     const byKey = options.passwordGrantAccessKeys
       ? options.tenants.find((t) => t.accessKeyId === form.username && t.accessKeySecret === form.password)
       : undefined;
@@ -52,12 +54,21 @@ export async function oidcToken(ctx: SimContext, req: IncomingMessage, res: Serv
       return;
     }
     if (client === 'refused') {
-      oauthError(res, 401, 'invalid_client', `Client authentication by ${refusedMethod(ctx)} is not supported`);
+      oauthError(
+        res,
+        401,
+        'invalid_client',
+        `Client authentication by ${refusedMethod(ctx)} is not supported`,
+      );
       return;
     }
     if (
       tenant.clientId !== undefined &&
-      !(client !== undefined && client.ids.includes(tenant.clientId) && client.secrets.includes(tenant.clientSecret ?? ''))
+      !(
+        client !== undefined &&
+        client.ids.includes(tenant.clientId) &&
+        client.secrets.includes(tenant.clientSecret ?? '')
+      )
     ) {
       oauthError(res, 401, 'invalid_client', 'Invalid client id or client secret');
       return;
@@ -96,7 +107,8 @@ function clientCredentials(
 ): { ids: string[]; secrets: string[] } | 'refused' | undefined {
   const methods = ctx.options.clientAuthMethods;
   const basic = basicCredentials(req);
-  const inForm = form.client_id !== undefined ? { id: form.client_id, secret: form.client_secret ?? '' } : undefined;
+  const inForm =
+    form.client_id !== undefined ? { id: form.client_id, secret: form.client_secret ?? '' } : undefined;
   const usable = [
     ...(basic && methods.includes('basic') ? [basic] : []),
     ...(inForm && methods.includes('form') ? [{ ids: [inForm.id], secrets: [inForm.secret] }] : []),

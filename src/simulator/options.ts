@@ -351,7 +351,9 @@ function validateOptions(o: SimulatorOptions): void {
     requireNumber('maxWindowMs', o.maxWindowMs, (n) => n > 0, 'a number of milliseconds > 0, or Infinity');
   }
   if (o.clientAuthMethods.length === 0 || o.clientAuthMethods.some((m) => m !== 'basic' && m !== 'form')) {
-    throw new Error(`simulator option clientAuthMethods: expected 'basic' and/or 'form', got ${String(o.clientAuthMethods)}`);
+    throw new Error(
+      `simulator option clientAuthMethods: expected 'basic' and/or 'form', got ${String(o.clientAuthMethods)}`,
+    );
   }
   if (o.equalDates !== 'empty' && o.equalDates !== 'reject') {
     throw new Error(`simulator option equalDates: expected 'empty' or 'reject', got ${String(o.equalDates)}`);

@@ -1,8 +1,12 @@
 import { ENTITY_NAMES, type EntityName } from '../../src/entities/catalog.js';
 import { listWindows } from '../../src/extract/windows.repository.js';
 import { getCheckpoint } from '../../src/extract/checkpoints.repository.js';
-import { DEFAULT_TENANT } from '../../src/simulator/index.js';
-import { canonicalRows, startHarness, type Harness } from '../helpers/pipeline.js';
+import {
+  DEFAULT_TENANT,
+  STRICT_SIMULATOR_OPTIONS,
+  type SimulatorOptions,
+} from '../../src/simulator/index.js';
+import { canonicalRows, startHarness as startDefaultHarness, type Harness } from '../helpers/pipeline.js';
 
 const DAY = 86_400_000;
 const TENANT = DEFAULT_TENANT.id;
@@ -15,7 +19,16 @@ async function expectExactRows(h: Harness, entity: EntityName): Promise<number> 
   return actual.length;
 }
 
-describe('extraction pipeline end to end (simulator + real Postgres)', () => {
+/**
+ * Run twice: against the simulator's defaults and its strict options (every jobs call rate-limited,
+ * one version per entity, ...); the pipeline must load exactly the same rows without a violation.
+ */
+describe.each([
+  ['default', {}],
+  ['strict', STRICT_SIMULATOR_OPTIONS],
+] as const)('extraction pipeline end to end (%s simulator + real Postgres)', (_mode, mode) => {
+  const startHarness = (opts: Parameters<typeof startDefaultHarness>[0] = {}): Promise<Harness> =>
+    startDefaultHarness({ ...opts, sim: { ...(mode as Partial<SimulatorOptions>), ...opts.sim } });
   let h: Harness;
   afterEach(async () => {
     await h?.close();
