@@ -102,7 +102,8 @@ function createClient(deps: TenantCheckDeps): CxoneClient {
         clock,
         scope: config.cxone.gateScope,
       }),
-    retry: { jobs: { attempts: CHECK_JOB_ATTEMPTS } },
+    // Backoff from one interval, as a run's (at the real 30 s the run's 1 s floor never applies).
+    retry: { jobs: { attempts: CHECK_JOB_ATTEMPTS, baseMs: Math.max(1, config.cxone.minCallIntervalMs) } },
   });
 }
 

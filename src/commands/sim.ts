@@ -53,6 +53,7 @@ function banner(url: string, options: SimulatorOptions): string {
     `CXone simulator listening on ${url} (time scale ${options.timeScale}: one call per ${interval} ms per tenant, counting ${limited})`,
     '',
     ...options.tenants.flatMap((t) => tenantLines(url, t, options, interval)),
+    'Then check the setup before a run: cxone-etl check --entities',
     `Statistics: curl ${url}/__sim/stats     Stop: Ctrl-C`,
     '',
   ].join('\n');
