@@ -144,3 +144,28 @@ describe.each([
     void DAY;
   });
 });
+
+describe('older API versions (the simulator default accepts recordings 7 to 10)', () => {
+  let h: Harness;
+  afterEach(async () => {
+    await h?.close();
+  });
+
+  it('loads recording-interaction-metadata version 7, with its fewer columns, exactly', async () => {
+    h = await startDefaultHarness({
+      env: {
+        EXTRACT_ENTITIES: 'recording-interaction-metadata',
+        CXONE_ENTITY_VERSIONS: 'recording-interaction-metadata=7',
+      },
+    });
+    const { summary } = await h.run();
+    expect(summary.failed).toBe(0);
+    expect(h.sim.stats().jobs.created.every((j) => j.version === '7')).toBe(true);
+    const rows = await h.stagingRows('recording-interaction-metadata');
+    expect(Object.keys(rows[0] ?? {})).toEqual(
+      expect.arrayContaining(['acd_call_id', 'agent_1_contact_number']),
+    );
+    expect(Object.keys(rows[0] ?? {})).not.toContain('agent_notes');
+    await expectExactRows(h, 'recording-interaction-metadata');
+  });
+});
