@@ -132,7 +132,12 @@ export async function checkPrivileges(
 /** The migration state; pending files are applied, as every command that opens the database does. */
 export async function checkMigrations(
   pool: pg.Pool,
-  opts: { apply: boolean; log?: { info(obj: object, msg: string): void } },
+  opts: {
+    apply: boolean;
+    log?: { info(obj: object, msg: string): void };
+    /** What openDatabase runs after applying migrations (the typed views' rebuild). */
+    afterMigrate?: (pool: pg.Pool) => Promise<void>;
+  },
 ): Promise<CheckLine> {
   try {
     const status = await migrationStatus(pool);
@@ -167,6 +172,18 @@ export async function checkMigrations(
       };
     }
     await migrate(pool, opts.log ? { log: opts.log } : {});
+    const rebuilt = await opts.afterMigrate?.(pool).then(
+      () => undefined,
+      (error: unknown) => toError(error),
+    );
+    if (rebuilt) {
+      return {
+        check: 'migrations',
+        status: 'warn',
+        message: `applied ${pending.length} pending (${pending.join(', ')}), but rebuilding the typed views failed: ${rebuilt.message}`,
+        remedy: 'cxone-etl schema --entity <name> --refresh rebuilds a view; the next load rebuilds it too',
+      };
+    }
     return {
       check: 'migrations',
       status: 'ok',

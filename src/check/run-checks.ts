@@ -26,6 +26,8 @@ export interface RunChecksDeps {
   database: () => Promise<Database>;
   /** Told each applied migration. */
   log?: { info(obj: object, msg: string): void };
+  /** Run after applying migrations, as openDatabase does (rebuilds the typed views). */
+  afterMigrate?: (pool: Database['pool']) => Promise<void>;
   onLine: OnCheckLine;
 }
 
@@ -77,7 +79,11 @@ export async function runChecks(deps: RunChecksDeps, opts: RunChecksOptions): Pr
   if (!emit(postgres.line) || !postgres.info) return lines;
   const schemas = { staging: config.stagingSchema, reporting: config.reportingSchema };
   if (!emit(await checkPrivileges(db.pool, postgres.info, schemas))) return lines;
-  const migrationOpts = { apply: opts.migrate, ...(deps.log ? { log: deps.log } : {}) };
+  const migrationOpts = {
+    apply: opts.migrate,
+    ...(deps.log ? { log: deps.log } : {}),
+    ...(deps.afterMigrate ? { afterMigrate: deps.afterMigrate } : {}),
+  };
   if (!emit(await checkMigrations(db.pool, migrationOpts))) return lines;
 
   for (const tenant of tenants) {

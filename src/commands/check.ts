@@ -11,6 +11,7 @@ import type { Config, ConfigError, Env } from '../config.js';
 import { openDatabase, type Database } from '../db/open-database.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../logger.js';
+import { refreshViewsAfterMigrate } from '../reporting/index.js';
 import type { ReadTextFile } from '../tenants/tenants-file.js';
 
 export interface CheckCommandDeps {
@@ -43,6 +44,11 @@ export async function checkCommand(deps: CheckCommandDeps, opts: CheckCommandOpt
           signal: deps.signal,
           ...(deps.readFile ? { readFile: deps.readFile } : {}),
           log: deps.log,
+          afterMigrate: refreshViewsAfterMigrate({
+            stagingSchema: deps.config.stagingSchema,
+            reportingSchema: deps.config.reportingSchema,
+            timeZone: deps.config.wfmTimeZone,
+          }),
           database: async () => {
             db = await openDatabase({
               databaseUrl: deps.config.databaseUrl,

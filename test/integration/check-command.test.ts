@@ -14,7 +14,12 @@ import {
   type Simulator,
   type SimulatorOptions,
 } from '../../src/simulator/index.js';
-import { adminQuery, createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import {
+  adminQuery,
+  createEmptyTestDatabase,
+  createTestDatabase,
+  type TestDatabase,
+} from '../helpers/database.js';
 import { scanForSecrets } from '../helpers/secrets.js';
 
 const TIME_SCALE = 0.001;
@@ -186,6 +191,22 @@ it('--entities: announces the calls and time, proves each entity with a tiny job
   const ledger = await db.pool.query('SELECT count(*)::int AS n FROM cxone_etl.windows');
   expect(ledger.rows[0].n).toBe(0);
   expect(sim.stats().violations.total).toBe(0);
+});
+
+it('an empty database: the migrations line applies what is pending, like every command that opens it', async () => {
+  const sim = await simulator();
+  const empty = await createEmptyTestDatabase();
+  try {
+    const result = await check(envFor(sim, { DATABASE_URL: empty.url }), { sim });
+    expect(result.code).toBe(0);
+    expect(line(result.out, 'migrations')).toMatch(
+      /^ok\s+migrations: applied \d+ pending \(1 control_schema, /,
+    );
+    const again = await check(envFor(sim, { DATABASE_URL: empty.url }), { sim });
+    expect(line(again.out, 'migrations')).toMatch(/^ok\s+migrations: up to date: \d+ applied/);
+  } finally {
+    await empty.drop();
+  }
 });
 
 describe('each failure class: its line and exit code', () => {
