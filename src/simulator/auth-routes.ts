@@ -41,8 +41,9 @@ export async function oidcToken(ctx: SimContext, req: IncomingMessage, res: Serv
 
   if (form.grant_type === 'password') {
     const { options } = ctx;
+    // A tenant without a user has no password login: undefined must not match a missing field.
     const byPassword = options.tenants.find(
-      (t) => t.username === form.username && t.password === form.password,
+      (t) => t.username !== undefined && t.username === form.username && t.password === form.password,
     );
     const byKey = options.passwordGrantAccessKeys
       ? options.tenants.find((t) => t.accessKeyId === form.username && t.accessKeySecret === form.password)
