@@ -40,9 +40,13 @@ const dbCommand: typeof import('./commands/db.js').dbCommand = async (...args) =
   (await import('./commands/db.js')).dbCommand(...args);
 const schemaCommand: typeof import('./commands/schema.js').schemaCommand = async (...args) =>
   (await import('./commands/schema.js')).schemaCommand(...args);
+const checkCommand: typeof import('./commands/check.js').checkCommand = async (...args) =>
+  (await import('./commands/check.js')).checkCommand(...args);
 
 export interface CliDeps {
   config: Config;
+  /** The environment did not parse: only `check` runs, and reports it as its first line. */
+  configError?: ConfigError;
   /** The environment, for TENANTS_FILE secrets named by variable (main.ts is the only reader of process.env). */
   env: Env;
   log: Logger;
@@ -140,6 +144,23 @@ export function buildProgram(deps: CliDeps): Command {
       await db.close();
     }
   };
+
+  program
+    .command('check')
+    .description(
+      'first contact: config, Postgres and its grants, migrations, token, API base, one GET /jobs per tenant',
+    )
+    .option('--json', 'machine-readable output')
+    .option('--entities', 'also one tiny job per entity, proving its permission (announces calls and time)')
+    .option('--probe', 'the same as --entities')
+    .action(async (opts: { json?: boolean; entities?: boolean; probe?: boolean }) => {
+      deps.setExitCode(
+        await checkCommand(deps, {
+          json: opts.json ?? false,
+          probe: (opts.entities ?? false) || (opts.probe ?? false),
+        }),
+      );
+    });
 
   program
     .command('migrate')
@@ -273,6 +294,13 @@ export function buildProgram(deps: CliDeps): Command {
     )
     .option('--sync-endpoint', 'offer POST /jobs/sync')
     .option('--allow-concurrent-jobs', 'let a tenant run several jobs at once')
+    .option('--strict', "the help page's letter: every jobs call rate-limited, one version per entity, ...")
+    .addOption(
+      new Option('--rate-limit-scope <scope>', 'which jobs calls the 30-s rule counts').choices([
+        'create-only',
+        'all',
+      ]),
+    )
     .action(
       async (opts: {
         port: number;
@@ -282,6 +310,8 @@ export function buildProgram(deps: CliDeps): Command {
         violationResponse?: string;
         syncEndpoint?: boolean;
         allowConcurrentJobs?: boolean;
+        strict?: boolean;
+        rateLimitScope?: 'all' | 'create-only';
       }) => {
         deps.setExitCode(
           await simCommand(deps, {
@@ -294,6 +324,8 @@ export function buildProgram(deps: CliDeps): Command {
               : {}),
             ...(opts.syncEndpoint ? { syncEndpoint: true } : {}),
             ...(opts.allowConcurrentJobs ? { allowConcurrentJobs: true } : {}),
+            ...(opts.strict ? { strict: true } : {}),
+            ...(opts.rateLimitScope ? { rateLimitScope: opts.rateLimitScope } : {}),
           }),
         );
       },

@@ -25,6 +25,8 @@ export type Credentials =
   | { kind: 'access-key'; accessKeyId: string; accessKeySecret: Secret }
   | { kind: 'password'; clientId: string; clientSecret: Secret; username: string; password: Secret };
 
+export type ClientAuthSetting = 'auto' | 'basic' | 'form';
+
 export interface EntitySettings {
   readonly name: EntityName;
   readonly version: string;
@@ -46,6 +48,11 @@ export interface Config {
     readonly minCallIntervalMs: number;
     /** 'all' gates every jobs call (the documented rule); 'create-only' gates only job creation. */
     readonly gateScope: 'all' | 'create-only';
+    /**
+     * How the password grant sends the client id and secret: 'auto' reads the issuer's
+     * token_endpoint_auth_methods_supported (HTTP Basic when listed, else form fields).
+     */
+    readonly clientAuth: ClientAuthSetting;
     readonly useSyncEndpoint: boolean;
     readonly requestTimeoutMs: number;
     readonly syncTimeoutMs: number;
@@ -387,6 +394,7 @@ export function parseConfig(env: Env): Config {
       tenantId: raw(env, 'CXONE_TENANT_ID'),
       minCallIntervalMs,
       gateScope: oneOf(env, 'CXONE_GATE_SCOPE', ['all', 'create-only'] as const, 'all'),
+      clientAuth: oneOf(env, 'CXONE_CLIENT_AUTH', ['auto', 'basic', 'form'] as const, 'auto'),
       useSyncEndpoint: boolean(env, 'CXONE_USE_SYNC_ENDPOINT', false),
       requestTimeoutMs: duration(env, 'CXONE_REQUEST_TIMEOUT', '60s', 1000),
       syncTimeoutMs: duration(env, 'CXONE_SYNC_TIMEOUT', '30m', 1000),

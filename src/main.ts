@@ -16,11 +16,13 @@ import { createLogger } from './logger.js';
 
 dotenv.config({ quiet: true });
 
-function loadConfig(): Config {
+function loadConfig(): { config: Config; configError?: ConfigError } {
   try {
-    return parseConfig(process.env);
+    return { config: parseConfig(process.env) };
   } catch (err) {
     if (err instanceof ConfigError) {
+      // `check` reports a bad variable as its first line (and exits 2 itself), with the defaults meanwhile.
+      if (process.argv[2] === 'check') return { config: parseConfig({}), configError: err };
       process.stderr.write(`cxone-etl: ${err.message}\n`);
       process.exit(2);
     }
@@ -40,7 +42,7 @@ function armCrashPointFromEnv(): void {
 
 async function main(): Promise<void> {
   armCrashPointFromEnv();
-  const config = loadConfig();
+  const { config, configError } = loadConfig();
   const log = createLogger({
     level: config.log.level,
     format: config.log.format,
@@ -76,6 +78,7 @@ async function main(): Promise<void> {
 
   const program = buildProgram({
     config,
+    ...(configError ? { configError } : {}),
     env: process.env,
     log,
     clock: systemClock,

@@ -18,6 +18,7 @@ import {
 } from '../extract/runs.repository.js';
 import { pruneJobsSeen } from '../extract/jobs-seen.repository.js';
 import { type Clock, untilAborted } from '../lib/clock.js';
+import { logStartupChecks } from '../check/log-checks.js';
 import { toError } from '../lib/errors.js';
 import type { Logger } from '../logger.js';
 import { createHeartbeat, databaseReadiness, schedulerLiveness } from '../observability/health-checks.js';
@@ -116,6 +117,22 @@ export async function daemonCommand(deps: DaemonDeps, opts: { runNow: boolean })
     },
   });
   try {
+    // The checks of `cxone-etl check` (no probe jobs), logged line by line; the daemon starts either way.
+    const checks = await logStartupChecks({
+      config,
+      env: deps.env,
+      clock,
+      signal: deps.signal,
+      db,
+      log,
+      ...(deps.readFile ? { readFile: deps.readFile } : {}),
+    });
+    const failed = checks.filter((c) => c.status === 'fail').length;
+    if (failed > 0)
+      log.error(
+        { failed },
+        `${failed} start-up check(s) failed: see the lines above; the runs will fail the same way until fixed`,
+      );
     await scheduler.start({ runNow: opts.runNow });
     log.info(
       {

@@ -105,6 +105,7 @@ export async function demoCommand(
       `\nLook at the data:  ${shell}\n` +
         `  e.g.  SELECT agent_1_name, count(*) FROM ${config.stagingSchema}.recording_interaction_metadata GROUP BY 1 ORDER BY 2 DESC LIMIT 5;\n` +
         `Status, gaps:      npm run cli -- status   |   npm run cli -- gaps\n` +
+        `Your own tenant:   set CXONE_* and DATABASE_URL, then  npm run cli -- check --entities  (README "Running against real CXone")\n` +
         `Finished in ${((Date.now() - started) / 1000).toFixed(1)} s. Run \`npm run demo\` again for an incremental run.\n`,
     );
     return summary.failed > 0 || stats.violations.total > 0 ? 1 : 0;

@@ -2,7 +2,12 @@
 import { untilAborted } from '../lib/clock.js';
 import type { Writable } from 'node:stream';
 import type { Logger } from '../logger.js';
-import { DEFAULT_TENANT, startSimulator, type SimulatorOptions } from '../simulator/index.js';
+import {
+  STRICT_SIMULATOR_OPTIONS,
+  startSimulator,
+  type SimulatorOptions,
+  type SimulatorTenant,
+} from '../simulator/index.js';
 
 export interface SimCommandOptions {
   port: number;
@@ -12,6 +17,9 @@ export interface SimCommandOptions {
   violationResponse?: 403 | 429 | 400;
   syncEndpoint?: boolean;
   allowConcurrentJobs?: boolean;
+  /** The help page's letter where the defaults follow public clients (STRICT_SIMULATOR_OPTIONS). */
+  strict?: boolean;
+  rateLimitScope?: 'all' | 'create-only';
 }
 
 export async function simCommand(
@@ -19,6 +27,8 @@ export async function simCommand(
   opts: SimCommandOptions,
 ): Promise<number> {
   const overrides: Partial<SimulatorOptions> = {
+    ...(opts.strict ? STRICT_SIMULATOR_OPTIONS : {}),
+    ...(opts.rateLimitScope ? { rateLimitScope: opts.rateLimitScope } : {}),
     port: opts.port,
     ...(opts.host ? { host: opts.host } : {}),
     ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}),
@@ -28,24 +38,51 @@ export async function simCommand(
     ...(opts.allowConcurrentJobs ? { allowConcurrentJobs: true } : {}),
   };
   const sim = await startSimulator(overrides);
-  const interval = Math.round(sim.options.minCallIntervalMs * sim.options.timeScale);
-  deps.out.write(
-    [
-      `CXone simulator listening on ${sim.url} (time scale ${sim.options.timeScale}: one call per ${interval} ms per tenant)`,
-      '',
-      'Point the worker at it:',
-      `  CXONE_ISSUER_URL=${sim.url}`,
-      `  CXONE_API_BASE_URL=${sim.url}`,
-      `  CXONE_ACCESS_KEY_ID=${DEFAULT_TENANT.accessKeyId}`,
-      `  CXONE_ACCESS_KEY_SECRET=${DEFAULT_TENANT.accessKeySecret}`,
-      `  CXONE_MIN_CALL_INTERVAL_MS=${interval}`,
-      '',
-      `Statistics: curl ${sim.url}/__sim/stats     Stop: Ctrl-C`,
-      '',
-    ].join('\n'),
-  );
+  deps.out.write(banner(sim.url, sim.options));
   await untilAborted(deps.signal);
   await sim.stop();
   deps.log.info({ stats: sim.stats().calls }, 'simulator stopped');
   return 0;
+}
+
+/** What the simulator accepts, spelled out: these are its demo credentials, not secrets of anyone's. */
+function banner(url: string, options: SimulatorOptions): string {
+  const interval = Math.round(options.minCallIntervalMs * options.timeScale);
+  const limited = options.rateLimitScope === 'all' ? 'every jobs call' : 'job creation (POST /jobs)';
+  return [
+    `CXone simulator listening on ${url} (time scale ${options.timeScale}: one call per ${interval} ms per tenant, counting ${limited})`,
+    '',
+    ...options.tenants.flatMap((t) => tenantLines(url, t, options, interval)),
+    'Then check the setup before a run: cxone-etl check --entities',
+    `Statistics: curl ${url}/__sim/stats     Stop: Ctrl-C`,
+    '',
+  ].join('\n');
+}
+
+function tenantLines(url: string, t: SimulatorTenant, options: SimulatorOptions, interval: number): string[] {
+  const common = [`  CXONE_ISSUER_URL=${url}`, `  CXONE_MIN_CALL_INTERVAL_MS=${interval}`];
+  const lines = [
+    `Tenant ${t.id}: point the worker at it with an access key`,
+    ...common,
+    `  CXONE_ACCESS_KEY_ID=${t.accessKeyId}`,
+    `  CXONE_ACCESS_KEY_SECRET=${t.accessKeySecret}`,
+    '',
+  ];
+  if (t.clientId === undefined) return lines;
+  const client = [`  CXONE_CLIENT_ID=${t.clientId}`, `  CXONE_CLIENT_SECRET=${t.clientSecret ?? ''}`];
+  const methods = options.clientAuthMethods.map((m) => (m === 'basic' ? 'HTTP Basic' : 'form fields'));
+  lines.push(
+    `or the OpenID password grant (client id and secret by ${methods.join(' or ')})`,
+    ...client,
+    `  CXONE_USERNAME=${t.username ?? ''}`,
+    `  CXONE_PASSWORD=${t.password ?? ''}`,
+  );
+  if (options.passwordGrantAccessKeys) {
+    lines.push(
+      '  (or the access-key pair as username and password:',
+      `   CXONE_USERNAME=${t.accessKeyId} CXONE_PASSWORD=${t.accessKeySecret})`,
+    );
+  }
+  lines.push('');
+  return lines;
 }

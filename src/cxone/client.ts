@@ -16,7 +16,7 @@ import { createHttp, defaultTimeouts, parseJson, type HttpDeps, type HttpTimeout
 import { callContext, callJobsEndpoint, type JobsCallDeps, type JobsEndpointCall } from './jobs-call.js';
 import { readJobId, readJobList, readJobState } from './job-responses.js';
 import type { RateGate, RateGateStats } from './rate-gate.js';
-import { createTokenProvider } from './token-provider.js';
+import { createTokenProvider, type TokenSession } from './token-provider.js';
 import type { CallContext, JobRequest, JobState, JobStatus, OnCall, RetryPolicy } from './types.js';
 
 export interface CxoneClient {
@@ -28,6 +28,10 @@ export interface CxoneClient {
   /** Not gated, no token; rejects URL_EXPIRED (403), BAD_INPUT (not CSV) or DOWNLOAD. */
   openDownload(url: string, ctx?: CallContext): Promise<Readable>;
   stats(): { gate: RateGateStats | undefined; logins: number; refreshes: number };
+  /** How the current token was obtained (flow, client auth, lifetime, tenant); never the token. */
+  tokenSession(): TokenSession | undefined;
+  /** The API base in use, once discovered (logs in and discovers if needed). */
+  apiBase(signal?: AbortSignal): Promise<string>;
 }
 
 export type GateFactory = (tenantId: string) => RateGate;
@@ -182,5 +186,7 @@ export function createCxoneClient(options: CxoneClientOptions): CxoneClient {
     },
 
     stats: () => ({ gate: gate?.stats(), ...tokens.stats() }),
+    tokenSession: () => tokens.session(),
+    apiBase: async (signal) => (await prepare(signal)).apiBase,
   };
 }

@@ -45,13 +45,19 @@ async function getDocument(
   return body as Record<string, unknown>;
 }
 
+export interface TokenEndpointInfo {
+  url: string;
+  /** token_endpoint_auth_methods_supported, e.g. client_secret_basic, client_secret_post; [] when absent. */
+  authMethods: string[];
+}
+
 /** The password grant's token endpoint, from `{issuer}/.well-known/openid-configuration`. */
 export async function discoverTokenEndpoint(
   deps: HttpDeps,
   policy: RetryPolicy,
   config: Pick<Config['cxone'], 'issuerUrl'>,
   signal?: AbortSignal,
-): Promise<string> {
+): Promise<TokenEndpointInfo> {
   const url = `${config.issuerUrl}/.well-known/openid-configuration`;
   const what = `GET ${safeUrl(url)}`;
   let doc: Record<string, unknown>;
@@ -64,7 +70,9 @@ export async function discoverTokenEndpoint(
   if (typeof endpoint !== 'string' || endpoint === '') {
     throw new EtlError('API_CONTRACT', `${what} has no token_endpoint: check CXONE_ISSUER_URL`);
   }
-  return endpoint;
+  const methods = doc.token_endpoint_auth_methods_supported;
+  const authMethods = Array.isArray(methods) ? methods.filter((m): m is string => typeof m === 'string') : [];
+  return { url: endpoint, authMethods };
 }
 
 /**

@@ -4,7 +4,7 @@
  * when the API answers 401 (the client does that once per call, never in a loop). Concurrent callers
  * share one login. The tenant id is the token's `tenantId` claim.
  */
-import type { Config, Credentials } from '../config.js';
+import type { ClientAuthSetting, Config, Credentials } from '../config.js';
 import { crashPoint } from '../lib/crash-points.js';
 import { EtlError } from '../lib/errors.js';
 import { retry } from '../lib/retry.js';
@@ -22,10 +22,22 @@ export interface TokenProvider {
   /** Forget the cached token: the API refused it (401). */
   invalidate(): void;
   stats(): { logins: number; refreshes: number };
+  /** How the current token was obtained, for `cxone-etl check`; never the token itself. */
+  session(): TokenSession | undefined;
+}
+
+export interface TokenSession {
+  flow: 'access-key' | 'password';
+  /** Password grant only: how the client id and secret were sent. */
+  clientAuth?: 'basic' | 'form';
+  /** The lifetime the server gave (expires_in). */
+  expiresInS: number;
+  tenantId: string;
 }
 
 export interface TokenProviderOptions extends HttpDeps {
-  config: Pick<Config['cxone'], 'issuerUrl' | 'authBaseUrl' | 'tenantId'>;
+  config: Pick<Config['cxone'], 'issuerUrl' | 'authBaseUrl' | 'tenantId'> &
+    Partial<Pick<Config['cxone'], 'clientAuth'>>;
   credentials: Credentials;
   retryPolicy: RetryPolicy;
 }
@@ -37,6 +49,8 @@ const DEFAULT_EXPIRES_IN_S = 3600;
 
 interface CachedToken {
   accessToken: string;
+  expiresInS: number;
+  clientAuth?: 'basic' | 'form';
   refreshToken: string | undefined;
   tenantId: string;
   refreshAt: number;
@@ -53,7 +67,7 @@ export function createTokenProvider(options: TokenProviderOptions): TokenProvide
   const { clock, credentials } = options;
   let cached: CachedToken | undefined;
   let pending: Promise<CachedToken> | undefined;
-  let tokenEndpoint: string | undefined;
+  let tokenEndpoint: { url: string; clientAuth: 'basic' | 'form' } | undefined;
   let logins = 0;
   let refreshes = 0;
 
@@ -108,8 +122,17 @@ export function createTokenProvider(options: TokenProviderOptions): TokenProvide
 
   async function passwordFlow(signal?: AbortSignal, grant?: { refreshToken: string }): Promise<CachedToken> {
     if (credentials.kind !== 'password') throw new Error('unreachable');
-    tokenEndpoint ??= await discoverTokenEndpoint(options, options.retryPolicy, options.config, signal);
-    const client = { client_id: credentials.clientId, client_secret: credentials.clientSecret.reveal() };
+    if (!tokenEndpoint) {
+      const found = await discoverTokenEndpoint(options, options.retryPolicy, options.config, signal);
+      tokenEndpoint = {
+        url: found.url,
+        clientAuth: chooseClientAuth(options.config.clientAuth, found.authMethods),
+      };
+    }
+    const basic = tokenEndpoint.clientAuth === 'basic';
+    const client: Record<string, string> = basic
+      ? {}
+      : { client_id: credentials.clientId, client_secret: credentials.clientSecret.reveal() };
     const form = grant
       ? { grant_type: 'refresh_token', refresh_token: grant.refreshToken, ...client }
       : {
@@ -118,13 +141,22 @@ export function createTokenProvider(options: TokenProviderOptions): TokenProvide
           password: credentials.password.reveal(),
           ...client,
         };
-    return request(tokenEndpoint, signal, { form }, grant !== undefined);
+    const headers = basic
+      ? { authorization: basicAuthorization(credentials.clientId, credentials.clientSecret.reveal()) }
+      : undefined;
+    const answer = await request(
+      tokenEndpoint.url,
+      signal,
+      { form, ...(headers ? { headers } : {}) },
+      grant !== undefined,
+    );
+    return { ...answer, clientAuth: tokenEndpoint.clientAuth };
   }
 
   async function request(
     url: string,
     signal: AbortSignal | undefined,
-    body: { json?: unknown; form?: Record<string, string> },
+    body: { json?: unknown; form?: Record<string, string>; headers?: Record<string, string> },
     isRefresh = false,
   ): Promise<CachedToken> {
     const what = `POST ${safeUrl(url)}`;
@@ -173,6 +205,7 @@ export function createTokenProvider(options: TokenProviderOptions): TokenProvide
     const now = clock.now();
     return {
       accessToken: answer.access_token,
+      expiresInS: answer.expires_in,
       refreshToken: answer.refresh_token,
       tenantId,
       refreshAt: now + answer.expires_in * 1000 * REFRESH_AT_FRACTION,
@@ -188,7 +221,35 @@ export function createTokenProvider(options: TokenProviderOptions): TokenProvide
       if (cached) cached = { ...cached, refreshAt: -Infinity, expiresAt: -Infinity };
     },
     stats: () => ({ logins, refreshes }),
+    session: () =>
+      cached && {
+        flow: credentials.kind,
+        ...(cached.clientAuth ? { clientAuth: cached.clientAuth } : {}),
+        expiresInS: cached.expiresInS,
+        tenantId: cached.tenantId,
+      },
   };
+}
+
+/**
+ * The client authentication of the password grant: HTTP Basic when the issuer lists
+ * client_secret_basic (a production client and a C# client use it), else form fields, which every
+ * OAuth server that lists nothing accepts (RFC 6749 2.3.1); CXONE_CLIENT_AUTH overrides.
+ */
+export function chooseClientAuth(
+  setting: ClientAuthSetting | undefined,
+  advertised: readonly string[],
+): 'basic' | 'form' {
+  if (setting === 'basic' || setting === 'form') return setting;
+  return advertised.includes('client_secret_basic') ? 'basic' : 'form';
+}
+
+/**
+ * `Basic base64(id:secret)`, the id and secret sent as they are, as the public clients do. RFC 6749
+ * 2.3.1 would form-encode them first; for the characters client ids and secrets use the two agree.
+ */
+function basicAuthorization(id: string, secret: string): string {
+  return `Basic ${Buffer.from(`${id}:${secret}`, 'utf8').toString('base64')}`;
 }
 
 /** Which variables to check, by flow and by what the server said (never their values). */

@@ -29,33 +29,58 @@ export async function accessKeyToken(
   sendTokens(ctx, res, issueFor(ctx, tenant, tenant.accessKeyId, undefined));
 }
 
-/** The OIDC token endpoint: form-encoded password and refresh_token grants (RFC 6749 error shapes). */
+/**
+ * The OIDC token endpoint: form-encoded password and refresh_token grants (RFC 6749 error shapes). The
+ * password grant takes the user's name and password or, by default, the tenant's access-key pair
+ * (CONFIRMED in clients); the client id and secret come as HTTP Basic or form fields (both CONFIRMED),
+ * as `clientAuthMethods` allows.
+ */
 export async function oidcToken(ctx: SimContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const form = await readForm(req);
-  const basic = basicCredentials(req);
-  const clientId = form.client_id ?? basic?.id;
-  const clientSecret = form.client_secret ?? basic?.secret;
+  const client = clientCredentials(ctx, req, form);
 
   if (form.grant_type === 'password') {
-    const tenant = ctx.options.tenants.find(
-      (t) => t.username === form.username && t.password === form.password,
+    const { options } = ctx;
+    // A tenant without a user has no password login: undefined must not match a missing field.
+    const byPassword = options.tenants.find(
+      (t) => t.username !== undefined && t.username === form.username && t.password === form.password,
     );
+    const byKey = options.passwordGrantAccessKeys
+      ? options.tenants.find((t) => t.accessKeyId === form.username && t.accessKeySecret === form.password)
+      : undefined;
+    const tenant = byPassword ?? byKey;
     ctx.stats.call('token', tenant?.id);
     if (!tenant) {
       oauthError(res, 400, 'invalid_grant', 'Invalid username or password');
       return;
     }
+    if (client === 'refused') {
+      oauthError(
+        res,
+        401,
+        'invalid_client',
+        `Client authentication by ${refusedMethod(ctx)} is not supported`,
+      );
+      return;
+    }
     if (
       tenant.clientId !== undefined &&
-      (clientId !== tenant.clientId || clientSecret !== tenant.clientSecret)
+      !(
+        client !== undefined &&
+        client.ids.includes(tenant.clientId) &&
+        client.secrets.includes(tenant.clientSecret ?? '')
+      )
     ) {
       oauthError(res, 401, 'invalid_client', 'Invalid client id or client secret');
       return;
     }
-    sendTokens(ctx, res, issueFor(ctx, tenant, tenant.username ?? tenant.id, clientId));
+    const clientId = client === undefined ? undefined : tenant.clientId;
+    const sub = byPassword ? (tenant.username ?? tenant.id) : tenant.accessKeyId;
+    sendTokens(ctx, res, issueFor(ctx, tenant, sub, clientId));
     return;
   }
   if (form.grant_type === 'refresh_token') {
+    const clientId = client === undefined || client === 'refused' ? undefined : client.ids[0];
     const grant = form.refresh_token
       ? ctx.tokens.redeemRefreshToken(form.refresh_token, clientId)
       : undefined;
@@ -72,6 +97,33 @@ export async function oidcToken(ctx: SimContext, req: IncomingMessage, res: Serv
   oauthError(res, 400, 'unsupported_grant_type', `Unsupported grant_type "${form.grant_type ?? ''}"`);
 }
 
+/**
+ * The client id and secret as sent, in each reading (a Basic value raw, as public clients send it, and
+ * form-decoded, as RFC 6749 2.3.1 asks); 'refused' when sent only by a method not in clientAuthMethods.
+ */
+function clientCredentials(
+  ctx: SimContext,
+  req: IncomingMessage,
+  form: Record<string, string | undefined>,
+): { ids: string[]; secrets: string[] } | 'refused' | undefined {
+  const methods = ctx.options.clientAuthMethods;
+  const basic = basicCredentials(req);
+  const inForm =
+    form.client_id !== undefined ? { id: form.client_id, secret: form.client_secret ?? '' } : undefined;
+  const usable = [
+    ...(basic && methods.includes('basic') ? [basic] : []),
+    ...(inForm && methods.includes('form') ? [{ ids: [inForm.id], secrets: [inForm.secret] }] : []),
+  ];
+  if (usable.length > 0) {
+    return { ids: usable.flatMap((c) => c.ids), secrets: usable.flatMap((c) => c.secrets) };
+  }
+  return basic || inForm ? 'refused' : undefined;
+}
+
+function refusedMethod(ctx: SimContext): string {
+  return ctx.options.clientAuthMethods.includes('basic') ? 'form fields' : 'HTTP Basic';
+}
+
 export function openidConfiguration(ctx: SimContext, _req: IncomingMessage, res: ServerResponse): void {
   ctx.stats.call('discovery');
   sendJson(res, 200, {
@@ -83,12 +135,18 @@ export function openidConfiguration(ctx: SimContext, _req: IncomingMessage, res:
     response_types_supported: ['token', 'id_token'],
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: ['HS256'],
-    token_endpoint_auth_methods_supported: ['client_secret_post', 'client_secret_basic'],
+    token_endpoint_auth_methods_supported: ctx.options.clientAuthMethods.map((m) =>
+      m === 'basic' ? 'client_secret_basic' : 'client_secret_post',
+    ),
     scopes_supported: ['openid'],
   });
 }
 
-/** A flat object (CONFIRMED in the vendor's agent SDK); `api_endpoint` can be left out to test the fallback. */
+/**
+ * A flat object with the fields the vendor's agent SDK reads and the spec marks required (CONFIRMED);
+ * every URL in it is this simulator, and `domain` defaults to localhost (options.ts), so no field leads
+ * a client to a real host. `api_endpoint` can be left out to test the area/domain fallback.
+ */
 export function cxoneConfiguration(ctx: SimContext, req: IncomingMessage, res: ServerResponse): void {
   const tenantId = new URL(req.url ?? '/', ctx.url).searchParams.get('tenantId');
   ctx.stats.call('discovery', tenantId ?? undefined);
@@ -96,12 +154,15 @@ export function cxoneConfiguration(ctx: SimContext, req: IncomingMessage, res: S
   if (!findTenant(ctx, tenantId)) throw new HttpError(404, `Unknown tenant "${tenantId}"`);
   const { area, domain } = ctx.options;
   sendJson(res, 200, {
+    private: false,
     area,
-    domain,
-    ...(ctx.options.discoveryApiEndpoint ? { api_endpoint: ctx.url } : {}),
     cluster: `${area.toUpperCase()}-C1`,
+    domain,
     acdDomain: domain,
     uhDomain: domain,
+    ...(ctx.options.discoveryApiEndpoint ? { api_endpoint: ctx.url } : {}),
+    ui_endpoint: ctx.url,
+    auth_endpoint: ctx.url,
   });
 }
 
@@ -126,14 +187,16 @@ function oauthError(res: ServerResponse, status: number, error: string, descript
   sendJson(res, status, { error, error_description: description }, { 'cache-control': 'no-store' });
 }
 
-function basicCredentials(req: IncomingMessage): { id: string; secret: string } | undefined {
+function basicCredentials(req: IncomingMessage): { ids: string[]; secrets: string[] } | undefined {
   const match = /^Basic\s+(\S+)$/i.exec(req.headers.authorization ?? '');
   if (!match?.[1]) return undefined;
   const decoded = Buffer.from(match[1], 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   if (colon < 0) return undefined;
-  // RFC 6749 2.3.1: client id and secret are form-urlencoded before Basic encoding.
-  return { id: formDecode(decoded.slice(0, colon)), secret: formDecode(decoded.slice(colon + 1)) };
+  const id = decoded.slice(0, colon);
+  const secret = decoded.slice(colon + 1);
+  // RFC 6749 2.3.1 form-urlencodes id and secret before Basic encoding; clients send them raw too.
+  return { ids: [id, formDecode(id)], secrets: [secret, formDecode(secret)] };
 }
 
 function formDecode(text: string): string {

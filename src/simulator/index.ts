@@ -3,6 +3,7 @@ export { startSimulator, type Simulator } from './server.js';
 export {
   DEFAULT_SIMULATOR_OPTIONS,
   DEFAULT_TENANT,
+  STRICT_SIMULATOR_OPTIONS,
   type BodyOverrideJob,
   type DownloadFault,
   type DownloadFaultMode,

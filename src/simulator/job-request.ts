@@ -59,7 +59,10 @@ export function parseJobRequest(
   const endMs = isInclusive(options, entity.name) ? end.ms + (end.dateOnly ? DAY_MS : 1000) : end.ms;
   const startMs = start.ms;
   if (startMs > endMs) throw new HttpError(400, 'Invalid request: startDate is after endDate');
-  if (startMs === endMs) throw new HttpError(400, 'Invalid request: the date range is empty');
+  // Clients send equal dates for one-day ranges derived from data; with an exclusive end it is empty.
+  if (startMs === endMs && options.equalDates === 'reject') {
+    throw new HttpError(400, 'Invalid request: the date range is empty');
+  }
   if (endMs - startMs > options.maxWindowMs) {
     const days = options.maxWindowMs / DAY_MS;
     throw new HttpError(400, `Invalid request: the date range exceeds the maximum of ${days} days`);

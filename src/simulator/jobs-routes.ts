@@ -119,6 +119,7 @@ function csvSpecFor(ctx: SimContext, tenantId: string, request: JobRequest, now:
   return {
     tenantId,
     entity: request.entity,
+    version: request.version,
     startMs: request.startMs,
     endMs: request.endMs,
     // The file is a snapshot of what was visible at creation: late rows appear in a later job.

@@ -2,10 +2,14 @@
  * Every knob of the CXone simulator, with defaults taken from the contract (../shared/cxone-api.md).
  * The contract marks some behaviours ASSUMED (no public source shows them): each of those is a setting
  * here, so tests can prove the worker copes with every plausible variant, not just the default one.
+ * Where the help page's letter and what public clients get away with disagree (status polls, versions,
+ * the password grant), the default follows the clients (test/conformance/ shows what they do) and
+ * STRICT_SIMULATOR_OPTIONS holds the letter.
  */
 import type { Readable } from 'node:stream';
 import { ENTITIES, type EntityName } from '../entities/catalog.js';
 import { systemClock, type Clock } from '../lib/clock.js';
+import { RECORDING_VERSIONS } from './csv/columns.js';
 
 export interface SimulatorTenant {
   id: string;
@@ -121,9 +125,24 @@ export interface SimulatorOptions {
   // --- Authentication and discovery
   /** About an hour (CONFIRMED, portal FAQ). */
   tokenTtlMs: number;
+  /**
+   * The password grant also takes a tenant's access-key pair as username and password (CONFIRMED in
+   * two production-style clients); false: only the user's own name and password.
+   */
+  passwordGrantAccessKeys: boolean;
+  /**
+   * How the password grant may carry the client id and secret: HTTP Basic and/or form fields (both
+   * CONFIRMED in clients). openid-configuration lists exactly these in token_endpoint_auth_methods_supported.
+   */
+  clientAuthMethods: readonly ('basic' | 'form')[];
   /** cxone-configuration answers `api_endpoint` (CONFIRMED present in the agent SDK; off tests the fallback). */
   discoveryApiEndpoint: boolean;
   area: string;
+  /**
+   * cxone-configuration's `domain` (and acdDomain, uhDomain). Default `localhost` (RFC 6761: never
+   * leaves the machine), so a client that builds `https://api-{area}.{domain}` cannot carry a
+   * simulator token to a real CXone host.
+   */
   domain: string;
 
   // --- Jobs
@@ -135,13 +154,23 @@ export interface SimulatorOptions {
   statusCase: 'upper' | 'lower';
   /** `POST /jobs/sync` exists only when on (absent from the published spec). */
   syncEndpoint: boolean;
-  /** Versions accepted per entity; an entity left out accepts its catalog default only. */
+  /**
+   * Versions accepted per entity; an entity left out accepts its catalog default only. Default:
+   * recordings 7 to 10 (three of four public clients send 7 while the help page says 10: older
+   * versions keep working), each older version with fewer columns (csv/columns.ts).
+   */
   supportedVersions: Partial<Record<EntityName, string[]>>;
   /** Date-only entities also accept `yyyy-mm-dd hh:mm:ss` (ASSUMED; recordings always do). */
   acceptDateTimeForAll: boolean;
   /** false: endDate exclusive (ASSUMED default); true: a date-only end includes that whole day. */
   endDateInclusive: boolean | Partial<Record<EntityName, boolean>>;
-  /** "At most two weeks per request" (PORTAL). */
+  /**
+   * `startDate == endDate` (public clients send it for one-day ranges derived from data). With the
+   * exclusive end (ASSUMED) that range is empty: 'empty' (default) accepts it as a job with a header-only
+   * file; 'reject' answers 400. An inclusive end makes it that whole day whatever this says.
+   */
+  equalDates: 'empty' | 'reject';
+  /** "At most two weeks per request" (PORTAL; no source shows the server refusing more): Infinity lifts it. */
   maxWindowMs: number;
   jobBaseMs: number;
   jobPerDayMs: number;
@@ -161,7 +190,11 @@ export interface SimulatorOptions {
   intervalToleranceMs: number;
   /** At most one call in flight per tenant. */
   singleCallInFlight: boolean;
-  /** 'all': every jobs call is gated (the help page's letter); 'create-only': only job creation. */
+  /**
+   * 'create-only' (default): only job creation (POST /jobs, /jobs/sync) is limited, since public clients
+   * poll GET /jobs/{id} at once and every 5-10 s and one in production treats any non-200 as fatal
+   * (contract "Limits"); 'all': every jobs call, the help page's letter.
+   */
   rateLimitScope: 'all' | 'create-only';
   /** 403 is what the one client that handles it sees (CONFIRMED); 429 and 400 are options. */
   violationResponse: 403 | 429 | 400;
@@ -215,18 +248,24 @@ export const DEFAULT_SIMULATOR_OPTIONS: Readonly<SimulatorOptions> = Object.free
   seed: 'cxone-simulator',
   tenants: Object.freeze([DEFAULT_TENANT]) as SimulatorTenant[],
   tokenTtlMs: 3_600_000,
+  passwordGrantAccessKeys: true,
+  clientAuthMethods: Object.freeze(['basic', 'form'] as const),
   discoveryApiEndpoint: true,
   area: 'na1',
-  domain: 'niceincontact.com',
+  domain: 'localhost',
   jobIdResponse: 'string',
   errorKey: 'errorMessage',
   urlWhileRunning: 'absent',
   idKey: 'id',
   statusCase: 'upper',
   syncEndpoint: false,
-  supportedVersions: Object.freeze(Object.fromEntries(ENTITIES.map((e) => [e.name, [e.defaultVersion]]))),
+  supportedVersions: Object.freeze({
+    ...Object.fromEntries(ENTITIES.map((e) => [e.name, [e.defaultVersion]])),
+    'recording-interaction-metadata': [...RECORDING_VERSIONS],
+  }),
   acceptDateTimeForAll: false,
   endDateInclusive: false,
+  equalDates: 'empty',
   maxWindowMs: 14 * DAY_MS,
   // Realistic magnitudes: a day of QM data takes tens of seconds; recordings are the heaviest export.
   jobBaseMs: 20_000,
@@ -237,7 +276,7 @@ export const DEFAULT_SIMULATOR_OPTIONS: Readonly<SimulatorOptions> = Object.free
   minCallIntervalMs: 30_000,
   intervalToleranceMs: 0,
   singleCallInFlight: true,
-  rateLimitScope: 'all',
+  rateLimitScope: 'create-only',
   violationResponse: 403,
   violationCountsAsCall: true,
   urlTtlMs: 30_000,
@@ -249,6 +288,18 @@ export const DEFAULT_SIMULATOR_OPTIONS: Readonly<SimulatorOptions> = Object.free
   rowsPerDay: Object.freeze({}),
   faults: Object.freeze({}),
 } satisfies SimulatorOptions);
+
+/**
+ * The letter of the help page where the defaults follow public clients: every jobs call rate-limited,
+ * only the catalog's version of each entity, the password grant for user passwords only, equal dates
+ * refused. Tests run the worker's suites against both (the worker must pass either way).
+ */
+export const STRICT_SIMULATOR_OPTIONS: Readonly<Partial<SimulatorOptions>> = Object.freeze({
+  rateLimitScope: 'all',
+  supportedVersions: Object.freeze(Object.fromEntries(ENTITIES.map((e) => [e.name, [e.defaultVersion]]))),
+  passwordGrantAccessKeys: false,
+  equalDates: 'reject',
+} satisfies Partial<SimulatorOptions>);
 
 /** Defaults plus overrides, checked once so a bad setting fails at start with a message naming it. */
 export function resolveOptions(overrides: Partial<SimulatorOptions> = {}): SimulatorOptions {
@@ -283,7 +334,6 @@ function validateOptions(o: SimulatorOptions): void {
   const positive: (keyof SimulatorOptions)[] = ['timeScale'];
   const nonNegative: (keyof SimulatorOptions)[] = [
     'tokenTtlMs',
-    'maxWindowMs',
     'jobBaseMs',
     'jobPerDayMs',
     'fileTtlMs',
@@ -296,6 +346,17 @@ function validateOptions(o: SimulatorOptions): void {
   for (const key of nonNegative) requireNumber(key, o[key], (n) => n >= 0, 'a number of milliseconds >= 0');
   if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535) {
     throw new Error(`simulator option port: expected an integer 0..65535, got ${String(o.port)}`);
+  }
+  if (o.maxWindowMs !== Infinity) {
+    requireNumber('maxWindowMs', o.maxWindowMs, (n) => n > 0, 'a number of milliseconds > 0, or Infinity');
+  }
+  if (o.clientAuthMethods.length === 0 || o.clientAuthMethods.some((m) => m !== 'basic' && m !== 'form')) {
+    throw new Error(
+      `simulator option clientAuthMethods: expected 'basic' and/or 'form', got ${String(o.clientAuthMethods)}`,
+    );
+  }
+  if (o.equalDates !== 'empty' && o.equalDates !== 'reject') {
+    throw new Error(`simulator option equalDates: expected 'empty' or 'reject', got ${String(o.equalDates)}`);
   }
   if (o.tenants.length === 0) throw new Error('simulator option tenants: expected at least one tenant');
   const ids = new Set(o.tenants.map((t) => t.id));

@@ -167,11 +167,28 @@ describe('a bad configuration value', () => {
   });
 });
 
+describe('cxone-etl check with a bad configuration value', () => {
+  it('reports it as its config line (text and --json) and exits 2', async () => {
+    const env = { EXTRACT_WINDOW: 'tomorrow', DATA_DIR: path.join(scratch, 'data') };
+    const text = await run([DIST_MAIN, 'check'], { cwd: scratch, env });
+    expect(text.code).toBe(2);
+    expect(text.stdout).toMatch(/^FAIL\s+config: EXTRACT_WINDOW: expected .+, got "tomorrow" \| fix: /m);
+    expect(text.stdout).not.toMatch(/postgres:/);
+    const json = await run([DIST_MAIN, 'check', '--json'], { cwd: scratch, env });
+    expect(json.code).toBe(2);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      ok: false,
+      exitCode: 2,
+      checks: [{ check: 'config', status: 'fail', message: expect.stringContaining('EXTRACT_WINDOW') }],
+    });
+  });
+});
+
 describe('bin/cxone-etl.js', () => {
   it('prints the help with every command and exits 0', async () => {
     const result = await run([path.join(REPO, 'bin', 'cxone-etl.js'), '--help'], { cwd: scratch });
     expect(result.code).toBe(0);
-    for (const command of ['migrate', 'run', 'backfill', 'status', 'daemon', 'sim', 'demo']) {
+    for (const command of ['check', 'migrate', 'run', 'backfill', 'status', 'daemon', 'sim', 'demo']) {
       expect(result.stdout).toMatch(new RegExp(`^\\s+${command}\\b`, 'm'));
     }
     expect(result.stderr).toBe('');

@@ -16,6 +16,7 @@ import { EtlError } from '../../src/lib/errors.js';
 import { Secret } from '../../src/lib/secret.js';
 import {
   DEFAULT_TENANT,
+  STRICT_SIMULATOR_OPTIONS,
   startSimulator,
   type Simulator,
   type SimulatorOptions,
@@ -81,7 +82,7 @@ async function setup(
   } = {},
 ): Promise<Setup> {
   const clock = options.clock ?? new ManualClock(NOW);
-  const sim = await startSimulator({ clock, ...simOptions });
+  const sim = await startSimulator({ clock, ...simulatorMode, ...simOptions });
   sims.push(sim);
   const calls: CallInfo[] = [];
   const client = createCxoneClient({
@@ -112,6 +113,7 @@ function cxoneConfig(url: string, patch: Partial<Config['cxone']> = {}): Config[
     tenantId: undefined,
     minCallIntervalMs: INTERVAL,
     gateScope: 'all',
+    clientAuth: 'auto',
     useSyncEndpoint: false,
     requestTimeoutMs: 5000,
     syncTimeoutMs: 5000,
@@ -160,7 +162,20 @@ function posts(sim: Simulator): number {
   return sim.stats().calls.byEndpoint['POST /jobs'] ?? 0;
 }
 
-describe('CXone client against the simulator', () => {
+/**
+ * Every test runs twice: against the simulator's defaults (what public clients get away with) and its
+ * strict options (the help page's letter); the client must keep its promises under both.
+ */
+let simulatorMode: Partial<SimulatorOptions> = {};
+
+describe.each([
+  ['default', {}],
+  ['strict', STRICT_SIMULATOR_OPTIONS],
+] as const)('CXone client against the %s simulator', (_mode, modeOptions) => {
+  beforeAll(() => {
+    simulatorMode = modeOptions;
+  });
+
   it('authenticates with an access key, discovers the API, runs a job and downloads without the token', async () => {
     const s = await setup();
     expect(await s.client.tenantId()).toBe('tenant-demo');
@@ -211,6 +226,38 @@ describe('CXone client against the simulator', () => {
     expect(stats.calls.byEndpoint.discovery).toBe(3); // only openid-configuration again
     expect(stats.tokensIssued).toBe(2);
     expect(stats.calls.byEndpoint['GET /jobs']).toBe(2);
+  });
+
+  it('sends the client id and secret by HTTP Basic when the issuer lists it, else as form fields', async () => {
+    const s = await setup({}, { client: { credentials: password } });
+    await drive(s.clock, s.client.listJobs());
+    expect(s.client.stats().logins).toBe(1);
+    // The simulator lists both; the client picks Basic.
+    expect(tokenSessionOf(s.client)).toMatchObject({ flow: 'password', clientAuth: 'basic' });
+
+    const formOnly = await setup({ clientAuthMethods: ['form'] }, { client: { credentials: password } });
+    await drive(formOnly.clock, formOnly.client.listJobs());
+    expect(tokenSessionOf(formOnly.client)).toMatchObject({ clientAuth: 'form' });
+
+    // The setting overrides discovery: Basic against an issuer that takes only form fields is refused.
+    const forced = await setup(
+      { clientAuthMethods: ['form'] },
+      { client: { credentials: password }, config: { clientAuth: 'basic' } },
+    );
+    const error = await failure(forced.clock, forced.client.listJobs());
+    expect(error.code).toBe('AUTH');
+    expect(error.message).toMatch(/invalid_client|CXONE_CLIENT_ID/);
+  });
+
+  it('logs in with the access-key pair as username and password of the password grant', async () => {
+    const keyPair: Credentials = {
+      ...password,
+      username: 'demo-key',
+      password: new Secret('demo-secret'),
+    };
+    const s = await setup({ passwordGrantAccessKeys: true }, { client: { credentials: keyPair } });
+    expect(await drive(s.clock, s.client.listJobs())).toEqual([]);
+    expect(tokenSessionOf(s.client)).toMatchObject({ flow: 'password', tenantId: 'tenant-demo' });
   });
 
   it('falls back to https://api-{area}.{domain} when cxone-configuration has no api_endpoint', async () => {
@@ -495,6 +542,10 @@ describe('CXone client against the simulator', () => {
     expect(s.sim.stats().calls.byEndpoint['GET /jobs']).toBe(1);
   });
 });
+
+function tokenSessionOf(client: CxoneClient) {
+  return client.tokenSession();
+}
 
 function cxoneTimeouts() {
   return { connectMs: 2000, requestMs: 5000, syncMs: 5000, downloadResponseMs: 5000, downloadIdleMs: 300 };

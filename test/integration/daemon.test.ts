@@ -113,6 +113,54 @@ describe('daemon', () => {
     expect(sim.stats().violations.total).toBe(0);
   });
 
+  it('logs the checks of cxone-etl check at start, a failure with its remedy, and starts anyway', async () => {
+    sim = await startSimulator({ clock, ...FAST });
+    logs.length = 0;
+    const good = startDaemon(env({ SCHEDULE_CRON: '0 2 * * *' }), { runNow: false });
+    await until(
+      async () => (logs.join('').includes('daemon started') ? true : undefined),
+      'the daemon start',
+    );
+    good.stop.abort(new EtlError('ABORTED', 'test stop'));
+    expect(await good.done).toBe(0);
+    const lines = logs.map(
+      (l) => JSON.parse(l) as { msg: string; check?: string; status?: string; remedy?: string },
+    );
+    const checks = lines.filter((l) => l.check !== undefined);
+    // The second config line is the warning about CXONE_MIN_CALL_INTERVAL_MS below 30 s.
+    expect(checks.map((l) => l.check)).toEqual([
+      'config',
+      'config',
+      'postgres',
+      'privileges',
+      'migrations',
+      'token',
+      'api',
+      'jobs',
+    ]);
+    expect(checks.map((l) => l.status)).toEqual(['ok', 'warn', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok']);
+    // Checks come before the scheduler starts.
+    expect(lines.findIndex((l) => l.check === 'jobs')).toBeLessThan(
+      lines.findIndex((l) => l.msg.includes('daemon started')),
+    );
+
+    logs.length = 0;
+    const bad = startDaemon(env({ SCHEDULE_CRON: '0 2 * * *', CXONE_ACCESS_KEY_SECRET: 'not-the-secret' }), {
+      runNow: false,
+    });
+    await until(
+      async () => (logs.join('').includes('daemon started') ? true : undefined),
+      'the daemon start',
+    );
+    bad.stop.abort(new EtlError('ABORTED', 'test stop'));
+    expect(await bad.done).toBe(0);
+    const token = logs
+      .map((l) => JSON.parse(l) as { check?: string; status?: string; remedy?: string; level: number })
+      .find((l) => l.check === 'token');
+    expect(token).toMatchObject({ status: 'fail', level: 50, remedy: expect.stringMatching(/access key/) });
+    expect(logs.join('')).not.toContain('not-the-secret');
+  });
+
   it('catches up once on start after missing ticks while down', async () => {
     sim = await startSimulator({ clock, ...FAST });
     await db.pool.query(

@@ -93,9 +93,9 @@ function record(name: string, figures: Record<string, unknown>): void {
 describe('busy answers', () => {
   it('429 with Retry-After: the worker waits as long as the API says, never asks twice in a row too early', async () => {
     // The simulator is stricter (45 s) than the worker (30 s): every other call is refused with 429 and
-    // Retry-After, the provoked violation.
+    // Retry-After, the provoked violation. The strict scope, so status polls count too.
     h = await startHarness({
-      sim: { violationResponse: 429, minCallIntervalMs: 45_000 },
+      sim: { violationResponse: 429, minCallIntervalMs: 45_000, rateLimitScope: 'all' },
       env: { ...TWO_DAYS, CXONE_MIN_CALL_INTERVAL_MS: '30000' },
     });
     const calls: { status: number | undefined; at: number }[] = [];

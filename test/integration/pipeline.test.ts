@@ -1,8 +1,12 @@
 import { ENTITY_NAMES, type EntityName } from '../../src/entities/catalog.js';
 import { listWindows } from '../../src/extract/windows.repository.js';
 import { getCheckpoint } from '../../src/extract/checkpoints.repository.js';
-import { DEFAULT_TENANT } from '../../src/simulator/index.js';
-import { canonicalRows, startHarness, type Harness } from '../helpers/pipeline.js';
+import {
+  DEFAULT_TENANT,
+  STRICT_SIMULATOR_OPTIONS,
+  type SimulatorOptions,
+} from '../../src/simulator/index.js';
+import { canonicalRows, startHarness as startDefaultHarness, type Harness } from '../helpers/pipeline.js';
 
 const DAY = 86_400_000;
 const TENANT = DEFAULT_TENANT.id;
@@ -15,7 +19,16 @@ async function expectExactRows(h: Harness, entity: EntityName): Promise<number> 
   return actual.length;
 }
 
-describe('extraction pipeline end to end (simulator + real Postgres)', () => {
+/**
+ * Run twice: against the simulator's defaults and its strict options (every jobs call rate-limited,
+ * one version per entity, ...); the pipeline must load exactly the same rows without a violation.
+ */
+describe.each([
+  ['default', {}],
+  ['strict', STRICT_SIMULATOR_OPTIONS],
+] as const)('extraction pipeline end to end (%s simulator + real Postgres)', (_mode, mode) => {
+  const startHarness = (opts: Parameters<typeof startDefaultHarness>[0] = {}): Promise<Harness> =>
+    startDefaultHarness({ ...opts, sim: { ...(mode as Partial<SimulatorOptions>), ...opts.sim } });
   let h: Harness;
   afterEach(async () => {
     await h?.close();
@@ -129,5 +142,30 @@ describe('extraction pipeline end to end (simulator + real Postgres)', () => {
     expect(h.clock.now() - started).toBeGreaterThanOrEqual((calls - 3) * 30_000);
     expect(h.sim.stats().violations.total).toBe(0);
     void DAY;
+  });
+});
+
+describe('older API versions (the simulator default accepts recordings 7 to 10)', () => {
+  let h: Harness;
+  afterEach(async () => {
+    await h?.close();
+  });
+
+  it('loads recording-interaction-metadata version 7, with its fewer columns, exactly', async () => {
+    h = await startDefaultHarness({
+      env: {
+        EXTRACT_ENTITIES: 'recording-interaction-metadata',
+        CXONE_ENTITY_VERSIONS: 'recording-interaction-metadata=7',
+      },
+    });
+    const { summary } = await h.run();
+    expect(summary.failed).toBe(0);
+    expect(h.sim.stats().jobs.created.every((j) => j.version === '7')).toBe(true);
+    const rows = await h.stagingRows('recording-interaction-metadata');
+    expect(Object.keys(rows[0] ?? {})).toEqual(
+      expect.arrayContaining(['acd_call_id', 'agent_1_contact_number']),
+    );
+    expect(Object.keys(rows[0] ?? {})).not.toContain('agent_notes');
+    await expectExactRows(h, 'recording-interaction-metadata');
   });
 });

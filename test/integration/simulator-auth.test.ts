@@ -138,6 +138,40 @@ describe('OpenID discovery and the password grant', () => {
     expect(reply.status).toBe(200);
   });
 
+  it('takes the access-key pair as username and password by default; strict: the user password only', async () => {
+    const { sim } = await start();
+    const keyPair = { ...PASSWORD_GRANT, username: 'demo-key', password: 'demo-secret' };
+    const reply = await form(sim, '/auth/token', keyPair);
+    expect(reply.status).toBe(200);
+    expect(claimsOf(reply.json.access_token as string).tenantId).toBe('tenant-demo');
+
+    const strict = await start({ passwordGrantAccessKeys: false });
+    const refused = await form(strict.sim, '/auth/token', keyPair);
+    expect(refused.status).toBe(400);
+    expect(refused.json.error).toBe('invalid_grant');
+  });
+
+  it('lists the client auth methods it takes, and refuses the others', async () => {
+    const basicOnly = await start({ clientAuthMethods: ['basic'] });
+    const doc = await send(basicOnly.sim, 'GET', '/.well-known/openid-configuration');
+    expect(doc.json.token_endpoint_auth_methods_supported).toEqual(['client_secret_basic']);
+    const inForm = await form(basicOnly.sim, '/auth/token', PASSWORD_GRANT);
+    expect(inForm.status).toBe(401);
+    expect(inForm.json.error).toBe('invalid_client');
+
+    const formOnly = await start({ clientAuthMethods: ['form'] });
+    const doc2 = await send(formOnly.sim, 'GET', '/.well-known/openid-configuration');
+    expect(doc2.json.token_endpoint_auth_methods_supported).toEqual(['client_secret_post']);
+    expect((await form(formOnly.sim, '/auth/token', PASSWORD_GRANT)).status).toBe(200);
+
+    const both = await start();
+    const doc3 = await send(both.sim, 'GET', '/.well-known/openid-configuration');
+    expect(doc3.json.token_endpoint_auth_methods_supported).toEqual([
+      'client_secret_basic',
+      'client_secret_post',
+    ]);
+  });
+
   it('answers invalid_grant for a wrong password and invalid_client for a wrong client', async () => {
     const { sim } = await start();
     const badPassword = await form(sim, '/auth/token', { ...PASSWORD_GRANT, password: 'nope' });
@@ -177,8 +211,19 @@ describe('cxone-configuration', () => {
     const { sim } = await start();
     const reply = await send(sim, 'GET', '/.well-known/cxone-configuration?tenantId=tenant-demo');
     expect(reply.status).toBe(200);
-    expect(reply.json).toMatchObject({ area: 'na1', domain: 'niceincontact.com', api_endpoint: sim.url });
-    for (const key of ['cluster', 'acdDomain', 'uhDomain']) expect(typeof reply.json[key]).toBe('string');
+    expect(reply.json).toMatchObject({
+      area: 'na1',
+      domain: 'localhost',
+      acdDomain: 'localhost',
+      uhDomain: 'localhost',
+      api_endpoint: sim.url,
+      ui_endpoint: sim.url,
+      auth_endpoint: sim.url,
+      private: false,
+    });
+    expect(typeof reply.json.cluster).toBe('string');
+    // No field may lead a client to a real CXone host with the simulator's token.
+    expect(JSON.stringify(reply.json)).not.toMatch(/niceincontact|nice-incontact|cxone\.com/);
   });
 
   it('can leave api_endpoint out, and refuses a missing or unknown tenant', async () => {

@@ -3,7 +3,13 @@
  * clock, the one-job-per-tenant rule, listing, tenancy, response variants, /sync, and job faults.
  */
 import { ManualClock } from '../../src/lib/clock.js';
-import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/index.js';
+import { csvHeader } from '../../src/simulator/csv/index.js';
+import {
+  STRICT_SIMULATOR_OPTIONS,
+  startSimulator,
+  type Simulator,
+  type SimulatorOptions,
+} from '../../src/simulator/index.js';
 
 const NOW = Date.UTC(2026, 1, 1);
 const DAY = 86_400_000;
@@ -142,7 +148,8 @@ describe('job request validation', () => {
   ];
 
   it.each(cases)('answers 400 with a message for %s', async (_name, body, message) => {
-    const api = await start();
+    // Equal dates are refused only under the strict reading (the default accepts them as empty).
+    const api = await start({ equalDates: 'reject' });
     const reply = await api.send('POST', '', body);
     expect(reply.status).toBe(400);
     expect(reply.headers.get('content-type')).toMatch(/^application\/json/);
@@ -177,13 +184,61 @@ describe('job request validation', () => {
     });
   });
 
+  it('accepts equal start and end dates by default as an empty range (a header-only file)', async () => {
+    const api = await start();
+    const reply = await api.create('qm-workflows', '2026-01-05', '2026-01-05');
+    expect(reply.status).toBe(202);
+    const id = reply.json as string;
+    expect(api.sim.stats().jobs.created[0]).toMatchObject({
+      startMs: Date.UTC(2026, 0, 5),
+      endMs: Date.UTC(2026, 0, 5),
+    });
+    await api.clock.advance(60_000);
+    const job = await api.status(id);
+    expect(job.status).toBe('SUCCEEDED');
+    const body = await (await fetch(job.result.url as string)).text();
+    expect(body.trimEnd().split('\r\n')).toHaveLength(1);
+  });
+
+  it('accepts recording versions 7 to 10 by default, older ones with fewer columns; strict: 10 only', async () => {
+    const api = await start({ allowConcurrentJobs: true });
+    const headers: Record<string, string[]> = {};
+    for (const version of ['7', '8', '9', '10']) {
+      const reply = await api.create('recording-interaction-metadata', '2026-01-01', '2026-01-02', version);
+      expect(reply.status).toBe(202);
+      headers[version] = api.sim.jobSpec(reply.json as string)
+        ? csvHeader(api.sim.jobSpec(reply.json as string)!)
+        : [];
+    }
+    expect((await api.create('recording-interaction-metadata', '2026-01-01', '2026-01-02', '6')).status).toBe(
+      400,
+    );
+    const sizes = ['7', '8', '9', '10'].map((v) => headers[v]?.length ?? 0);
+    expect(sizes).toEqual([...sizes].sort((a, b) => a - b));
+    expect(new Set(sizes).size).toBe(4);
+    // The columns the public v7 clients read are all there.
+    expect(headers['7']).toEqual(
+      expect.arrayContaining(['ACD Call ID', 'Agent 1 Contact Number', 'ANI', 'DNIS']),
+    );
+    expect(headers['7']).not.toContain('Agent Notes');
+
+    const strict = await start(STRICT_SIMULATOR_OPTIONS);
+    expect(
+      (await strict.create('recording-interaction-metadata', '2026-01-01', '2026-01-02', '7')).status,
+    ).toBe(400);
+  });
+
   it('accepts datetimes for every entity when acceptDateTimeForAll is on', async () => {
     const api = await start({ acceptDateTimeForAll: true });
     expect((await api.create('qm-questions', '2026-01-01 00:00:00', '2026-01-02 00:00:00')).status).toBe(202);
   });
 
   it('reads a date-only end as inclusive when endDateInclusive is on', async () => {
-    const api = await start({ endDateInclusive: { 'qm-workflows': true }, allowConcurrentJobs: true });
+    const api = await start({
+      endDateInclusive: { 'qm-workflows': true },
+      allowConcurrentJobs: true,
+      equalDates: 'reject',
+    });
     expect((await api.create('qm-workflows', '2026-01-01', '2026-01-01')).status).toBe(202);
     expect((await api.create('qm-questions', '2026-01-01', '2026-01-01')).status).toBe(400);
     expect(api.sim.stats().jobs.created[0]).toMatchObject({

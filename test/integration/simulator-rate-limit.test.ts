@@ -16,9 +16,13 @@ const TENANTS = [
   { id: 'tenant-b', accessKeyId: 'key-b', accessKeySecret: 'secret-b' },
 ];
 
+/**
+ * These tests read the rule on GET /jobs, so they ask for the strict scope (every jobs call); the
+ * default, job creation only, has its own test below.
+ */
 async function start(options: Partial<SimulatorOptions> = {}) {
   const clock = new ManualClock(NOW);
-  const sim = await startSimulator({ clock, tenants: TENANTS, ...options });
+  const sim = await startSimulator({ clock, tenants: TENANTS, rateLimitScope: 'all', ...options });
   sims.push(sim);
   return { sim, clock };
 }
@@ -141,7 +145,7 @@ describe('one call per interval', () => {
     expect(sim.stats().violations.total).toBe(1);
   });
 
-  it('gates job creation and status calls alike by default, only creation with create-only', async () => {
+  it('gates job creation and status calls alike with scope all, only creation with create-only', async () => {
     const strict = await start();
     const token = await login(strict.sim);
     expect((await create(strict.sim, token)).status).toBe(202);
@@ -156,6 +160,19 @@ describe('one call per interval', () => {
     await lenient.clock.advance(30_000);
     expect((await create(lenient.sim, token2, '2026-01-11', '2026-01-12')).status).toBe(202);
     expect(lenient.sim.stats().violations.total).toBe(1);
+  });
+
+  it('limits only job creation by default: polls right after the POST are answered (public clients)', async () => {
+    const clock = new ManualClock(NOW);
+    const sim = await startSimulator({ clock, tenants: TENANTS });
+    sims.push(sim);
+    expect(sim.options.rateLimitScope).toBe('create-only');
+    const token = await login(sim);
+    expect((await create(sim, token)).status).toBe(202);
+    for (let i = 0; i < 3; i++) expect((await list(sim, token)).status).toBe(200);
+    await clock.advance(5_000);
+    expect((await create(sim, token, '2026-01-11', '2026-01-12')).status).toBe(403);
+    expect(sim.stats().violations.total).toBe(1);
   });
 
   it('keeps tenants apart', async () => {

@@ -3,7 +3,12 @@
  * tests assert on, such as POSTs per window, violations and bytes served.
  */
 import { ManualClock } from '../../src/lib/clock.js';
-import { DEFAULT_SIMULATOR_OPTIONS, startSimulator, type Simulator } from '../../src/simulator/index.js';
+import {
+  DEFAULT_SIMULATOR_OPTIONS,
+  STRICT_SIMULATOR_OPTIONS,
+  startSimulator,
+  type Simulator,
+} from '../../src/simulator/index.js';
 
 const NOW = Date.UTC(2026, 1, 1);
 let sim: Simulator;
@@ -11,7 +16,8 @@ let clock: ManualClock;
 
 beforeEach(async () => {
   clock = new ManualClock(NOW);
-  sim = await startSimulator({ clock, minCallIntervalMs: 30_000 });
+  // The strict scope: the scenario's quick status call is its violation.
+  sim = await startSimulator({ clock, minCallIntervalMs: 30_000, rateLimitScope: 'all' });
 });
 afterEach(() => sim.stop());
 
@@ -108,7 +114,28 @@ it('exposes the options in force and the defaults', () => {
     fileTtlMs: 86_400_000,
     maxWindowMs: 14 * 86_400_000,
     tokenTtlMs: 3_600_000,
+    // Defaults that follow public clients (README "The simulator"); STRICT_SIMULATOR_OPTIONS has the letter.
+    rateLimitScope: 'create-only',
+    passwordGrantAccessKeys: true,
+    clientAuthMethods: ['basic', 'form'],
+    equalDates: 'empty',
+    domain: 'localhost',
   });
+  expect(DEFAULT_SIMULATOR_OPTIONS.supportedVersions['recording-interaction-metadata']).toEqual([
+    '7',
+    '8',
+    '9',
+    '10',
+  ]);
+  expect(STRICT_SIMULATOR_OPTIONS).toMatchObject({
+    rateLimitScope: 'all',
+    passwordGrantAccessKeys: false,
+    equalDates: 'reject',
+  });
+  expect(STRICT_SIMULATOR_OPTIONS.supportedVersions?.['recording-interaction-metadata']).toEqual(['10']);
+  expect(() => sim.setOptions({ clientAuthMethods: [] })).toThrow(/clientAuthMethods/);
+  sim.setOptions({ maxWindowMs: Infinity });
+  expect(sim.options.maxWindowMs).toBe(Infinity);
   sim.setOptions({ violationResponse: 429 });
   expect(sim.options.violationResponse).toBe(429);
   expect(() => sim.setOptions({ timeScale: 0 })).toThrow(/timeScale/);

@@ -7,6 +7,7 @@ describe('parseConfig', () => {
     expect(c.databaseUrl).toBeUndefined();
     expect(c.cxone.minCallIntervalMs).toBe(30_000);
     expect(c.cxone.gateScope).toBe('all');
+    expect(c.cxone.clientAuth).toBe('auto');
     expect(c.extract.entities.map((e) => e.name)).toEqual(ENTITY_NAMES);
     expect(c.extract.entities.find((e) => e.name === 'recording-interaction-metadata')).toMatchObject({
       version: '10',
@@ -23,6 +24,14 @@ describe('parseConfig', () => {
     expect(c.warnings).toEqual([]);
     expect(Object.isFrozen(c)).toBe(true);
     expect(Object.isFrozen(c.extract)).toBe(true);
+  });
+
+  it('reads CXONE_CLIENT_AUTH and refuses other values naming it', () => {
+    expect(parseConfig({ CXONE_CLIENT_AUTH: 'Basic' }).cxone.clientAuth).toBe('basic');
+    expect(parseConfig({ CXONE_CLIENT_AUTH: 'form' }).cxone.clientAuth).toBe('form');
+    expect(() => parseConfig({ CXONE_CLIENT_AUTH: 'header' })).toThrow(
+      /CXONE_CLIENT_AUTH: expected one of auto, basic, form/,
+    );
   });
 
   it('reads durations, lists, per-entity maps and time zones', () => {

@@ -174,3 +174,36 @@ describe('schema drift', () => {
     );
   });
 });
+
+describe('recording versions and contact ids', () => {
+  const RIM = 'recording-interaction-metadata' as const;
+
+  it('older versions have fewer columns, and every row matches its header', async () => {
+    const sizes: number[] = [];
+    for (const version of ['7', '8', '9', '10']) {
+      const s = spec(RIM, D0, D0 + DAY, { version });
+      const rows = parseCsv(await text(s));
+      const header = rows[0] ?? [];
+      expect(header).toEqual(csvHeader(s));
+      expect(rows.length).toBeGreaterThan(10);
+      for (const row of rows.slice(1)) expect(row).toHaveLength(header.length);
+      sizes.push(header.length);
+    }
+    expect(sizes).toEqual([...sizes].sort((a, b) => a - b));
+    expect(new Set(sizes).size).toBe(4);
+    // Same rows in every version: only columns differ.
+    const keys = async (version: string) =>
+      parseCsv(await text(spec(RIM, D0, D0 + DAY, { version })))
+        .slice(1)
+        .map((r) => r[1]);
+    expect(await keys('7')).toEqual(await keys('10'));
+  });
+
+  it('Agent 1 Contact Number is a 12-digit CXone contact id, unique per row', async () => {
+    const rows = parseCsv(await text(spec(RIM, D0, D0 + DAY)));
+    const at = (rows[0] ?? []).indexOf('Agent 1 Contact Number');
+    const ids = rows.slice(1).map((r) => r[at] ?? '');
+    expect(ids.every((id) => /^\d{12}$/.test(id))).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+});

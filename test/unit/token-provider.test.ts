@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Credentials } from '../../src/config.js';
 import { createHttp, type HttpTimeouts } from '../../src/cxone/http.js';
 import {
+  chooseClientAuth,
   createTokenProvider,
   decodeJwtPayload,
   tenantIdFromToken,
@@ -16,6 +17,17 @@ function jwt(claims: Record<string, unknown>): string {
   const part = (o: unknown): string => Buffer.from(JSON.stringify(o)).toString('base64url');
   return `${part({ alg: 'HS256', typ: 'JWT' })}.${part(claims)}.c2lnbmF0dXJl`;
 }
+
+describe('client authentication of the password grant', () => {
+  it('auto: Basic when the issuer lists client_secret_basic, else form fields; a setting wins', () => {
+    expect(chooseClientAuth('auto', ['client_secret_post', 'client_secret_basic'])).toBe('basic');
+    expect(chooseClientAuth('auto', ['client_secret_post'])).toBe('form');
+    expect(chooseClientAuth('auto', [])).toBe('form');
+    expect(chooseClientAuth(undefined, ['client_secret_basic'])).toBe('basic');
+    expect(chooseClientAuth('form', ['client_secret_basic'])).toBe('form');
+    expect(chooseClientAuth('basic', [])).toBe('basic');
+  });
+});
 
 describe('JWT tenant claim', () => {
   it('reads tenantId from the payload without verifying', () => {

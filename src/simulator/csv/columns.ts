@@ -169,6 +169,40 @@ export const DRIFT_COLUMNS: Readonly<Record<EntityName, string>> = {
   'wfm-payroll': 'Cost Center',
 };
 
+/**
+ * Recording versions the simulator accepts by default: three of four public clients send "7" while the
+ * help page says 10, so older versions evidently keep working (contract "Entities").
+ */
+export const RECORDING_VERSIONS: readonly string[] = Object.freeze(['7', '8', '9', '10']);
+
+/**
+ * The version that added each column, for the columns an older version lacks (none is public: a
+ * plausible history). Contract columns are all in 7, since the clients that send 7 read them; the drift
+ * and key columns are in every version, so drift and row-key tests do not depend on the version.
+ */
+export const COLUMNS_SINCE_VERSION: Readonly<Partial<Record<EntityName, Readonly<Record<string, number>>>>> =
+  {
+    'recording-interaction-metadata': {
+      'Media Type': 8,
+      'Screen Recording Status': 8,
+      'Agent 2 ACD ID': 9,
+      'Agent 2 Name': 9,
+      'Agent 2 Team': 9,
+      'Agent 2 Skills': 9,
+      'Agent 2 Contact Number': 9,
+      Language: 10,
+      Tags: 10,
+      'Agent Notes': 10,
+    },
+  };
+
+/** Whether a version of the entity's export has the column (an unknown or non-numeric version: all). */
+export function columnInVersion(entity: EntityName, column: string, version: string | undefined): boolean {
+  const since = COLUMNS_SINCE_VERSION[entity]?.[column];
+  if (since === undefined || version === undefined || !/^\d+$/.test(version)) return true;
+  return Number(version) >= since;
+}
+
 /** The column (or value) that identifies a row, for tests that compare row multisets downstream. */
 export const KEY_COLUMNS: Readonly<Record<EntityName, string>> = {
   'recording-interaction-metadata': 'Segment ID',

@@ -123,12 +123,12 @@ export function fillSegment(
   out[C['Agent 1 Name']] = agent.name;
   out[C['Agent 1 Team']] = agent.team;
   out[C['Agent 1 Skills']] = agent.skills;
-  out[C['Agent 1 Contact Number']] = agent.contactNumber;
+  out[C['Agent 1 Contact Number']] = legContactId(call, segment, 1);
   out[C['Agent 2 ACD ID']] = second ? second.acdId : '';
   out[C['Agent 2 Name']] = second ? second.name : '';
   out[C['Agent 2 Team']] = second ? second.team : '';
   out[C['Agent 2 Skills']] = second ? second.skills : '';
-  out[C['Agent 2 Contact Number']] = second ? second.contactNumber : '';
+  out[C['Agent 2 Contact Number']] = second ? legContactId(call, segment, 2) : '';
   out[C['ANI']] = call.ani;
   out[C['DNIS']] = call.dnis;
   out[C['Skill Name']] = call.skill.name;
@@ -144,6 +144,15 @@ export function fillSegment(
   out[C['Tags']] = call.tags;
   out[C['Agent Notes']] = pickText(rng, 0.6, forced);
   return seconds;
+}
+
+/**
+ * `Agent N Contact Number`: the numeric CXone contact id of that agent's leg, which clients join to other
+ * CXone APIs (contract "CSV files"), not a phone number. 12 digits, unique per tenant, segment and agent.
+ */
+const LEG_CONTACT_ID_BASE = 400_000_000_000;
+function legContactId(call: CallDraft, segment: number, agent: 1 | 2): string {
+  return String(LEG_CONTACT_ID_BASE + (call.contactId * 4 + segment) * 2 + agent - 1);
 }
 
 /** Talk time in seconds: mostly a few minutes, a long tail, capped so SPILL_MS holds. */

@@ -3,6 +3,7 @@
  * whole and filtered row by row. Nothing about a row depends on the window, so splitting a window
  * anywhere yields the same rows in total (issue 3, item 7: "[a, c) = [a, b) + [b, c)").
  */
+import { columnInVersion } from './columns.js';
 import { GENERATORS } from './generators.js';
 import type { EntityGenerator, GeneratedRow } from './entity-generator.js';
 import { parseUtcDate } from './format.js';
@@ -17,6 +18,8 @@ interface Shape {
   withDrift: boolean;
   /** Rows before this instant leave the drift column empty. */
   driftMs: number;
+  /** Positions (in the full list) a file of this version keeps, when it drops more than the drift column. */
+  keep: readonly number[] | undefined;
 }
 
 function shapeOf(spec: CsvSpec): Shape {
@@ -26,16 +29,25 @@ function shapeOf(spec: CsvSpec): Shape {
   const generator = GENERATORS[spec.entity];
   if (!generator) throw new RangeError(`no CSV generator for entity ${JSON.stringify(spec.entity)}`);
   const driftMs = spec.driftFromDate === undefined ? Infinity : parseUtcDate(spec.driftFromDate);
+  const withDrift = spec.endMs > driftMs;
+  const inVersion = generator.columns.map((name) => columnInVersion(spec.entity, name, spec.version));
+  const keep = inVersion.every(Boolean)
+    ? undefined
+    : generator.columns.flatMap((name, i) =>
+        inVersion[i] && (withDrift || name !== generator.driftColumn) ? [i] : [],
+      );
   return {
     generator,
     driftIndex: generator.columns.indexOf(generator.driftColumn),
-    withDrift: spec.endMs > driftMs,
+    withDrift,
     driftMs,
+    keep,
   };
 }
 
 export function csvHeader(spec: CsvSpec): string[] {
-  const { generator, withDrift } = shapeOf(spec);
+  const { generator, withDrift, keep } = shapeOf(spec);
+  if (keep) return keep.map((i) => generator.columns[i] as string);
   return generator.columns.filter((name) => withDrift || name !== generator.driftColumn);
 }
 
@@ -63,9 +75,10 @@ function visibleAt(row: GeneratedRow, lateMax: number): number {
   return row.ts + Math.floor(unitFromHash(fmix32(mix(row.seed, 0x1a7e))) * (lateMax + 1));
 }
 
-/** Drops the drift column before the drift date's files, or empties it for rows before the date. */
+/** Keeps the version's columns; drops the drift column before the drift date's files, or empties it for rows before the date. */
 function project(shape: Shape, values: string[], ts: number): string[] {
+  if (shape.withDrift && ts < shape.driftMs) values[shape.driftIndex] = '';
+  if (shape.keep) return shape.keep.map((i) => values[i] as string);
   if (!shape.withDrift) values.splice(shape.driftIndex, 1);
-  else if (ts < shape.driftMs) values[shape.driftIndex] = '';
   return values;
 }

@@ -27,6 +27,8 @@ export interface CsvSpec {
    * window ends after that date's midnight carries it in its header; rows before the date leave it empty.
    */
   driftFromDate?: string;
+  /** The API version asked for; older recording versions have fewer columns (columns.ts). Default: latest. */
+  version?: string;
   /** Average rows per day (default: a realistic per-entity number, small enough for a fast demo). */
   rowsPerDay?: number;
 }

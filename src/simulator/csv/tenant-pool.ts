@@ -14,7 +14,6 @@ export interface Person {
   readonly team: string;
   /** Comma-separated, as the `Agent 1 Skills` column shows them. */
   readonly skills: string;
-  readonly contactNumber: string;
 }
 
 export interface Skill {
@@ -70,7 +69,6 @@ function buildPool(tenantId: string): TenantPool {
     )
       .slice(0, rng.between(1, 3))
       .join(', '),
-    contactNumber: `+82 2-${rng.between(2000, 7999)}-${pad(rng.int(10_000), 4)}`,
   });
   const people = names.slice(0, AGENT_COUNT + EVALUATOR_COUNT).map(person);
   return {

@@ -1,0 +1,41 @@
+/**
+ * One line of `cxone-etl check`: what was checked, how it went and, when it did not, what to do. The
+ * same lines go to stdout (text or --json) and, from the daemon, to the log; none ever holds a secret.
+ */
+export type CheckStatus = 'ok' | 'info' | 'warn' | 'fail';
+
+export type CheckName =
+  'config' | 'postgres' | 'privileges' | 'migrations' | 'token' | 'api' | 'jobs' | 'probe';
+
+export interface CheckLine {
+  check: CheckName;
+  status: CheckStatus;
+  /** The tenant's label (TENANTS_FILE name, or "default"); absent for config and database lines. */
+  tenant?: string;
+  entity?: string;
+  message: string;
+  /** What to do about a warning or failure. */
+  remedy?: string;
+  /** A failure that stops every check after it. */
+  hard?: boolean;
+  /** Machine-readable facts (versions, lifetimes, ids), for --json. */
+  details?: Record<string, unknown>;
+}
+
+export type OnCheckLine = (line: CheckLine) => void;
+
+const LABEL: Record<CheckStatus, string> = { ok: 'ok', info: '..', warn: 'WARN', fail: 'FAIL' };
+
+/** `FAIL  tenant default  token: CXone refused ... | fix: ...`, one line. */
+export function formatCheckLine(line: CheckLine): string {
+  const scope = line.tenant === undefined ? '' : `tenant ${line.tenant}  `;
+  const what = line.entity === undefined ? line.check : `${line.check} ${line.entity}`;
+  const fix = line.remedy === undefined ? '' : ` | fix: ${line.remedy}`;
+  return `${LABEL[line.status].padEnd(4)}  ${scope}${what}: ${line.message}${fix}`;
+}
+
+/** 0 all good (warnings allowed), 1 a check failed, 2 the configuration (or usage) is wrong. */
+export function checkExitCode(lines: readonly CheckLine[]): 0 | 1 | 2 {
+  if (lines.some((l) => l.check === 'config' && l.status === 'fail')) return 2;
+  return lines.some((l) => l.status === 'fail') ? 1 : 0;
+}

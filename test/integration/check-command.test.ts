@@ -1,0 +1,339 @@
+/**
+ * `cxone-etl check` against the simulator (at 1/1000 time scale, so the 30-s rule is 30 ms of real
+ * time and no test waits seconds) and real Postgres: the all-good path, then one test per failure
+ * class with its line and exit code. Every output and log is searched for the secrets in play.
+ */
+import { Writable } from 'node:stream';
+import { checkCommand } from '../../src/commands/check.js';
+import { ConfigError, parseConfig, type Env } from '../../src/config.js';
+import { systemClock } from '../../src/lib/clock.js';
+import { createLogger } from '../../src/logger.js';
+import {
+  DEFAULT_TENANT,
+  startSimulator,
+  type Simulator,
+  type SimulatorOptions,
+} from '../../src/simulator/index.js';
+import {
+  adminQuery,
+  createEmptyTestDatabase,
+  createTestDatabase,
+  type TestDatabase,
+} from '../helpers/database.js';
+import { scanForSecrets } from '../helpers/secrets.js';
+
+const TIME_SCALE = 0.001;
+
+let db: TestDatabase;
+const sims: Simulator[] = [];
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(() => db.drop());
+beforeEach(async () => {
+  await db.pool.query('DELETE FROM cxone_etl.rate_gate');
+});
+afterEach(async () => {
+  await Promise.all(sims.splice(0).map((s) => s.stop()));
+});
+
+async function simulator(options: Partial<SimulatorOptions> = {}): Promise<Simulator> {
+  const sim = await startSimulator({ timeScale: TIME_SCALE, ...options });
+  sims.push(sim);
+  return sim;
+}
+
+interface Checked {
+  code: number;
+  out: string;
+  logs: string;
+  json?: { ok: boolean; exitCode: number; checks: Record<string, unknown>[] };
+}
+
+function envFor(sim: Simulator, extra: Env = {}): Env {
+  return {
+    DATABASE_URL: db.url,
+    CXONE_ISSUER_URL: sim.url,
+    CXONE_ACCESS_KEY_ID: DEFAULT_TENANT.accessKeyId,
+    CXONE_ACCESS_KEY_SECRET: DEFAULT_TENANT.accessKeySecret,
+    CXONE_MIN_CALL_INTERVAL_MS: String(sim.options.minCallIntervalMs * TIME_SCALE),
+    ...extra,
+  };
+}
+
+async function check(
+  env: Env,
+  opts: { json?: boolean; probe?: boolean; sim?: Simulator } = {},
+): Promise<Checked> {
+  const out: string[] = [];
+  const logs: string[] = [];
+  const sink = (into: string[]) =>
+    new Writable({
+      write(chunk: Buffer, _e, cb) {
+        into.push(chunk.toString());
+        cb();
+      },
+    });
+  let config;
+  let configError: ConfigError | undefined;
+  try {
+    config = parseConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    configError = error;
+    config = parseConfig({});
+  }
+  const code = await checkCommand(
+    {
+      config,
+      configError,
+      env,
+      log: createLogger({ level: 'debug', format: 'json', destination: sink(logs) }),
+      clock: systemClock,
+      signal: new AbortController().signal,
+      out: sink(out),
+    },
+    { json: opts.json ?? false, probe: opts.probe ?? false },
+  );
+  const text = out.join('');
+  const secrets = [
+    ...(opts.sim?.issuedSecrets() ?? []),
+    DEFAULT_TENANT.accessKeySecret,
+    'wrong-secret-value',
+  ];
+  expect(
+    scanForSecrets(
+      [
+        { source: 'out', text },
+        { source: 'logs', text: logs.join('') },
+      ],
+      secrets,
+    ),
+  ).toEqual([]);
+  return {
+    code,
+    out: text,
+    logs: logs.join(''),
+    ...(opts.json ? { json: JSON.parse(text) as Checked['json'] } : {}),
+  };
+}
+
+/** The line of a check, by its name (and entity), from the text output. */
+function line(out: string, what: string): string {
+  const found = out.split('\n').find((l) => new RegExp(`^\\S+\\s+(tenant \\S+\\s+)?${what}:`).test(l));
+  if (!found) throw new Error(`no "${what}" line in:\n${out}`);
+  return found;
+}
+
+it('all good: one ok line per check, in order, exit 0; --json says the same', async () => {
+  const sim = await simulator();
+  const result = await check(envFor(sim), { sim });
+  expect(result.code).toBe(0);
+  const order = result.out
+    .split('\n')
+    .filter((l) => /^(ok|WARN|FAIL|\.\.)\s/.test(l))
+    .map((l) => /^\S+\s+(?:tenant \S+\s+)?([a-z]+)/.exec(l)?.[1]);
+  expect(order).toEqual(['config', 'config', 'postgres', 'privileges', 'migrations', 'token', 'api', 'jobs']);
+  expect(line(result.out, 'token')).toMatch(
+    /^ok .*access-key login: a token for tenant tenant-demo, valid \d+ s/,
+  );
+  expect(line(result.out, 'api')).toContain(sim.url);
+  expect(line(result.out, 'jobs')).toMatch(/none running/);
+  expect(sim.stats().calls.byEndpoint['GET /jobs']).toBe(1);
+  expect(sim.stats().jobs.total).toBe(0);
+
+  const json = await check(envFor(sim), { sim, json: true });
+  expect(json.code).toBe(0);
+  expect(json.json).toMatchObject({ ok: true, exitCode: 0 });
+  expect(json.json?.checks.find((c) => c.check === 'token')).toMatchObject({
+    status: 'ok',
+    tenant: 'default',
+    details: { flow: 'access-key', tenantId: 'tenant-demo' },
+  });
+});
+
+it('reports the password grant with its client auth, and the access-key pair through it', async () => {
+  const sim = await simulator({ clientAuthMethods: ['form'] });
+  const { CXONE_ACCESS_KEY_ID: _id, CXONE_ACCESS_KEY_SECRET: _secret, ...rest } = envFor(sim);
+  const result = await check(
+    {
+      ...rest,
+      CXONE_CLIENT_ID: DEFAULT_TENANT.clientId,
+      CXONE_CLIENT_SECRET: DEFAULT_TENANT.clientSecret,
+      CXONE_USERNAME: DEFAULT_TENANT.accessKeyId,
+      CXONE_PASSWORD: DEFAULT_TENANT.accessKeySecret,
+    },
+    { sim },
+  );
+  expect(result.code).toBe(0);
+  expect(line(result.out, 'token')).toMatch(/OpenID password grant \(client id and secret by form fields\)/);
+});
+
+it('--entities: announces the calls and time, proves each entity with a tiny job, leaves no ledger row', async () => {
+  const sim = await simulator();
+  const result = await check(
+    envFor(sim, { EXTRACT_ENTITIES: 'qm-workflows,recording-interaction-metadata' }),
+    {
+      sim,
+      probe: true,
+    },
+  );
+  expect(result.code).toBe(0);
+  const announce = result.out.split('\n').findIndex((l) => /^\.\.\s+tenant default\s+probe:/.test(l));
+  expect(announce).toBeGreaterThan(0);
+  expect(result.out.split('\n')[announce]).toMatch(/2 tiny job\(s\).*at least 4 jobs API calls/);
+  expect(line(result.out, 'probe qm-workflows')).toMatch(/^ok .*permission confirmed: job \S+ .*SUCCEEDED/);
+  expect(line(result.out, 'probe recording-interaction-metadata')).toMatch(/\d{2}:00:00\.\.\S+ 01:00:00/);
+  const created = sim.stats().jobs.created;
+  expect(created.map((j) => j.entity)).toEqual(['qm-workflows', 'recording-interaction-metadata']);
+  expect(created[1]!.endMs - created[1]!.startMs).toBe(3_600_000);
+  expect(created[0]!.endMs - created[0]!.startMs).toBe(86_400_000);
+  const ledger = await db.pool.query('SELECT count(*)::int AS n FROM cxone_etl.windows');
+  expect(ledger.rows[0].n).toBe(0);
+  expect(sim.stats().violations.total).toBe(0);
+});
+
+it('an empty database: the migrations line applies what is pending, like every command that opens it', async () => {
+  const sim = await simulator();
+  const empty = await createEmptyTestDatabase();
+  try {
+    const result = await check(envFor(sim, { DATABASE_URL: empty.url }), { sim });
+    expect(result.code).toBe(0);
+    expect(line(result.out, 'migrations')).toMatch(
+      /^ok\s+migrations: applied \d+ pending \(1 control_schema, /,
+    );
+    const again = await check(envFor(sim, { DATABASE_URL: empty.url }), { sim });
+    expect(line(again.out, 'migrations')).toMatch(/^ok\s+migrations: up to date: \d+ applied/);
+  } finally {
+    await empty.drop();
+  }
+});
+
+describe('each failure class: its line and exit code', () => {
+  it('bad config: exit 2, the variable named, nothing else checked', async () => {
+    const sim = await simulator();
+    const result = await check(envFor(sim, { EXTRACT_WINDOW: 'tomorrow' }), { sim });
+    expect(result.code).toBe(2);
+    expect(line(result.out, 'config')).toMatch(
+      /^FAIL\s+config: EXTRACT_WINDOW: expected .*got "tomorrow" \| fix: /,
+    );
+    expect(result.out).not.toMatch(/postgres:/);
+
+    const noCredentials = await check(
+      { DATABASE_URL: db.url, CXONE_ISSUER_URL: sim.url },
+      { json: true, sim },
+    );
+    expect(noCredentials.code).toBe(2);
+    expect(noCredentials.json?.checks).toEqual([
+      expect.objectContaining({
+        check: 'config',
+        status: 'fail',
+        message: expect.stringMatching(/CXONE_ACCESS_KEY_ID/),
+      }),
+    ]);
+    expect(sim.stats().calls.total).toBe(0);
+  });
+
+  it('database down: exit 1 at the postgres line, no CXone call', async () => {
+    const sim = await simulator();
+    const result = await check(
+      envFor(sim, { DATABASE_URL: 'postgres://cxone:hunter2-db-pass@127.0.0.1:1/nowhere' }),
+      {
+        sim,
+      },
+    );
+    expect(result.code).toBe(1);
+    expect(line(result.out, 'postgres')).toMatch(
+      /^FAIL\s+postgres: cannot reach postgres:\/\/cxone:\*+@127\.0\.0\.1:1\/nowhere: .*ECONNREFUSED.* \| fix: check DATABASE_URL/,
+    );
+    expect(result.out).not.toContain('hunter2-db-pass');
+    expect(result.out).not.toMatch(/token:/);
+    expect(sim.stats().calls.total).toBe(0);
+  });
+
+  it('missing grants: exit 1, the statements that would grant them', async () => {
+    const sim = await simulator();
+    const role = `check_ro_${process.pid}`;
+    await adminQuery(`DROP ROLE IF EXISTS ${role}`).catch(() => undefined);
+    await adminQuery(`CREATE ROLE ${role} LOGIN`);
+    try {
+      const url = new URL(db.url);
+      url.username = role;
+      url.password = '';
+      const result = await check(envFor(sim, { DATABASE_URL: url.toString() }), { sim, json: true });
+      expect(result.code).toBe(1);
+      const privileges = result.json?.checks.find((c) => c.check === 'privileges');
+      expect(privileges).toMatchObject({ status: 'fail', hard: true });
+      const missing = (privileges?.details as { missing: string[] }).missing;
+      expect(missing).toContain(`GRANT USAGE, CREATE ON SCHEMA "cxone_etl" TO "${role}"`);
+      expect(missing).toContain(`ALTER TABLE "cxone_etl"."windows" OWNER TO "${role}"`);
+      expect(missing).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^GRANT DELETE, INSERT, SELECT, UPDATE ON cxone_etl\."rate_gate"/),
+        ]),
+      );
+      expect(result.json?.checks.map((c) => c.check)).toEqual(['config', 'config', 'postgres', 'privileges']);
+      expect(sim.stats().calls.total).toBe(0);
+    } finally {
+      await adminQuery(`DROP OWNED BY ${role}`).catch(() => undefined);
+      await adminQuery(`DROP ROLE IF EXISTS ${role}`);
+    }
+  });
+
+  it('bad access key: exit 1 at the token line, naming the variables, never the value', async () => {
+    const sim = await simulator();
+    const result = await check(envFor(sim, { CXONE_ACCESS_KEY_SECRET: 'wrong-secret-value' }), { sim });
+    expect(result.code).toBe(1);
+    expect(line(result.out, 'token')).toMatch(
+      /^FAIL\s+tenant default\s+token: .*CXONE_ACCESS_KEY_ID and CXONE_ACCESS_KEY_SECRET.* \| fix: use the access key/,
+    );
+    expect(result.out).not.toMatch(/api:|jobs:/);
+    expect(sim.stats().calls.byEndpoint['GET /jobs'] ?? 0).toBe(0);
+  });
+
+  it('403 on one entity: that probe fails with the permission remedy, the others pass, exit 1', async () => {
+    const sim = await simulator({
+      tenants: [{ ...DEFAULT_TENANT, entities: ['qm-workflows', 'qm-questions'] }],
+    });
+    const result = await check(envFor(sim, { EXTRACT_ENTITIES: 'qm-workflows,wfm-payroll,qm-questions' }), {
+      sim,
+      probe: true,
+    });
+    expect(result.code).toBe(1);
+    expect(line(result.out, 'probe qm-workflows')).toMatch(/^ok /);
+    expect(line(result.out, 'probe wfm-payroll')).toMatch(
+      /^FAIL .*403 after 3 attempts.*\| fix: give the API user's role the Data Extraction permission for wfm-payroll/,
+    );
+    // Not a hard failure: the entity after it is still probed.
+    expect(line(result.out, 'probe qm-questions')).toMatch(/^ok /);
+    expect(sim.stats().calls.byEndpoint['POST /jobs']).toBe(2 + 3);
+  });
+
+  it('busy tenant: another caller has a job running: exit 1 at the jobs line, no probe', async () => {
+    const sim = await simulator({ jobBaseMs: 3_600_000 });
+    const token = (await (
+      await fetch(`${sim.url}/authentication/v1/token/access-key`, {
+        method: 'POST',
+        body: JSON.stringify({ accessKeyId: 'demo-key', accessKeySecret: 'demo-secret' }),
+      })
+    ).json()) as { access_token: string };
+    const foreign = await fetch(`${sim.url}/data-extraction/v1/jobs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token.access_token}` },
+      body: JSON.stringify({
+        entityName: 'qm-workflows',
+        version: '4',
+        startDate: '2026-01-01',
+        endDate: '2026-01-02',
+      }),
+    });
+    const jobId = (await foreign.json()) as string;
+    const result = await check(envFor(sim), { sim, probe: true });
+    expect(result.code).toBe(1);
+    expect(line(result.out, 'jobs')).toMatch(
+      new RegExp(`^FAIL .*the tenant is busy: 1 job\\(s\\) RUNNING \\(${jobId}\\) \\| fix: another caller`),
+    );
+    expect(result.out).not.toMatch(/probe/);
+    expect(sim.stats().jobs.total).toBe(1);
+  });
+});
