@@ -293,7 +293,12 @@ export function buildProgram(deps: CliDeps): Command {
       ]),
     )
     .option('--sync-endpoint', 'offer POST /jobs/sync')
-    .option('--allow-concurrent-jobs', 'let a tenant run several jobs at once')
+    .option('--allow-concurrent-jobs', 'let a tenant run any number of jobs at once')
+    .option(
+      '--max-running-jobs <n>',
+      'how many jobs a tenant may run at once; a POST beyond it is refused as busy (default 1)',
+      intArg,
+    )
     .option('--strict', "the help page's letter: every jobs call rate-limited, one version per entity, ...")
     .addOption(
       new Option('--rate-limit-scope <scope>', 'which jobs calls the 30-s rule counts').choices([
@@ -310,6 +315,7 @@ export function buildProgram(deps: CliDeps): Command {
         violationResponse?: string;
         syncEndpoint?: boolean;
         allowConcurrentJobs?: boolean;
+        maxRunningJobs?: number;
         strict?: boolean;
         rateLimitScope?: 'all' | 'create-only';
       }) => {
@@ -324,6 +330,7 @@ export function buildProgram(deps: CliDeps): Command {
               : {}),
             ...(opts.syncEndpoint ? { syncEndpoint: true } : {}),
             ...(opts.allowConcurrentJobs ? { allowConcurrentJobs: true } : {}),
+            ...(opts.maxRunningJobs !== undefined ? { maxRunningJobs: opts.maxRunningJobs } : {}),
             ...(opts.strict ? { strict: true } : {}),
             ...(opts.rateLimitScope ? { rateLimitScope: opts.rateLimitScope } : {}),
           }),

@@ -70,6 +70,11 @@ export interface Config {
     readonly maxAttempts: number;
     readonly jobTimeoutMs: number;
     readonly onLocked: 'wait' | 'exit';
+    /**
+     * EXTRACT_MAX_JOBS_IN_FLIGHT: how many jobs one tenant may have running at once. 'auto' starts at
+     * 2 and learns the tenant's limit (src/extract/jobs-limit.repository.ts); 1 is the serial worker.
+     */
+    readonly maxJobsInFlight: 'auto' | number;
   };
   readonly wfmTimeZone: string;
   readonly stagingSchema: string;
@@ -196,6 +201,25 @@ function integer(
     throw new ConfigError(name, `a whole number from ${min} to ${max}`, text);
   }
   return value;
+}
+
+/** Above this the listing poll gains little and one tenant's jobs crowd its own interval. */
+const MAX_JOBS_IN_FLIGHT = 8;
+/**
+ * 1, not yet `auto`: learning costs one busy answer per tenant (a 'job-running' refusal on a simulator
+ * that allows one job), and the test suites hold every run against the default simulator to zero
+ * refusals; `auto` is opt-in until the lead flips this (issue 15).
+ */
+const DEFAULT_JOBS_IN_FLIGHT: 'auto' | number = 1;
+
+function jobsInFlight(env: Env, name: string): 'auto' | number {
+  const text = raw(env, name);
+  if (text === undefined) return DEFAULT_JOBS_IN_FLIGHT;
+  if (text.toLowerCase() === 'auto') return 'auto';
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > MAX_JOBS_IN_FLIGHT) {
+    throw new ConfigError(name, `auto or a whole number from 1 to ${MAX_JOBS_IN_FLIGHT}`, text);
+  }
+  return Number(text);
 }
 
 function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
@@ -410,6 +434,7 @@ export function parseConfig(env: Env): Config {
       maxAttempts: integer(env, 'EXTRACT_MAX_ATTEMPTS', 3, 1, 20),
       jobTimeoutMs: duration(env, 'EXTRACT_JOB_TIMEOUT', '6h', 1000),
       onLocked: oneOf(env, 'EXTRACT_ON_LOCKED', ['wait', 'exit'] as const, 'wait'),
+      maxJobsInFlight: jobsInFlight(env, 'EXTRACT_MAX_JOBS_IN_FLIGHT'),
     }),
     wfmTimeZone: timeZone(env, 'WFM_TIMEZONE', 'UTC'),
     stagingSchema: identifier(env, 'STAGING_SCHEMA', 'cxone_staging'),

@@ -154,6 +154,9 @@ export async function executeRun(deps: RunCommandDeps, request: RunCommandReques
         api: client,
         clock,
         signal,
+        maxJobsInFlight: config.extract.maxJobsInFlight,
+        onJobsLimit: (info) =>
+          tlog.warn({ jobsInFlight: info.limit }, `jobs in flight lowered for this tenant: ${info.reason}`),
         settings: {
           stagingSchema: config.stagingSchema,
           reportingSchema: config.reportingSchema,

@@ -17,6 +17,8 @@ export interface SimCommandOptions {
   violationResponse?: 403 | 429 | 400;
   syncEndpoint?: boolean;
   allowConcurrentJobs?: boolean;
+  /** How many jobs a tenant may run at once (simulator option maxRunningJobs). */
+  maxRunningJobs?: number;
   /** The help page's letter where the defaults follow public clients (STRICT_SIMULATOR_OPTIONS). */
   strict?: boolean;
   rateLimitScope?: 'all' | 'create-only';
@@ -36,6 +38,7 @@ export async function simCommand(
     ...(opts.violationResponse ? { violationResponse: opts.violationResponse } : {}),
     ...(opts.syncEndpoint ? { syncEndpoint: true } : {}),
     ...(opts.allowConcurrentJobs ? { allowConcurrentJobs: true } : {}),
+    ...(opts.maxRunningJobs !== undefined ? { maxRunningJobs: opts.maxRunningJobs } : {}),
   };
   const sim = await startSimulator(overrides);
   deps.out.write(banner(sim.url, sim.options));

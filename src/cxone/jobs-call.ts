@@ -92,6 +92,7 @@ export async function callJobsEndpoint<T>(
         // A job POST that may have landed is not re-sent here: it could create a second job. The caller
         // looks for the job with GET /jobs before posting again (src/extract/post-job.ts).
         if (creates && postMayHaveLanded(error)) return { retry: false };
+        if (creates && ctx.busyIsFinal && isBusy(error)) return { retry: false };
         return classifyForRetry(error);
       },
     });
@@ -102,6 +103,8 @@ export async function callJobsEndpoint<T>(
         ? error
         : new EtlError('ABORTED', `${what} aborted`, { cause: error, context });
     }
+    // The caller asked for the busy answer itself: another of its jobs runs (types.ts `busyIsFinal`).
+    if (creates && ctx.busyIsFinal && isBusy(error)) throw error;
     throw finalError(error, what, context, deps.policy.attempts);
   }
 }

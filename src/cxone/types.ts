@@ -31,6 +31,12 @@ export interface CallContext {
   entity?: string;
   window?: string;
   jobId?: string;
+  /**
+   * A job POST made while another job of ours runs: a busy answer is the tenant's jobs limit speaking,
+   * not a rate-limit hiccup, so it is returned at once (RATE_LIMITED, busy) instead of being retried
+   * and, as a 403, read as a missing permission (src/extract/run-overlapped.ts).
+   */
+  busyIsFinal?: boolean;
 }
 
 /** The jobs endpoints, for the gate (kind) and for observability (endpoint). */

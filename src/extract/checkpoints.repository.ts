@@ -71,3 +71,49 @@ export async function advanceCheckpoint(
     [tenantId, entity, new Date(windowEnd), columns, new Date(now)],
   );
 }
+
+/**
+ * Inside the load transaction, when windows load out of order (several jobs in flight, issue 15): the
+ * checkpoint becomes the end of the contiguous run of loaded windows that starts at it (or at `from`,
+ * the run's first window, when there is none yet), so a later window loaded first never moves it past
+ * a window still in flight or failed. Loaded ledger windows never overlap (markLoaded), and a window
+ * whose rows are in staging keeps `loaded_at` while it is being re-extracted, so it still counts.
+ * Returns the checkpoint after the call (undefined: still none).
+ */
+export async function advanceCheckpointContiguous(
+  db: Queryable,
+  tenantId: string,
+  entity: string,
+  from: number,
+  columns: string[] | null,
+  now: number,
+): Promise<number | undefined> {
+  const current = await getCheckpoint(db, tenantId, entity);
+  const start = current?.loadedUntil ?? from;
+  const { rows } = await db.query(
+    `WITH RECURSIVE chain(reach) AS (
+       SELECT $3::timestamptz
+       UNION
+       SELECT w.window_end FROM chain c
+         JOIN cxone_etl.windows w
+           ON w.tenant_id = $1 AND w.entity = $2 AND w.loaded_at IS NOT NULL
+          AND w.window_start <= c.reach AND w.window_end > c.reach
+     )
+     SELECT max(reach) AS reach FROM chain`,
+    [tenantId, entity, new Date(start)],
+  );
+  const reach = (rows[0] as { reach: Date }).reach.getTime();
+  if (current === undefined && reach === start) return undefined;
+  if (current !== undefined && reach === current.loadedUntil) {
+    // Not moved; the header is still the newest seen.
+    if (columns !== null) {
+      await db.query(
+        'UPDATE cxone_etl.checkpoints SET last_columns = $3, updated_at = $4 WHERE tenant_id = $1 AND entity = $2',
+        [tenantId, entity, columns, new Date(now)],
+      );
+    }
+    return reach;
+  }
+  await advanceCheckpoint(db, tenantId, entity, reach, columns, now);
+  return reach;
+}

@@ -94,7 +94,7 @@ export type WindowOutcome =
   | { status: 'failed'; error: EtlError; durationMs: number };
 
 /** Job durations older than this no longer shape the first poll: a bad sample ages out. */
-const SAMPLE_MAX_AGE_MS = 14 * 86_400_000;
+export const SAMPLE_MAX_AGE_MS = 14 * 86_400_000;
 
 /** Downloads that break (stall, cut short, reset) are retried with a fresh URL of the same job. */
 const DOWNLOAD_ATTEMPTS = 3;
@@ -225,17 +225,31 @@ async function obtainFinishedJob(
   });
 }
 
+/** Moves the checkpoint inside the load transaction, after the window is marked loaded. */
+export type CheckpointAdvance = (
+  client: ledger.Queryable,
+  key: ledger.WindowKey,
+  columns: string[] | null,
+  now: number,
+) => Promise<void>;
+
+/** One window at a time: the checkpoint is a high-water mark (checkpoints.repository.ts). */
+const highWaterMark: CheckpointAdvance = async (client, key, columns, now) => {
+  await advanceCheckpoint(client, key.tenantId, key.entity, key.end, columns, now);
+};
+
 /**
  * Downloads the file of a SUCCEEDED job into staging in one transaction. The URL lives 30 s from the
  * status answer, so the download starts at once; an expired URL (403) or a broken download gets one
  * fresh status call for a new URL of the same job (contract: each status call returns a fresh URL).
  */
-async function loadJob(
+export async function loadJob(
   deps: ExtractDeps,
   task: WindowTask,
   key: ledger.WindowKey,
   ctx: CallContext & { jobId: string },
   job: JobState,
+  advance: CheckpointAdvance = highWaterMark,
 ): Promise<{
   rows: number;
   bytes: number;
@@ -287,7 +301,7 @@ async function loadJob(
         });
         reportingMs = performance.now() - reportingStarted;
         await ledger.markLoaded(client, key, { rows: loaded.rows, bytes: loaded.bytes }, now);
-        await advanceCheckpoint(client, key.tenantId, key.entity, key.end, loaded.columns, now);
+        await advance(client, key, loaded.columns, now);
         crashPoint('commit');
         return { ...loaded, reporting };
       });
@@ -328,7 +342,10 @@ function isFreshUrlWorthIt(thrown: unknown): boolean {
   return isEtlError(thrown) && ['URL_EXPIRED', 'DOWNLOAD', 'NETWORK', 'API_CONTRACT'].includes(thrown.code);
 }
 
-function asEtlError(thrown: unknown, context: { tenant: string; entity: string; window: string }): EtlError {
+export function asEtlError(
+  thrown: unknown,
+  context: { tenant: string; entity: string; window: string },
+): EtlError {
   if (thrown instanceof EtlError) return thrown;
   const error = toError(thrown);
   if (error.name === 'AbortError' || /abort/i.test(error.message)) {

@@ -144,12 +144,27 @@ function learnedMs(
   lastRunningAt: number | undefined,
   answeredAt: number,
 ): number | undefined {
-  if (status !== 'SUCCEEDED' || !opts.postedHere) return undefined;
-  const observed = answeredAt - opts.postedAt;
+  return learnedJobMs(
+    { postedAt: opts.postedAt, postedHere: opts.postedHere },
+    status,
+    lastRunningAt,
+    answeredAt,
+  );
+}
+
+/** As `waitForJob` learns it; also for jobs polled by a GET /jobs listing (run-overlapped.ts). */
+export function learnedJobMs(
+  job: { postedAt: number; postedHere: boolean },
+  status: JobStatus,
+  lastRunningAt: number | undefined,
+  answeredAt: number,
+): number | undefined {
+  if (status !== 'SUCCEEDED' || !job.postedHere) return undefined;
+  const observed = answeredAt - job.postedAt;
   const jobMs =
     lastRunningAt === undefined
       ? SHRINK_ON_FIRST_SUCCESS * observed
-      : (lastRunningAt + answeredAt) / 2 - opts.postedAt;
+      : (lastRunningAt + answeredAt) / 2 - job.postedAt;
   return Math.round(Math.min(observed, Math.max(0, jobMs)));
 }
 

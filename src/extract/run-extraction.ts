@@ -1,8 +1,9 @@
 /**
  * One run for one tenant: for each configured entity, plan its windows from the ledger and checkpoint,
- * then extract them one at a time (the API allows one caller per tenant; the worker runs one job per
- * tenant at a time by default). A window that fails is recorded and the run moves on; a permission
- * error stops only that entity; an auth error or shutdown stops the run.
+ * then extract them: one at a time when one job may be in flight (EXTRACT_MAX_JOBS_IN_FLIGHT=1, or
+ * what `auto` learned of the tenant), else overlapped (run-overlapped.ts). A window that fails is
+ * recorded and the run moves on; a permission error stops only that entity; an auth error or shutdown
+ * stops the run.
  */
 import type pg from 'pg';
 import type { Config, EntitySettings } from '../config.js';
@@ -12,6 +13,7 @@ import type { EtlError } from '../lib/errors.js';
 import { windowLabel } from './api-dates.js';
 import { getCheckpoint } from './checkpoints.repository.js';
 import { extractWindow, type ExtractDeps, type WindowEvent, type WindowOutcome } from './extract-window.js';
+import { getLearnedJobsLimit } from './jobs-limit.repository.js';
 import {
   planBackfill,
   planRun,
@@ -20,7 +22,9 @@ import {
   type PlannedWindow,
   type SkippedLookback,
 } from './plan-windows.js';
+import { runOverlapped } from './run-overlapped.js';
 import { localMidnight, type TimeGrid } from './time-grid.js';
+import { accountWindow } from './window-accounting.js';
 import { listWindows, markDeferred, markLookbackSkipped } from './windows.repository.js';
 
 export interface PlanningSettings {
@@ -118,9 +122,16 @@ export function budgetStop(budget: RunBudget | undefined, now: number): string |
   return undefined;
 }
 
+/** `auto` starts here when nothing is learned yet (contract "Limits": try two, fall back to one). */
+export const AUTO_JOBS_IN_FLIGHT = 2;
+
 export interface RunDeps extends ExtractDeps {
   planning: PlanningSettings;
   budget?: RunBudget;
+  /** EXTRACT_MAX_JOBS_IN_FLIGHT; absent: 1, one window at a time. */
+  maxJobsInFlight?: 'auto' | number;
+  /** A busy answer showed the tenant's jobs limit (saved for its next runs). */
+  onJobsLimit?: (info: { limit: number; reason: string }) => void;
   onWindowStart?: (info: {
     entity: string;
     window: string;
@@ -235,6 +246,17 @@ export async function runTenant(
       summary.skippedLookbacks.push({ ...skip, entity: plan.entity.name });
     }
   }
+  const limit = await jobsInFlight(deps, tenantId);
+  if (limit > 1) {
+    const entitySummaries = new Map<string, EntitySummary>();
+    for (const plan of plans) {
+      const es = emptyEntitySummary(plan);
+      summary.entities.push(es);
+      entitySummaries.set(plan.entity.name, es);
+    }
+    await runOverlapped(deps, { tenantId, plans, summary, entitySummaries, total, limit });
+    return summary;
+  }
   let index = 0;
   for (const plan of plans) {
     const es: EntitySummary = {
@@ -298,26 +320,36 @@ export async function runTenant(
         reason: window.reason,
         outcome,
       };
-      summary.windows.push(report);
       deps.onWindowEnd?.(report);
-      es.seconds += outcome.durationMs / 1000;
-      if (outcome.status === 'loaded') {
-        es.loaded++;
-        es.rows += outcome.rows;
-        es.bytes += outcome.bytes;
-      } else {
-        es.failed++;
-        summary.failed++;
-        if (!es.errors.includes(outcome.error.message)) es.errors.push(outcome.error.message);
-        // A permission error holds for every window of this entity; auth errors for every entity.
-        if (outcome.error.code === 'PERMISSION') stopEntity = outcome.error;
-        if (outcome.error.code === 'AUTH') {
-          stopEntity = outcome.error;
-        }
-      }
+      // A permission error holds for every window of this entity; auth errors for every entity.
+      stopEntity = accountWindow(summary, es, report) ?? stopEntity;
     }
     if (summary.aborted) break;
     if (stopEntity?.code === 'AUTH') break;
   }
   return summary;
+}
+
+function emptyEntitySummary(plan: PlannedEntity): EntitySummary {
+  return {
+    entity: plan.entity.name,
+    windows: plan.windows.length,
+    loaded: 0,
+    failed: 0,
+    rows: 0,
+    bytes: 0,
+    seconds: 0,
+    errors: [],
+  };
+}
+
+/**
+ * How many jobs this run may have in flight: the setting, or with `auto` what was learned of the
+ * tenant (AUTO_JOBS_IN_FLIGHT when nothing yet). /jobs/sync blocks until its job ends: nothing to overlap.
+ */
+async function jobsInFlight(deps: RunDeps, tenantId: string): Promise<number> {
+  const setting = deps.maxJobsInFlight ?? 1;
+  if (deps.settings.useSyncEndpoint) return 1;
+  if (setting !== 'auto') return setting;
+  return (await getLearnedJobsLimit(deps.pool, tenantId))?.maxJobsInFlight ?? AUTO_JOBS_IN_FLIGHT;
 }

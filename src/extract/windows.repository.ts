@@ -180,6 +180,22 @@ export async function recordPoll(db: Queryable, key: WindowKey, status: string, 
   );
 }
 
+/**
+ * A status seen in a GET /jobs listing (run-overlapped.ts): one call covers several windows, so it is
+ * counted as a poll of each but as an API call of none (the run's history counts it once).
+ */
+export async function recordListed(
+  db: Queryable,
+  key: WindowKey,
+  status: string,
+  now: number,
+): Promise<void> {
+  await db.query(
+    `UPDATE cxone_etl.windows SET job_status = $5, polls = polls + 1, updated_at = $6 WHERE ${KEY}`,
+    [...keyParams(key), status, new Date(now)],
+  );
+}
+
 /** The job is done; `jobMs` is its duration as the polls bracket it (see poll-job.ts), when known. */
 export async function markReady(db: Queryable, key: WindowKey, now: number, jobMs?: number): Promise<void> {
   await db.query(

@@ -66,7 +66,7 @@ function sendStatus(ctx: SimContext, res: ServerResponse, job: Job): void {
   sendText(res, 200, 'application/json; charset=utf-8', body);
 }
 
-/** Validates, applies the one-job-per-tenant rule, fixes the job's fate and records it. */
+/** Validates, applies the tenant's running-jobs limit (maxRunningJobs), fixes the job's fate and records it. */
 async function startJob(
   ctx: SimContext,
   call: ApiCall,
@@ -77,8 +77,11 @@ async function startJob(
   const { options } = ctx;
   const request = parseJobRequest(await readJson(req), call.tenant, options);
   const now = ctx.clock.now();
-  if (!options.allowConcurrentJobs && ctx.jobs.hasRunning(call.tenant.id, now)) {
-    const runningUntil = Math.max(...ctx.jobs.list(call.tenant.id).map((j) => j.readyAt));
+  const maxRunning = options.allowConcurrentJobs ? Infinity : options.maxRunningJobs;
+  if (ctx.jobs.runningCount(call.tenant.id, now) >= maxRunning) {
+    // Busy until the first running job ends: that frees a place.
+    const running = ctx.jobs.list(call.tenant.id).filter((j) => j.readyAt > now);
+    const runningUntil = Math.min(...running.map((j) => j.readyAt));
     refuseAsBusy(ctx, res, call.tenant.id, call.endpoint, 'job-running', runningUntil - now);
     return undefined;
   }

@@ -63,7 +63,11 @@ export class JobStore {
   }
 
   hasRunning(tenantId: string, now: number): boolean {
-    return this.list(tenantId).some((j) => statusAt(j, now) === 'RUNNING');
+    return this.runningCount(tenantId, now) > 0;
+  }
+
+  runningCount(tenantId: string, now: number): number {
+    return this.list(tenantId).filter((j) => statusAt(j, now) === 'RUNNING').length;
   }
 
   countByStatus(now: number): Record<string, number> {

@@ -178,7 +178,12 @@ export interface SimulatorOptions {
   jobDurationFactor: Partial<Record<EntityName, number>>;
   /** The file lives 24 h, then the job reads EXPIRED (CONFIRMED). */
   fileTtlMs: number;
-  /** A POST while the tenant has a RUNNING job is refused as busy unless this is on (ASSUMED). */
+  /**
+   * How many RUNNING jobs a tenant may have: a POST beyond it is refused as busy (ASSUMED, contract
+   * "Limits": 1 by default; Infinity lifts it). `allowConcurrentJobs` is the older switch for Infinity.
+   */
+  maxRunningJobs: number;
+  /** On: no limit on RUNNING jobs, whatever maxRunningJobs says (kept for existing callers). */
   allowConcurrentJobs: boolean;
 
   // --- Rate limit (one caller per tenant, one call per 30 s: CONFIRMED, SEED)
@@ -272,6 +277,7 @@ export const DEFAULT_SIMULATOR_OPTIONS: Readonly<SimulatorOptions> = Object.free
   jobPerDayMs: 10_000,
   jobDurationFactor: Object.freeze({ 'recording-interaction-metadata': 2, 'wfm-payroll': 0.5 }),
   fileTtlMs: DAY_MS,
+  maxRunningJobs: 1,
   allowConcurrentJobs: false,
   minCallIntervalMs: 30_000,
   intervalToleranceMs: 0,
@@ -364,6 +370,14 @@ function validateOptions(o: SimulatorOptions): void {
   if (![403, 429, 400].includes(o.violationResponse)) {
     throw new Error(
       `simulator option violationResponse: expected 403, 429 or 400, got ${o.violationResponse}`,
+    );
+  }
+  if (o.maxRunningJobs !== Infinity) {
+    requireNumber(
+      'maxRunningJobs',
+      o.maxRunningJobs,
+      (n) => Number.isInteger(n) && n >= 1,
+      'an integer >= 1, or Infinity',
     );
   }
   if (o.largeRows !== undefined) {

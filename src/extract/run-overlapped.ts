@@ -1,0 +1,441 @@
+/**
+ * Several jobs in flight for one tenant (EXTRACT_MAX_JOBS_IN_FLIGHT ≥ 2, issue 15). Calls are the scarce
+ * resource (one per 30 s per tenant), and a serial run spends most of its time waiting on jobs: here,
+ * while a job runs, the next window's job is requested in the next gated slot, up to the limit. The
+ * contract assumes a tenant runs one job at a time and no source forbids two ("one caller" speaks of
+ * callers), so a busy answer to a POST while one of ours runs is the tenant's limit: it lowers the
+ * limit (saved for the tenant, jobs-limit.repository.ts) and the window waits for a free place; it is
+ * not a failure.
+ *
+ * Polling: one due job is asked with GET /jobs/{id} (its answer carries the URL); several at once with
+ * one GET /jobs listing, then GET /jobs/{id} for each that ended, downloaded at once (the URL lives 30 s).
+ * Loads stay one window per transaction, in whatever order jobs end; the checkpoint is the end of the
+ * contiguous loaded prefix (checkpoints.repository.ts `advanceCheckpointContiguous`). The ledger holds
+ * each job id before it is polled (post-job.ts), so a crash resumes every job in flight. The budget
+ * counts the calls in-flight jobs still need before a new POST: a job, once requested, is always
+ * polled and loaded, even past the budget, never stranded.
+ */
+import type { CallContext, JobRequest, JobState } from '../cxone/types.js';
+import { isBusy } from '../cxone/http-errors.js';
+import { crashPoint } from '../lib/crash-points.js';
+import { EtlError, isEtlError } from '../lib/errors.js';
+import { apiDates, windowLabel } from './api-dates.js';
+import { advanceCheckpointContiguous } from './checkpoints.repository.js';
+import { asEtlError, loadJob, SAMPLE_MAX_AGE_MS, type CheckpointAdvance } from './extract-window.js';
+import { saveLearnedJobsLimit } from './jobs-limit.repository.js';
+import { expectedJobMs, firstPollDelay, learnedJobMs, nextPollDelay } from './poll-job.js';
+import { obtainJob } from './post-job.js';
+import type {
+  EntitySummary,
+  PlannedEntity,
+  RunBudget,
+  RunDeps,
+  RunSummary,
+  WindowReport,
+} from './run-extraction.js';
+import type { PlannedWindow } from './plan-windows.js';
+import { accountWindow } from './window-accounting.js';
+import * as ledger from './windows.repository.js';
+
+export interface OverlapRun {
+  tenantId: string;
+  plans: PlannedEntity[];
+  summary: RunSummary;
+  entitySummaries: Map<string, EntitySummary>;
+  total: number;
+  /** Jobs allowed in flight at the start (≥ 2). */
+  limit: number;
+}
+
+/** A window of the run, from the plan until its outcome. */
+interface Task {
+  plan: PlannedEntity;
+  window: PlannedWindow;
+  label: string;
+  key: ledger.WindowKey;
+  ctx: CallContext;
+  request: JobRequest;
+  started?: number;
+  /** Jobs of this window that ended FAILED / CANCELLED / EXPIRED in this run (EXTRACT_MAX_ATTEMPTS). */
+  failedJobs: number;
+  /** startPass done (or not needed: a resumed job); a retry after a failed job does not start a pass. */
+  passStarted: boolean;
+  lostPost: boolean;
+  /** Not before (a retry after a failed job waits, as extract-window.ts's retry does). */
+  notBefore: number;
+}
+
+interface Flight {
+  task: Task;
+  jobId: string;
+  postedAt: number;
+  postedHere: boolean;
+  expectedMs: number | undefined;
+  nextPollAt: number;
+  previousWaitMs: number;
+  lastRunningAt: number | undefined;
+}
+
+export async function runOverlapped(deps: RunDeps, run: OverlapRun): Promise<void> {
+  const { clock } = deps;
+  const { summary } = run;
+  let limit = run.limit;
+  const queue = buildQueue(deps, run);
+  const flying: Flight[] = [];
+  const stopped = new Map<string, EtlError>();
+  let index = 0;
+  const settings = deps.settings;
+  const chainFrom = new Map<string, number>(
+    run.plans.map((p) => [p.entity.name, Math.min(...p.windows.map((w) => w.start))]),
+  );
+  const advance: CheckpointAdvance = async (client, key, columns, now) => {
+    const from = chainFrom.get(key.entity) ?? key.start;
+    await advanceCheckpointContiguous(client, key.tenantId, key.entity, from, columns, now);
+  };
+
+  const entitySummary = (task: Task): EntitySummary =>
+    run.entitySummaries.get(task.plan.entity.name) as EntitySummary;
+
+  const settle = (task: Task, outcome: WindowReport['outcome']): void => {
+    const report: WindowReport = {
+      entity: task.plan.entity.name,
+      window: task.label,
+      reason: task.window.reason,
+      outcome,
+    };
+    deps.onWindowEnd?.(report);
+    const stop = accountWindow(summary, entitySummary(task), report);
+    if (stop) stopped.set(stop.code === 'AUTH' ? '*' : task.plan.entity.name, stop);
+  };
+
+  const fail = async (task: Task, thrown: unknown): Promise<void> => {
+    const error = asEtlError(thrown, {
+      tenant: run.tenantId,
+      entity: task.plan.entity.name,
+      window: task.label,
+    });
+    // On shutdown the ledger keeps the job id, so the next start resumes instead of requesting again.
+    if (error.code === 'ABORTED') throw error;
+    await ledger.markFailed(deps.pool, task.key, error.message, clock.now());
+    settle(task, { status: 'failed', error, durationMs: clock.now() - (task.started ?? clock.now()) });
+  };
+
+  const event = (task: Task, e: Parameters<NonNullable<RunDeps['onWindowEvent']>>[2]): void =>
+    deps.onWindowEvent?.(task.plan.entity.name, task.label, e);
+
+  /** A failed job: request another for the window after a backoff, or fail it (EXTRACT_MAX_ATTEMPTS). */
+  const retryOrFail = async (task: Task, error: EtlError): Promise<void> => {
+    task.failedJobs++;
+    if (task.failedJobs >= settings.maxAttempts) return fail(task, error);
+    task.notBefore =
+      clock.now() +
+      Math.min(settings.jobRetryBaseMs * 2 ** (task.failedJobs - 1), settings.jobRetryBaseMs * 8);
+    queue.unshift(task);
+  };
+
+  const fly = async (task: Task, jobId: string, postedAt: number, postedHere: boolean): Promise<void> => {
+    const samples = await ledger.recentJobDurations(
+      deps.pool,
+      task.key.tenantId,
+      task.key.entity,
+      clock.now() - SAMPLE_MAX_AGE_MS,
+    );
+    const expectedMs = expectedJobMs(samples, task.key.end - task.key.start);
+    flying.push({
+      task,
+      jobId,
+      postedAt,
+      postedHere,
+      expectedMs,
+      nextPollAt: clock.now() + firstPollDelay(clock.now(), postedAt, expectedMs),
+      previousWaitMs: 0,
+      lastRunningAt: undefined,
+    });
+  };
+
+  const start = async (task: Task): Promise<void> => {
+    const entity = task.plan.entity.name;
+    if (task.started === undefined) {
+      task.started = clock.now();
+      deps.onWindowStart?.({
+        entity,
+        window: task.label,
+        reason: task.window.reason,
+        index: index++,
+        total: run.total,
+      });
+    }
+    const stop = stopped.get('*') ?? stopped.get(entity);
+    if (stop) {
+      settle(task, { status: 'failed', error: stop, durationMs: 0 });
+      return;
+    }
+    if (task.window.reason === 'resume' && task.window.jobId && !task.passStarted) {
+      task.passStarted = true;
+      event(task, { type: 'resumed', jobId: task.window.jobId });
+      await fly(task, task.window.jobId, (await ledger.postedAt(deps.pool, task.key)) ?? clock.now(), false);
+      return;
+    }
+    if (!task.passStarted) {
+      // As extract-window.ts: a POST of this window that got no answer is looked for before posting.
+      const before = await ledger.getWindow(deps.pool, task.key);
+      if (task.window.reason !== 'resume') await ledger.startPass(deps.pool, task.key, clock.now());
+      task.lostPost = task.window.reason === 'resume' || before?.postUncertain === true;
+      task.passStarted = true;
+    }
+    const others = flying.length;
+    try {
+      const job = await obtainJob(
+        deps,
+        task.key,
+        task.request,
+        { ...task.ctx, ...(others > 0 ? { busyIsFinal: true } : {}) },
+        task.lostPost,
+      );
+      task.lostPost = false;
+      event(
+        task,
+        job.origin === 'adopted'
+          ? { type: 'adopted', jobId: job.jobId, note: job.note ?? '' }
+          : { type: 'requested', jobId: job.jobId, attempt: job.attempt },
+      );
+      await fly(task, job.jobId, job.postedAt, job.postedHere);
+    } catch (thrown) {
+      if (others > 0 && isBusy(thrown)) {
+        // The tenant runs no more jobs than ours in flight: wait for one to end, and remember it.
+        const reason =
+          `POST /jobs answered busy (${String(thrown.context.status ?? '')}) while ${others} job(s) of ours ` +
+          `ran: the tenant allows ${others} at a time`;
+        limit = others;
+        await saveLearnedJobsLimit(deps.pool, run.tenantId, others, reason, clock.now());
+        deps.onJobsLimit?.({ limit: others, reason });
+        // Back to 'planned': the busy POST created nothing, so a crash now must not look for its job.
+        if (task.failedJobs === 0) await ledger.startPass(deps.pool, task.key, clock.now());
+        queue.unshift(task);
+        return;
+      }
+      await fail(task, thrown);
+    }
+  };
+
+  /** A status answer for one flight: schedule its next poll, or take it off and load or retry. */
+  const answered = async (flight: Flight, state: JobState): Promise<void> => {
+    const { task } = flight;
+    const now = clock.now();
+    if (state.status === 'RUNNING') {
+      flight.lastRunningAt = now;
+      const deadline = flight.postedAt + settings.jobTimeoutMs;
+      if (now >= deadline) {
+        flying.splice(flying.indexOf(flight), 1);
+        const error = new EtlError(
+          'DEADLINE',
+          `job still RUNNING after ${Math.round((now - flight.postedAt) / 1000)} s (EXTRACT_JOB_TIMEOUT); ` +
+            'the window fails and the next run requests a new job',
+          {
+            context: {
+              tenant: run.tenantId,
+              entity: task.key.entity,
+              window: task.label,
+              jobId: flight.jobId,
+            },
+            retryable: true,
+          },
+        );
+        await fail(task, error);
+        return;
+      }
+      flight.previousWaitMs = nextPollDelay(
+        flight.previousWaitMs,
+        settings.minCallIntervalMs,
+        flight.expectedMs,
+      );
+      flight.nextPollAt = now + Math.min(flight.previousWaitMs, Math.max(0, deadline - now));
+      return;
+    }
+    flying.splice(flying.indexOf(flight), 1);
+    const context = {
+      tenant: run.tenantId,
+      entity: task.key.entity,
+      window: task.label,
+      jobId: flight.jobId,
+    };
+    if (state.status !== 'SUCCEEDED') {
+      const message = state.errorMessage ?? `job ended ${state.status} without a message`;
+      await ledger.markJobEnded(deps.pool, task.key, state.status, message, now);
+      event(task, { type: 'job-ended', jobId: flight.jobId, status: state.status, message });
+      await retryOrFail(
+        task,
+        new EtlError('JOB_FAILED', `job ended ${state.status}: ${message}`, { context, retryable: true }),
+      );
+      return;
+    }
+    await ledger.markReady(
+      deps.pool,
+      task.key,
+      now,
+      learnedJobMs(flight, state.status, flight.lastRunningAt, now),
+    );
+    try {
+      const loaded = await loadJob(
+        deps,
+        { tenantId: run.tenantId, entity: task.plan.entity, window: task.window },
+        task.key,
+        { ...task.ctx, jobId: flight.jobId },
+        state,
+        advance,
+      );
+      settle(task, { status: 'loaded', ...loaded, durationMs: clock.now() - (task.started ?? now) });
+    } catch (thrown) {
+      if (isEtlError(thrown, 'JOB_FAILED') && thrown.retryable) await retryOrFail(task, thrown);
+      else await fail(task, thrown);
+    }
+  };
+
+  /** One status call for one flight; its failure fails that window, as a failed poll does in extract-window.ts. */
+  const pollOne = async (flight: Flight): Promise<void> => {
+    let state: JobState;
+    try {
+      state = await deps.api.getJob(flight.jobId, { ...flight.task.ctx, jobId: flight.jobId });
+      crashPoint('poll');
+      await ledger.recordPoll(deps.pool, flight.task.key, state.status, clock.now());
+      event(flight.task, { type: 'polled', jobId: flight.jobId, status: state.status });
+    } catch (thrown) {
+      flying.splice(flying.indexOf(flight), 1);
+      await fail(flight.task, thrown);
+      return;
+    }
+    await answered(flight, state);
+  };
+
+  /** Polls what is due: one job by its own status, several by one listing and a status per ended job. */
+  const poll = async (): Promise<void> => {
+    const now = clock.now();
+    const due = flying.filter((f) => f.nextPollAt <= now);
+    if (due.length === 0) return;
+    if (due.length === 1) return pollOne(due[0] as Flight);
+    let listing: Map<string, string>;
+    try {
+      const jobs = await deps.api.listJobs(deps.signal ? { signal: deps.signal } : {});
+      listing = new Map(jobs.map((j) => [j.id, j.status]));
+    } catch (thrown) {
+      if (deps.signal?.aborted) throw thrown;
+      // The listing is a shortcut: without it, each due job is asked on its own.
+      for (const f of due) await pollOne(f);
+      return;
+    }
+    const ended: Flight[] = [];
+    // Every flight, due or not: a job the listing shows ended is fetched now rather than at its turn.
+    for (const f of [...flying]) {
+      const status = listing.get(f.jobId);
+      if (status === 'RUNNING') {
+        if (f.nextPollAt > now) continue;
+        await ledger.recordListed(deps.pool, f.task.key, status, clock.now());
+        event(f.task, { type: 'polled', jobId: f.jobId, status });
+        await answered(f, { id: f.jobId, status });
+      } else {
+        // Ended, or not listed (its own status call says what became of it).
+        ended.push(f);
+      }
+    }
+    for (const f of ended) await pollOne(f);
+  };
+
+  const deferRest = async (reason: string): Promise<void> => {
+    summary.deferReason ??= reason;
+    for (const task of queue.splice(0)) {
+      // An in-flight job stays 'requested' so the next run resumes it rather than asking again.
+      if (task.window.reason !== 'resume' || task.passStarted) {
+        await ledger.markDeferred(deps.pool, task.key, clock.now());
+      }
+      summary.deferred++;
+    }
+  };
+
+  try {
+    while (queue.length > 0 || flying.length > 0) {
+      if (deps.signal?.aborted) {
+        summary.aborted = true;
+        return;
+      }
+      const next = queue[0];
+      if (next && flying.length < limit && next.notBefore <= clock.now()) {
+        const stop = overlapBudgetStop(deps.budget, clock.now(), flying.length, costOf(deps, next));
+        if (stop) {
+          await deferRest(stop);
+          continue;
+        }
+        queue.shift();
+        await start(next);
+        continue;
+      }
+      const wakeAt = Math.min(
+        ...flying.map((f) => f.nextPollAt),
+        next && flying.length < limit ? next.notBefore : Infinity,
+      );
+      if (wakeAt > clock.now()) await clock.sleep(wakeAt - clock.now(), deps.signal);
+      await poll();
+    }
+  } catch (thrown) {
+    // Only ABORTED escapes: stop the whole run, the ledger keeps every in-flight job for the next one.
+    if (!isEtlError(thrown, 'ABORTED') && !deps.signal?.aborted) throw thrown;
+    summary.aborted = true;
+    const first = flying[0]?.task ?? queue[0];
+    if (first) entitySummary(first).errors.push((thrown as Error).message);
+  }
+}
+
+/** Windows in plan order, resumed jobs first: they are running already and need no POST. */
+function buildQueue(deps: RunDeps, run: OverlapRun): Task[] {
+  const tasks: Task[] = [];
+  for (const plan of run.plans) {
+    const zone = plan.entity.timeBasis === 'schedule-unit' ? deps.planning.wfmTimeZone : 'UTC';
+    for (const window of plan.windows) {
+      const label = windowLabel(window, zone);
+      tasks.push({
+        plan,
+        window,
+        label,
+        key: { tenantId: run.tenantId, entity: plan.entity.name, start: window.start, end: window.end },
+        ctx: { entity: plan.entity.name, window: label, ...(deps.signal ? { signal: deps.signal } : {}) },
+        request: {
+          entityName: plan.entity.name,
+          version: plan.entity.version,
+          ...apiDates(window, plan.entity, plan.entity.timeBasis, deps.settings.wfmTimeZone),
+        },
+        failedJobs: 0,
+        passStarted: false,
+        lostPost: false,
+        notBefore: -Infinity,
+      });
+    }
+  }
+  const resumed = (t: Task): boolean => t.window.reason === 'resume' && t.window.jobId !== undefined;
+  return [...tasks.filter(resumed), ...tasks.filter((t) => !resumed(t))];
+}
+
+/** The fewest calls a window still needs: a resumed job one status call, a new one a POST and a status. */
+function costOf(deps: RunDeps, task: Task): number {
+  if (task.window.reason === 'resume' && task.window.jobId && !task.passStarted) return 1;
+  return deps.budget?.minCallsPerWindow ?? 2;
+}
+
+/**
+ * Like run-extraction.ts's `budgetStop`, with the jobs in flight counted: each still needs at least one
+ * status call (its URL), so a new window starts only if those and its own fewest calls fit.
+ */
+export function overlapBudgetStop(
+  budget: RunBudget | undefined,
+  now: number,
+  inFlight: number,
+  cost: number,
+): string | undefined {
+  if (!budget) return undefined;
+  const needed = inFlight + cost;
+  if (budget.maxApiCalls !== undefined && budget.apiCalls() + needed > budget.maxApiCalls) {
+    return `the API-call budget (${budget.maxApiCalls}) would be passed`;
+  }
+  if (budget.deadline !== undefined && now + needed * budget.minCallIntervalMs > budget.deadline) {
+    return `the deadline ${new Date(budget.deadline).toISOString()} would be passed`;
+  }
+  return undefined;
+}
