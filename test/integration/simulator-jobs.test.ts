@@ -321,6 +321,19 @@ describe('job lifecycle', () => {
     expect((await lenient.create('qm-questions', '2026-01-10', '2026-01-11')).status).toBe(202);
   });
 
+  it('maxRunningJobs: a tenant runs that many jobs at once, and the next POST is busy until one ends', async () => {
+    const api = await start({ maxRunningJobs: 2 });
+    expect((await api.create('qm-workflows', '2026-01-10', '2026-01-11')).status).toBe(202);
+    expect((await api.create('qm-questions', '2026-01-10', '2026-01-11')).status).toBe(202);
+    const busy = await api.create('qm-workflows', '2026-01-11', '2026-01-12');
+    expect(busy.status).toBe(403);
+    expect(api.sim.stats().violations.byKind).toEqual({ 'job-running': 1 });
+    // Both jobs take 30 s (20 s + 10 s for one day): then there is room again.
+    await api.clock.advance(30_000);
+    expect((await api.create('qm-workflows', '2026-01-11', '2026-01-12')).status).toBe(202);
+    await expect(start({ maxRunningJobs: 0 })).rejects.toThrow(/maxRunningJobs/);
+  });
+
   it('lists the tenant’s jobs and hides other tenants’ jobs (404)', async () => {
     const tenants = [
       { id: 'tenant-demo', accessKeyId: 'demo-key', accessKeySecret: 'demo-secret' },

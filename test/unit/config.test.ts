@@ -98,6 +98,17 @@ describe('parseConfig', () => {
     ).toThrow(/^CXONE_PASSWORD: expected/);
   });
 
+  it('reads EXTRACT_MAX_JOBS_IN_FLIGHT: auto or 1..8, and refuses other values naming it', () => {
+    expect(parseConfig({}).extract.maxJobsInFlight).toBe(1);
+    expect(parseConfig({ EXTRACT_MAX_JOBS_IN_FLIGHT: 'Auto' }).extract.maxJobsInFlight).toBe('auto');
+    expect(parseConfig({ EXTRACT_MAX_JOBS_IN_FLIGHT: '2' }).extract.maxJobsInFlight).toBe(2);
+    for (const bad of ['0', '9', 'two', '1.5']) {
+      expect(() => parseConfig({ EXTRACT_MAX_JOBS_IN_FLIGHT: bad })).toThrow(
+        /EXTRACT_MAX_JOBS_IN_FLIGHT: expected auto/,
+      );
+    }
+  });
+
   it('requires credentials only when asked', () => {
     expect(() => requireCredentials(parseConfig({}))).toThrow(/CXONE_ACCESS_KEY_ID: expected credentials/);
   });
