@@ -85,8 +85,9 @@ function httpFindings(r: BenchResults): string[] {
 
 function apiFindings(a: ApiEfficiencyResult): string[] {
   const lines: string[] = [];
-  for (const mode of ['async', 'sync'] as const) {
+  for (const mode of ['async', 'sync', 'overlap', 'overlap-strict'] as const) {
     const runs = a.runs.filter((f) => f.mode === mode);
+    if (runs.length === 0) continue;
     lines.push(
       `**API, ${mode}.** ` +
         runs

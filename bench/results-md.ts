@@ -149,6 +149,9 @@ function goals(r: BenchResults): string {
   );
   const asyncRuns = r.api.runs.filter((f) => f.mode === 'async');
   const syncRuns = r.api.runs.filter((f) => f.mode === 'sync');
+  const overlapRuns = r.api.runs.filter((f) => f.mode === 'overlap');
+  const strictRuns = r.api.runs.filter((f) => f.mode === 'overlap-strict');
+  const backfill = (f: { scenario: string }): boolean => f.scenario.includes('backfill');
   const rows: [string, string, string][] = [
     [
       'COPY leg: worker ≥ 0.9× psql on every size',
@@ -176,6 +179,27 @@ function goals(r: BenchResults): string {
       'API calls per window 1.0 (/jobs/sync)',
       syncRuns.map((f) => `${f.scenario} ${fixed(f.callsPerWindow)}`).join('; '),
       verdict(syncRuns.every((f) => f.callsPerWindow <= 1.0)),
+    ],
+    [
+      'Jobs in flight, tenant allowing 2: backfill ≤ 2.3 calls per window and ≤ 1.1× calls × interval, nightly ≤ 2.1',
+      overlapRuns
+        .map((f) => `${f.scenario} ${fixed(f.callsPerWindow)}, ${fixed(f.vsCallsBound)}×`)
+        .join('; '),
+      verdict(
+        overlapRuns.length > 0 &&
+          overlapRuns.every((f) =>
+            backfill(f) ? f.callsPerWindow <= 2.3 && f.vsCallsBound <= 1.1 : f.callsPerWindow <= 2.1,
+          ),
+      ),
+    ],
+    [
+      'Jobs in flight, tenant allowing 1 (auto): at most one learning call per run, 0 violations',
+      strictRuns
+        .map((f) => `${f.scenario} ${f.jobRunningRefusals} refused, ${f.violations} violations`)
+        .join('; '),
+      verdict(
+        strictRuns.length > 0 && strictRuns.every((f) => f.jobRunningRefusals <= 1 && f.violations === 0),
+      ),
     ],
     [
       'Clock time ≤ 1.1× calls × interval',

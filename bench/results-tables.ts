@@ -99,10 +99,10 @@ export function apiSection(a: ApiEfficiencyResult): string {
     .join('\n');
   return `## 4. API efficiency
 
-The worker in-process against the simulator with its default (realistic) job durations at timeScale 1, sharing test/helpers' warp clock, so the ${a.intervalMs / 1000}-s rule holds in clock time. On a fresh database: a 14-day backfill (2026-03-01 to 2026-03-15) of all five entities, then the nightly runs of the next two nights; async jobs, then \`/jobs/sync\` (CXONE_USE_SYNC_ENDPOINT=true, simulator syncEndpoint). Calls are the simulator's count of jobs-API calls (POST /jobs, GET /jobs/:id, GET /jobs, POST /jobs/sync). **Serial bound**: the least clock time with one job at a time and the fewest calls; async Σ max(interval, job) + (windows − 1) × interval (each status call lands when its job is done), sync Σ max(interval, job).
+The worker in-process against the simulator with its default (realistic) job durations at timeScale 1, sharing test/helpers' warp clock, so the ${a.intervalMs / 1000}-s rule holds in clock time. On a fresh database: a 14-day backfill (2026-03-01 to 2026-03-15) of all five entities, then the nightly runs of the next two nights; async jobs one at a time (EXTRACT_MAX_JOBS_IN_FLIGHT=1), then \`/jobs/sync\` (CXONE_USE_SYNC_ENDPOINT=true, simulator syncEndpoint), then jobs in flight with EXTRACT_MAX_JOBS_IN_FLIGHT=auto on a simulator that lets a tenant run two jobs (*overlap*) and on its default of one (*overlap-strict*: auto learns it from one refused POST, counted apart from rate-limit violations). Calls are the simulator's count of jobs-API calls (POST /jobs, GET /jobs/:id, GET /jobs, POST /jobs/sync). **Serial bound**: the least clock time with one job at a time and the fewest calls; async Σ max(interval, job) + (windows − 1) × interval (each status call lands when its job is done), sync Σ max(interval, job).
 
-| mode | run | windows | calls | per window | polls answered RUNNING | clock s | calls × interval s | ÷ | serial bound s | ÷ | violations |
-|---|---|---|---|---|---|---|---|---|---|---|---|
+| mode | run | windows | calls | per window | polls answered RUNNING | clock s | calls × interval s | ÷ | serial bound s | ÷ | violations | refused (job running) | max in flight |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
 ${rows}
 
 Job durations on the simulator (the same in both modes):
@@ -126,7 +126,8 @@ function apiRow(f: RunFigures): string {
   return (
     `| ${f.mode} | ${f.scenario} | ${f.windows} | ${f.calls} | **${fixed(f.callsPerWindow)}** | ${f.wastedPolls} | ` +
     `${fixed(f.clockMs / 1000, 0)} | ${fixed(f.callsBoundMs / 1000, 0)} | **${fixed(f.vsCallsBound)}** | ` +
-    `${fixed(f.serialBoundMs / 1000, 0)} | ${fixed(f.vsSerialBound)} | ${f.violations} |`
+    `${fixed(f.serialBoundMs / 1000, 0)} | ${fixed(f.vsSerialBound)} | ${f.violations} | ` +
+    `${f.jobRunningRefusals ?? 0} | ${f.maxInFlight ?? 1} |`
   );
 }
 
