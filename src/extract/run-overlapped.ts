@@ -74,6 +74,10 @@ interface Flight {
   nextPollAt: number;
   previousWaitMs: number;
   lastRunningAt: number | undefined;
+  /** A listing showed it no longer RUNNING: its status call comes next. */
+  ended: boolean;
+  /** When that listing answered: the job's end as the polls bracket it, for learning its duration. */
+  endedSeenAt: number | undefined;
 }
 
 export async function runOverlapped(deps: RunDeps, run: OverlapRun): Promise<void> {
@@ -150,6 +154,8 @@ export async function runOverlapped(deps: RunDeps, run: OverlapRun): Promise<voi
       nextPollAt: clock.now() + firstPollDelay(clock.now(), postedAt, expectedMs),
       previousWaitMs: 0,
       lastRunningAt: undefined,
+      ended: false,
+      endedSeenAt: undefined,
     });
   };
 
@@ -224,6 +230,8 @@ export async function runOverlapped(deps: RunDeps, run: OverlapRun): Promise<voi
     const now = clock.now();
     if (state.status === 'RUNNING') {
       flight.lastRunningAt = now;
+      flight.ended = false;
+      flight.endedSeenAt = undefined;
       const deadline = flight.postedAt + settings.jobTimeoutMs;
       if (now >= deadline) {
         flying.splice(flying.indexOf(flight), 1);
@@ -273,7 +281,7 @@ export async function runOverlapped(deps: RunDeps, run: OverlapRun): Promise<voi
       deps.pool,
       task.key,
       now,
-      learnedJobMs(flight, state.status, flight.lastRunningAt, now),
+      learnedJobMs(flight, state.status, flight.lastRunningAt, flight.endedSeenAt ?? now),
     );
     try {
       const loaded = await loadJob(
@@ -307,37 +315,44 @@ export async function runOverlapped(deps: RunDeps, run: OverlapRun): Promise<voi
     await answered(flight, state);
   };
 
-  /** Polls what is due: one job by its own status, several by one listing and a status per ended job. */
+  /**
+   * Polls what is due, one call per turn so a freed place gets its POST in the next slot. A job a
+   * listing showed ended, or one due at its expected end, is asked on its own: that answer carries its
+   * URL. Two or more due jobs whose end is a guess (no history, or already answered RUNNING) are asked
+   * with one listing instead of one status call each; the ones it shows ended are fetched next.
+   */
   const poll = async (): Promise<void> => {
     const now = clock.now();
-    const due = flying.filter((f) => f.nextPollAt <= now);
-    if (due.length === 0) return;
-    if (due.length === 1) return pollOne(due[0] as Flight);
+    const due = flying.filter((f) => f.nextPollAt <= now).sort((a, b) => a.nextPollAt - b.nextPollAt);
+    const first = due.find((f) => f.ended) ?? due[0];
+    if (!first) return;
+    const guessed = due.filter(
+      (f) => !f.ended && (f.expectedMs === undefined || f.lastRunningAt !== undefined),
+    );
+    if (first.ended || guessed.length < 2) return pollOne(first);
     let listing: Map<string, string>;
     try {
       const jobs = await deps.api.listJobs(deps.signal ? { signal: deps.signal } : {});
       listing = new Map(jobs.map((j) => [j.id, j.status]));
     } catch (thrown) {
       if (deps.signal?.aborted) throw thrown;
-      // The listing is a shortcut: without it, each due job is asked on its own.
-      for (const f of due) await pollOne(f);
-      return;
+      // The listing is a shortcut: without it, the due jobs are asked on their own.
+      return pollOne(first);
     }
-    const ended: Flight[] = [];
-    // Every flight, due or not: a job the listing shows ended is fetched now rather than at its turn.
+    // Every flight, due or not: one the listing shows ended is fetched next rather than at its turn.
     for (const f of [...flying]) {
       const status = listing.get(f.jobId);
-      if (status === 'RUNNING') {
-        if (f.nextPollAt > now) continue;
+      if (status !== 'RUNNING') {
+        // Ended, or not listed (its own status call says what became of it).
+        f.ended = true;
+        f.endedSeenAt ??= clock.now();
+        f.nextPollAt = Math.min(f.nextPollAt, now);
+      } else if (f.nextPollAt <= now) {
         await ledger.recordListed(deps.pool, f.task.key, status, clock.now());
         event(f.task, { type: 'polled', jobId: f.jobId, status });
         await answered(f, { id: f.jobId, status });
-      } else {
-        // Ended, or not listed (its own status call says what became of it).
-        ended.push(f);
       }
     }
-    for (const f of ended) await pollOne(f);
   };
 
   const deferRest = async (reason: string): Promise<void> => {
