@@ -15,25 +15,17 @@
  * counts the calls in-flight jobs still need before a new POST: a job, once requested, is always
  * polled and loaded, even past the budget, never stranded.
  */
-import type { CallContext, JobRequest, JobState } from '../cxone/types.js';
+import type { JobState } from '../cxone/types.js';
 import { isBusy } from '../cxone/http-errors.js';
 import { crashPoint } from '../lib/crash-points.js';
 import { EtlError, isEtlError } from '../lib/errors.js';
-import { apiDates, windowLabel } from './api-dates.js';
 import { advanceCheckpointContiguous } from './checkpoints.repository.js';
+import { buildQueue, costOf, overlapBudgetStop, type Task } from './overlap-queue.js';
 import { asEtlError, loadJob, SAMPLE_MAX_AGE_MS, type CheckpointAdvance } from './extract-window.js';
 import { saveLearnedJobsLimit } from './jobs-limit.repository.js';
 import { expectedJobMs, firstPollDelay, learnedJobMs, nextPollDelay } from './poll-job.js';
 import { obtainJob } from './post-job.js';
-import type {
-  EntitySummary,
-  PlannedEntity,
-  RunBudget,
-  RunDeps,
-  RunSummary,
-  WindowReport,
-} from './run-extraction.js';
-import type { PlannedWindow } from './plan-windows.js';
+import type { EntitySummary, PlannedEntity, RunDeps, RunSummary, WindowReport } from './run-extraction.js';
 import { accountWindow } from './window-accounting.js';
 import * as ledger from './windows.repository.js';
 
@@ -45,24 +37,6 @@ export interface OverlapRun {
   total: number;
   /** Jobs allowed in flight at the start (≥ 2). */
   limit: number;
-}
-
-/** A window of the run, from the plan until its outcome. */
-interface Task {
-  plan: PlannedEntity;
-  window: PlannedWindow;
-  label: string;
-  key: ledger.WindowKey;
-  ctx: CallContext;
-  request: JobRequest;
-  started?: number;
-  /** Jobs of this window that ended FAILED / CANCELLED / EXPIRED in this run (EXTRACT_MAX_ATTEMPTS). */
-  failedJobs: number;
-  /** startPass done (or not needed: a resumed job); a retry after a failed job does not start a pass. */
-  passStarted: boolean;
-  lostPost: boolean;
-  /** Not before (a retry after a failed job waits, as extract-window.ts's retry does). */
-  notBefore: number;
 }
 
 interface Flight {
@@ -397,60 +371,4 @@ export async function runOverlapped(deps: RunDeps, run: OverlapRun): Promise<voi
     const first = flying[0]?.task ?? queue[0];
     if (first) entitySummary(first).errors.push((thrown as Error).message);
   }
-}
-
-/** Windows in plan order, resumed jobs first: they are running already and need no POST. */
-function buildQueue(deps: RunDeps, run: OverlapRun): Task[] {
-  const tasks: Task[] = [];
-  for (const plan of run.plans) {
-    const zone = plan.entity.timeBasis === 'schedule-unit' ? deps.planning.wfmTimeZone : 'UTC';
-    for (const window of plan.windows) {
-      const label = windowLabel(window, zone);
-      tasks.push({
-        plan,
-        window,
-        label,
-        key: { tenantId: run.tenantId, entity: plan.entity.name, start: window.start, end: window.end },
-        ctx: { entity: plan.entity.name, window: label, ...(deps.signal ? { signal: deps.signal } : {}) },
-        request: {
-          entityName: plan.entity.name,
-          version: plan.entity.version,
-          ...apiDates(window, plan.entity, plan.entity.timeBasis, deps.settings.wfmTimeZone),
-        },
-        failedJobs: 0,
-        passStarted: false,
-        lostPost: false,
-        notBefore: -Infinity,
-      });
-    }
-  }
-  const resumed = (t: Task): boolean => t.window.reason === 'resume' && t.window.jobId !== undefined;
-  return [...tasks.filter(resumed), ...tasks.filter((t) => !resumed(t))];
-}
-
-/** The fewest calls a window still needs: a resumed job one status call, a new one a POST and a status. */
-function costOf(deps: RunDeps, task: Task): number {
-  if (task.window.reason === 'resume' && task.window.jobId && !task.passStarted) return 1;
-  return deps.budget?.minCallsPerWindow ?? 2;
-}
-
-/**
- * Like run-extraction.ts's `budgetStop`, with the jobs in flight counted: each still needs at least one
- * status call (its URL), so a new window starts only if those and its own fewest calls fit.
- */
-export function overlapBudgetStop(
-  budget: RunBudget | undefined,
-  now: number,
-  inFlight: number,
-  cost: number,
-): string | undefined {
-  if (!budget) return undefined;
-  const needed = inFlight + cost;
-  if (budget.maxApiCalls !== undefined && budget.apiCalls() + needed > budget.maxApiCalls) {
-    return `the API-call budget (${budget.maxApiCalls}) would be passed`;
-  }
-  if (budget.deadline !== undefined && now + needed * budget.minCallIntervalMs > budget.deadline) {
-    return `the deadline ${new Date(budget.deadline).toISOString()} would be passed`;
-  }
-  return undefined;
 }

@@ -7,7 +7,7 @@ import type { EntityName } from '../../src/entities/catalog.js';
 import { withTransaction } from '../../src/db/pool.js';
 import { advanceCheckpointContiguous, getCheckpoint } from '../../src/extract/checkpoints.repository.js';
 import { getLearnedJobsLimit } from '../../src/extract/jobs-limit.repository.js';
-import { overlapBudgetStop } from '../../src/extract/run-overlapped.js';
+import { overlapBudgetStop } from '../../src/extract/overlap-queue.js';
 import {
   listWindows,
   markFailed,
