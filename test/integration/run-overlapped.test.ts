@@ -64,7 +64,8 @@ describe('jobs in flight end to end (simulator + real Postgres)', () => {
   it('overlapping on a tenant that allows two jobs loads exactly the rows of a serial run, sooner', async () => {
     const entities: EntityName[] = ['qm-workflows', 'qm-questions'];
     const env = { EXTRACT_ENTITIES: entities.join(','), ...ONE_DAY_WINDOWS };
-    const sim = { maxRunningJobs: 2, lateArrivalMaxMs: 0 };
+    // Jobs of 130 s, longer than the 30-s interval: a serial run waits on each, an overlapped one less.
+    const sim = { maxRunningJobs: 2, lateArrivalMaxMs: 0, jobBaseMs: 120_000 };
     const serial = await start({ sim, env: { ...env, EXTRACT_MAX_JOBS_IN_FLIGHT: '1' } });
     const overlap = await start({ sim, env: { ...env, EXTRACT_MAX_JOBS_IN_FLIGHT: '2' } });
     const serialStarted = serial.clock.now();
