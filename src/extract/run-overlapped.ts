@@ -259,7 +259,7 @@ export async function runOverlapped(deps: RunDeps, run: OverlapRun): Promise<voi
     );
     try {
       const loaded = await loadJob(
-        deps,
+        { ...deps, onEvent: (e) => event(task, e) },
         { tenantId: run.tenantId, entity: task.plan.entity, window: task.window },
         task.key,
         { ...task.ctx, jobId: flight.jobId },

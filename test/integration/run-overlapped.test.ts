@@ -103,8 +103,9 @@ describe('jobs in flight end to end (simulator + real Postgres)', () => {
     ['strict', STRICT_SIMULATOR_OPTIONS],
   ] as const)('a tenant that runs one job at a time (%s simulator)', (_name, mode) => {
     it('auto falls back to one job after one busy answer, not a failure, and remembers it across runs', async () => {
+      // Jobs of 130 s: the second POST comes while the first job runs.
       const h = await start({
-        sim: { ...mode, lateArrivalMaxMs: 0 },
+        sim: { ...mode, lateArrivalMaxMs: 0, jobBaseMs: 120_000 },
         env: { EXTRACT_ENTITIES: 'qm-workflows', ...ONE_DAY_WINDOWS, EXTRACT_MAX_JOBS_IN_FLIGHT: 'auto' },
       });
       const first = await h.run();
@@ -167,10 +168,9 @@ describe('jobs in flight end to end (simulator + real Postgres)', () => {
         EXTRACT_ENTITIES: 'qm-workflows',
         ...ONE_DAY_WINDOWS,
         EXTRACT_MAX_JOBS_IN_FLIGHT: '2',
-        RUN_MAX_API_CALLS: '5',
       },
     });
-    const { summary } = await h.run();
+    const { summary } = await h.run({ mode: 'run', maxApiCalls: 5 });
     expect(summary.failed).toBe(0);
     expect(summary.deferred).toBeGreaterThan(0);
     expect(summary.deferReason).toMatch(/API-call budget/);
