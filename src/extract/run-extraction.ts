@@ -130,7 +130,7 @@ export interface RunDeps extends ExtractDeps {
   budget?: RunBudget;
   /** EXTRACT_MAX_JOBS_IN_FLIGHT; absent: 1, one window at a time. */
   maxJobsInFlight?: 'auto' | number;
-  /** A busy answer showed the tenant's jobs limit (saved for its next runs). */
+  /** A busy answer (or an accepted POST beside running jobs) showed the tenant's jobs limit (saved). */
   onJobsLimit?: (info: { limit: number; reason: string }) => void;
   onWindowStart?: (info: {
     entity: string;
@@ -246,7 +246,7 @@ export async function runTenant(
       summary.skippedLookbacks.push({ ...skip, entity: plan.entity.name });
     }
   }
-  const limit = await jobsInFlight(deps, tenantId);
+  const { limit, learned } = await jobsInFlight(deps, tenantId);
   if (limit > 1) {
     const entitySummaries = new Map<string, EntitySummary>();
     for (const plan of plans) {
@@ -254,7 +254,7 @@ export async function runTenant(
       summary.entities.push(es);
       entitySummaries.set(plan.entity.name, es);
     }
-    await runOverlapped(deps, { tenantId, plans, summary, entitySummaries, total, limit });
+    await runOverlapped(deps, { tenantId, plans, summary, entitySummaries, total, limit, learned });
     return summary;
   }
   let index = 0;
@@ -347,9 +347,12 @@ function emptyEntitySummary(plan: PlannedEntity): EntitySummary {
  * How many jobs this run may have in flight: the setting, or with `auto` what was learned of the
  * tenant (AUTO_JOBS_IN_FLIGHT when nothing yet). /jobs/sync blocks until its job ends: nothing to overlap.
  */
-async function jobsInFlight(deps: RunDeps, tenantId: string): Promise<number> {
+async function jobsInFlight(
+  deps: RunDeps,
+  tenantId: string,
+): Promise<{ limit: number; learned: number | undefined }> {
   const setting = deps.maxJobsInFlight ?? 1;
-  if (deps.settings.useSyncEndpoint) return 1;
-  if (setting !== 'auto') return setting;
-  return (await getLearnedJobsLimit(deps.pool, tenantId))?.maxJobsInFlight ?? AUTO_JOBS_IN_FLIGHT;
+  if (deps.settings.useSyncEndpoint || setting === 1) return { limit: 1, learned: undefined };
+  const learned = (await getLearnedJobsLimit(deps.pool, tenantId))?.maxJobsInFlight;
+  return { limit: setting === 'auto' ? (learned ?? AUTO_JOBS_IN_FLIGHT) : setting, learned };
 }

@@ -37,6 +37,8 @@ export interface OverlapRun {
   total: number;
   /** Jobs allowed in flight at the start (≥ 2). */
   limit: number;
+  /** What `auto` learned of the tenant before this run (cxone_etl.tenant_jobs_limit), if anything. */
+  learned: number | undefined;
 }
 
 interface Flight {
@@ -58,6 +60,7 @@ export async function runOverlapped(deps: RunDeps, run: OverlapRun): Promise<voi
   const { clock } = deps;
   const { summary } = run;
   let limit = run.limit;
+  let learned = run.learned;
   const queue = buildQueue(deps, run);
   const flying: Flight[] = [];
   const stopped = new Map<string, EtlError>();
@@ -173,6 +176,13 @@ export async function runOverlapped(deps: RunDeps, run: OverlapRun): Promise<voi
         task.lostPost,
       );
       task.lostPost = false;
+      if (others > 0 && learned !== undefined && learned < others + 1) {
+        // An explicit EXTRACT_MAX_JOBS_IN_FLIGHT proved the tenant runs more than `auto` had learned.
+        learned = others + 1;
+        const reason = `POST /jobs accepted while ${others} job(s) of ours ran`;
+        await saveLearnedJobsLimit(deps.pool, run.tenantId, learned, reason, clock.now());
+        deps.onJobsLimit?.({ limit: learned, reason });
+      }
       event(
         task,
         job.origin === 'adopted'
@@ -187,6 +197,7 @@ export async function runOverlapped(deps: RunDeps, run: OverlapRun): Promise<voi
           `POST /jobs answered busy (${String(thrown.context.status ?? '')}) while ${others} job(s) of ours ` +
           `ran: the tenant allows ${others} at a time`;
         limit = others;
+        learned = others;
         await saveLearnedJobsLimit(deps.pool, run.tenantId, others, reason, clock.now());
         deps.onJobsLimit?.({ limit: others, reason });
         // Back to 'planned': the busy POST created nothing, so a crash now must not look for its job.

@@ -124,6 +124,21 @@ describe('jobs in flight end to end (simulator + real Postgres)', () => {
       // No second lesson: the next run starts at one job in flight.
       expect(h.sim.stats().violations.byKind).toEqual({ 'job-running': 1 });
       await expectExactRows(h, 'qm-workflows');
+
+      // The tenant now allows two: an explicit setting proves it, and auto uses it from then on.
+      h.sim.setOptions({ maxRunningJobs: 2 });
+      await h.run(
+        { mode: 'backfill', from: '2026-03-01', to: '2026-03-04' },
+        { env: { EXTRACT_MAX_JOBS_IN_FLIGHT: '2' } },
+      );
+      expect((await getLearnedJobsLimit(h.db.pool, TENANT))?.maxJobsInFlight).toBe(2);
+      const tracker = inFlightTracker();
+      h.clock.set(Date.UTC(2026, 2, 20, 2, 0, 0));
+      const later = await h.run({ mode: 'run' }, { observer: tracker.observer });
+      expect(later.summary.failed).toBe(0);
+      expect(tracker.max()).toBe(2);
+      expect(h.sim.stats().violations.byKind).toEqual({ 'job-running': 1 });
+      await expectExactRows(h, 'qm-workflows');
     });
   });
 
