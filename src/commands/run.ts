@@ -268,7 +268,13 @@ function selectEntities(
   });
 }
 
-export function buildClient(pool: pg.Pool, config: Config, clock: Clock, onCall?: OnCall): CxoneClient {
+export function buildClient(
+  pool: pg.Pool,
+  config: Config,
+  clock: Clock,
+  onCall?: OnCall,
+  opts: { retry?: Parameters<typeof createCxoneClient>[0]['retry'] } = {},
+): CxoneClient {
   return createCxoneClient({
     config: config.cxone,
     credentials: requireCredentials(config),
@@ -282,5 +288,6 @@ export function buildClient(pool: pg.Pool, config: Config, clock: Clock, onCall?
         scope: config.cxone.gateScope,
       }),
     ...(onCall ? { onCall } : {}),
+    ...(opts.retry ? { retry: opts.retry } : {}),
   });
 }
