@@ -7,15 +7,14 @@
  */
 import type pg from 'pg';
 import type { Config, EntitySettings } from '../config.js';
-import { requireCredentials } from '../config.js';
-import { createCxoneClient, type CxoneClient } from '../cxone/client.js';
-import { createRateGate } from '../cxone/rate-gate.js';
+import type { CxoneClient } from '../cxone/client.js';
 import type { JobState } from '../cxone/types.js';
 import { findEntity } from '../entities/catalog.js';
 import { apiDates } from '../extract/api-dates.js';
 import type { Clock } from '../lib/clock.js';
 import { EtlError, toError } from '../lib/errors.js';
 import type { CheckLine, OnCheckLine } from './check-line.js';
+import { buildClient } from '../commands/run.js';
 
 export interface TenantCheckDeps {
   pool: pg.Pool;
@@ -90,19 +89,8 @@ export async function checkTenant(deps: TenantCheckDeps, opts: { probe: boolean 
 
 function createClient(deps: TenantCheckDeps): CxoneClient {
   const { config, clock } = deps;
-  return createCxoneClient({
-    config: config.cxone,
-    credentials: requireCredentials(config),
-    clock,
-    gate: (tenantId) =>
-      createRateGate({
-        pool: deps.pool,
-        tenantId,
-        minIntervalMs: config.cxone.minCallIntervalMs,
-        clock,
-        scope: config.cxone.gateScope,
-      }),
-    // Backoff from one interval, as a run's (at the real 30 s the run's 1 s floor never applies).
+  // The run's client, with backoff from one interval (at the real 30 s the run's 1 s floor never applies).
+  return buildClient(deps.pool, config, clock, undefined, {
     retry: { jobs: { attempts: CHECK_JOB_ATTEMPTS, baseMs: Math.max(1, config.cxone.minCallIntervalMs) } },
   });
 }

@@ -271,7 +271,13 @@ function selectEntities(
   });
 }
 
-export function buildClient(pool: pg.Pool, config: Config, clock: Clock, onCall?: OnCall): CxoneClient {
+export function buildClient(
+  pool: pg.Pool,
+  config: Config,
+  clock: Clock,
+  onCall?: OnCall,
+  opts: { retry?: Parameters<typeof createCxoneClient>[0]['retry'] } = {},
+): CxoneClient {
   return createCxoneClient({
     config: config.cxone,
     credentials: requireCredentials(config),
@@ -285,5 +291,6 @@ export function buildClient(pool: pg.Pool, config: Config, clock: Clock, onCall?
         scope: config.cxone.gateScope,
       }),
     ...(onCall ? { onCall } : {}),
+    ...(opts.retry ? { retry: opts.retry } : {}),
   });
 }

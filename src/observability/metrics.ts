@@ -86,6 +86,29 @@ function buildMetrics(registry: Registry, opts: MetricsOptions) {
   });
   const reads = scrapeReads(opts, (source) => collectErrors.inc({ source }));
 
+  /** A per-checkpoint gauge of the freshness limit: `value(lag, limit)` for entities that have a limit. */
+  const checkpointGauge = (def: {
+    name: string;
+    help: string;
+    value: (lagMs: number, limitMs: number) => number;
+  }) =>
+    new Gauge({
+      name: def.name,
+      help: def.help,
+      labelNames: ['tenant', 'entity'] as const,
+      registers,
+      async collect() {
+        await reads.refresh();
+        const at = now();
+        this.reset();
+        for (const p of reads.checkpoints) {
+          const limit = opts.maxLagMs?.(p.entity, at);
+          if (limit !== undefined)
+            this.set({ tenant: p.tenant, entity: p.entity }, def.value(at - p.checkpointMs, limit));
+        }
+      },
+    });
+
   return {
     registry,
     apiCalls: new Counter({
@@ -149,36 +172,15 @@ function buildMetrics(registry: Registry, opts: MetricsOptions) {
           this.set({ tenant: p.tenant, entity: p.entity }, (at - p.checkpointMs) / 1000);
       },
     }),
-    freshnessMaxLag: new Gauge({
+    freshnessMaxLag: checkpointGauge({
       name: `${METRIC_PREFIX}freshness_max_lag_seconds`,
       help: 'How far the checkpoint may fall behind now before the entity is stale (FRESHNESS_MAX_LAG)',
-      labelNames: ['tenant', 'entity'] as const,
-      registers,
-      async collect() {
-        await reads.refresh();
-        const at = now();
-        this.reset();
-        for (const p of reads.checkpoints) {
-          const limit = opts.maxLagMs?.(p.entity, at);
-          if (limit !== undefined) this.set({ tenant: p.tenant, entity: p.entity }, limit / 1000);
-        }
-      },
+      value: (_lagMs, limitMs) => limitMs / 1000,
     }),
-    entityStale: new Gauge({
+    entityStale: checkpointGauge({
       name: `${METRIC_PREFIX}entity_stale`,
       help: "1 when the entity's data is older than its freshness limit (FRESHNESS_MAX_LAG), else 0",
-      labelNames: ['tenant', 'entity'] as const,
-      registers,
-      async collect() {
-        await reads.refresh();
-        const at = now();
-        this.reset();
-        for (const p of reads.checkpoints) {
-          const limit = opts.maxLagMs?.(p.entity, at);
-          if (limit !== undefined)
-            this.set({ tenant: p.tenant, entity: p.entity }, at - p.checkpointMs > limit ? 1 : 0);
-        }
-      },
+      value: (lagMs, limitMs) => (lagMs > limitMs ? 1 : 0),
     }),
     failedWindows: new Gauge({
       name: `${METRIC_PREFIX}failed_windows`,

@@ -255,11 +255,12 @@ describe('each failure class: its line and exit code', () => {
     const sim = await simulator();
     const role = `check_ro_${process.pid}`;
     await adminQuery(`DROP ROLE IF EXISTS ${role}`).catch(() => undefined);
-    await adminQuery(`CREATE ROLE ${role} LOGIN`);
+    // A password, for servers that ask for one (the embedded path); trust auth ignores it.
+    await adminQuery(`CREATE ROLE ${role} LOGIN PASSWORD 'check-ro-password'`);
     try {
       const url = new URL(db.url);
       url.username = role;
-      url.password = '';
+      url.password = 'check-ro-password';
       const result = await check(envFor(sim, { DATABASE_URL: url.toString() }), { sim, json: true });
       expect(result.code).toBe(1);
       const privileges = result.json?.checks.find((c) => c.check === 'privileges');
