@@ -259,16 +259,7 @@ export async function runTenant(
   }
   let index = 0;
   for (const plan of plans) {
-    const es: EntitySummary = {
-      entity: plan.entity.name,
-      windows: plan.windows.length,
-      loaded: 0,
-      failed: 0,
-      rows: 0,
-      bytes: 0,
-      seconds: 0,
-      errors: [],
-    };
+    const es = emptyEntitySummary(plan);
     summary.entities.push(es);
     let stopEntity: EtlError | undefined;
     for (const window of plan.windows) {
