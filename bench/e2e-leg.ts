@@ -16,7 +16,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
 import {
   adminQuery,
   createBenchDatabase,
@@ -26,7 +25,6 @@ import {
   MB,
   median,
   procStatusKb,
-  psqlCopy,
   ROOT,
   run,
   spread,
@@ -35,6 +33,7 @@ import {
 import { parseLegArgs, type LegOptions } from './copy-leg.js';
 import { writeCsvFile, type BenchSize } from './csv-files.js';
 import { startStaticApi, type StaticApi } from './static-api.js';
+import { createPlainTable, dataColumns, PLAIN_TABLE, psqlPlainCopy, qualified } from './tables.js';
 
 /** Rows of the simulator's large mode are ~360 bytes: 280k ≈ 100 MB. */
 export const E2E_SIZES: readonly BenchSize[] = [
@@ -45,7 +44,7 @@ const E2E_LARGE: BenchSize = { label: '1 GB', rows: 2_800_000 };
 
 const ENTITY = 'recording-interaction-metadata';
 const STAGING_SCHEMA = 'bench_staging';
-const PLAIN = 'bench.e2e_plain';
+const PLAIN = qualified(PLAIN_TABLE);
 const CLI = path.join(ROOT, 'bin/cxone-etl.js');
 const TIME = '/usr/bin/time';
 
@@ -112,16 +111,14 @@ async function measureSize(
   const db = await createBenchDatabase('cxone_etl_bench_e2e');
   try {
     await cli(db.url, api, ['migrate']);
-    await createPlain(db.url, csv.path);
+    // The COPY leg's anchor table and psql command: the same data columns, all text.
+    await createPlainTable(db.url, await dataColumns(csv.path));
     api.serve(csv.path);
     const results: E2eRun[] = [];
     for (let i = 0; i < runs; i++) {
       await reset(db.url);
       const t0 = performance.now();
-      const psql = await psqlCopy(
-        db.url,
-        `\\copy ${PLAIN} from '${csv.path.replace(/'/g, "''")}' csv header`,
-      );
+      const psql = await psqlPlainCopy(db.url, csv.path);
       const psqlProcessMs = performance.now() - t0;
       await reset(db.url);
       const worker = await cliRun(db.url, api, csv.size.rows);
@@ -158,18 +155,6 @@ async function measureSize(
   } finally {
     await db.drop();
   }
-}
-
-async function createPlain(url: string, file: string): Promise<void> {
-  const header = (await run('head', ['-n', '1', file])).replace(/^\uFEFF/, '').trim();
-  const { columnNamesFor } = await import('../src/load/column-names.js');
-  const { parse } = await import('csv-parse/sync');
-  const names = columnNamesFor((parse(header) as string[][])[0] ?? []);
-  await adminQuery('CREATE SCHEMA IF NOT EXISTS bench', url);
-  await adminQuery(
-    `CREATE TABLE ${PLAIN} (${names.map((n) => `${pg.escapeIdentifier(n)} text`).join(', ')})`,
-    url,
-  );
 }
 
 /** Empties both targets and the worker's ledger, and flushes dirty pages: no run pays for another's writes. */
