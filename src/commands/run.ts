@@ -23,7 +23,7 @@ import {
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../logger.js';
 import { nextClockTime } from '../extract/time-grid.js';
-import { acquireTenantLock } from '../schedule/tenant-lock.js';
+import { acquireTenantLock } from '../db/tenant-lock.js';
 import { createProgress } from './progress.js';
 import { formatSummary, type CallCounts } from './summary.js';
 import { notifyRunEnd } from '../observability/run-notices.js';

@@ -1,5 +1,5 @@
 import { ManualClock } from '../../src/lib/clock.js';
-import { acquireTenantLock } from '../../src/schedule/tenant-lock.js';
+import { acquireTenantLock } from '../../src/db/tenant-lock.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
 describe('tenant lock', () => {
