@@ -239,13 +239,7 @@ export async function runTenant(
     aborted: false,
     skippedLookbacks: [],
   };
-  for (const plan of plans) {
-    for (const skip of plan.skippedLookbacks) {
-      const key = { tenantId, entity: plan.entity.name, start: skip.start, end: skip.end };
-      await markLookbackSkipped(deps.pool, key, `${skip.reason}: ${skip.detail}`, deps.clock.now());
-      summary.skippedLookbacks.push({ ...skip, entity: plan.entity.name });
-    }
-  }
+  await recordSkippedLookbacks(deps, tenantId, plans, summary);
   const { limit, learned } = await jobsInFlight(deps, tenantId);
   if (limit > 1) {
     const entitySummaries = new Map<string, EntitySummary>();
@@ -257,68 +251,118 @@ export async function runTenant(
     await runOverlapped(deps, { tenantId, plans, summary, entitySummaries, total, limit, learned });
     return summary;
   }
-  let index = 0;
+  const serial: SerialRun = { tenantId, summary, total, index: 0 };
   for (const plan of plans) {
-    const es = emptyEntitySummary(plan);
-    summary.entities.push(es);
-    let stopEntity: EtlError | undefined;
-    for (const window of plan.windows) {
-      if (deps.signal?.aborted) {
-        summary.aborted = true;
-        break;
-      }
-      summary.deferReason ??= budgetStop(deps.budget, deps.clock.now());
-      if (summary.deferReason) {
-        // An in-flight job stays 'requested' so the next run resumes it rather than asking again.
-        if (window.reason !== 'resume') {
-          const key = { tenantId, entity: plan.entity.name, start: window.start, end: window.end };
-          await markDeferred(deps.pool, key, deps.clock.now());
-        }
-        summary.deferred++;
-        continue;
-      }
-      const zone = plan.entity.timeBasis === 'schedule-unit' ? deps.planning.wfmTimeZone : 'UTC';
-      const label = windowLabel(window, zone);
-      deps.onWindowStart?.({
-        entity: plan.entity.name,
-        window: label,
-        reason: window.reason,
-        index: index++,
-        total,
-      });
-      let outcome: WindowOutcome;
-      if (stopEntity) {
-        outcome = { status: 'failed', error: stopEntity, durationMs: 0 };
-      } else {
-        try {
-          outcome = await extractWindow(
-            {
-              ...deps,
-              onEvent: (event) => deps.onWindowEvent?.(plan.entity.name, label, event),
-            },
-            { tenantId, entity: plan.entity, window },
-          );
-        } catch (err) {
-          // Only ABORTED escapes extractWindow: stop the whole run, the ledger keeps in-flight jobs.
-          summary.aborted = true;
-          es.errors.push((err as Error).message);
-          break;
-        }
-      }
-      const report: WindowReport = {
-        entity: plan.entity.name,
-        window: label,
-        reason: window.reason,
-        outcome,
-      };
-      deps.onWindowEnd?.(report);
-      // A permission error holds for every window of this entity; auth errors for every entity.
-      stopEntity = accountWindow(summary, es, report) ?? stopEntity;
-    }
+    const stopEntity = await runEntitySerially(deps, serial, plan);
     if (summary.aborted) break;
     if (stopEntity?.code === 'AUTH') break;
   }
   return summary;
+}
+
+/** Loaded windows the lookback rule leaves out: marked in the ledger (for `status` and `gaps`) and summed. */
+async function recordSkippedLookbacks(
+  deps: RunDeps,
+  tenantId: string,
+  plans: PlannedEntity[],
+  summary: RunSummary,
+): Promise<void> {
+  for (const plan of plans) {
+    for (const skip of plan.skippedLookbacks) {
+      const key = { tenantId, entity: plan.entity.name, start: skip.start, end: skip.end };
+      await markLookbackSkipped(deps.pool, key, `${skip.reason}: ${skip.detail}`, deps.clock.now());
+      summary.skippedLookbacks.push({ ...skip, entity: plan.entity.name });
+    }
+  }
+}
+
+/** A run with one job in flight: its summary, the number of windows and the next window's index. */
+interface SerialRun {
+  tenantId: string;
+  summary: RunSummary;
+  total: number;
+  index: number;
+}
+
+/**
+ * One entity's windows, one at a time. Returns the error that stopped the entity (a permission error
+ * holds for every window of this entity; an auth error for every entity), if any.
+ */
+async function runEntitySerially(
+  deps: RunDeps,
+  run: SerialRun,
+  plan: PlannedEntity,
+): Promise<EtlError | undefined> {
+  const { tenantId, summary } = run;
+  const es = emptyEntitySummary(plan);
+  summary.entities.push(es);
+  let stopEntity: EtlError | undefined;
+  for (const window of plan.windows) {
+    if (deps.signal?.aborted) {
+      summary.aborted = true;
+      break;
+    }
+    summary.deferReason ??= budgetStop(deps.budget, deps.clock.now());
+    if (summary.deferReason) {
+      await deferWindow(deps, tenantId, plan, window);
+      summary.deferred++;
+      continue;
+    }
+    const zone = plan.entity.timeBasis === 'schedule-unit' ? deps.planning.wfmTimeZone : 'UTC';
+    const label = windowLabel(window, zone);
+    deps.onWindowStart?.({
+      entity: plan.entity.name,
+      window: label,
+      reason: window.reason,
+      index: run.index++,
+      total: run.total,
+    });
+    const outcome: WindowOutcome | undefined = stopEntity
+      ? { status: 'failed', error: stopEntity, durationMs: 0 }
+      : await extractOrAbort(deps, run, plan, window, label, es);
+    if (!outcome) break;
+    const report: WindowReport = { entity: plan.entity.name, window: label, reason: window.reason, outcome };
+    deps.onWindowEnd?.(report);
+    stopEntity = accountWindow(summary, es, report) ?? stopEntity;
+  }
+  return stopEntity;
+}
+
+/** A window the budget leaves for the next run; an in-flight job stays 'requested' so it is resumed. */
+async function deferWindow(
+  deps: RunDeps,
+  tenantId: string,
+  plan: PlannedEntity,
+  window: PlannedWindow,
+): Promise<void> {
+  if (window.reason === 'resume') return;
+  const key = { tenantId, entity: plan.entity.name, start: window.start, end: window.end };
+  await markDeferred(deps.pool, key, deps.clock.now());
+}
+
+/** The window end to end; undefined when shutdown stopped it (the run is then marked aborted). */
+async function extractOrAbort(
+  deps: RunDeps,
+  run: SerialRun,
+  plan: PlannedEntity,
+  window: PlannedWindow,
+  label: string,
+  es: EntitySummary,
+): Promise<WindowOutcome | undefined> {
+  try {
+    return await extractWindow(
+      {
+        ...deps,
+        onEvent: (event) => deps.onWindowEvent?.(plan.entity.name, label, event),
+      },
+      { tenantId: run.tenantId, entity: plan.entity, window },
+    );
+  } catch (err) {
+    // Only ABORTED escapes extractWindow: stop the whole run, the ledger keeps in-flight jobs.
+    run.summary.aborted = true;
+    es.errors.push((err as Error).message);
+    return undefined;
+  }
 }
 
 function emptyEntitySummary(plan: PlannedEntity): EntitySummary {
