@@ -20,7 +20,7 @@
 
 import { migrate } from '../src/db/migrate.js';
 import { createPool } from '../src/db/pool.js';
-import type { RunCommandRequest } from '../src/commands/run.js';
+import type { RunCommandRequest } from '../src/run/run-request.js';
 import type { EntityName } from '../src/entities/catalog.js';
 import type { CreatedJob, EndpointKey, SimulatorOptions } from '../src/simulator/index.js';
 import { startHarness, type Harness } from '../test/helpers/pipeline.js';

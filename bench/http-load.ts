@@ -11,7 +11,7 @@
 import { createWriteStream } from 'node:fs';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { buildClient } from '../src/commands/run.js';
+import { buildClient } from '../src/run/build-client.js';
 import { parseConfig } from '../src/config.js';
 import type { CxoneClient } from '../src/cxone/client.js';
 import { findEntity } from '../src/entities/catalog.js';

@@ -10,7 +10,7 @@ import { ENTITY_NAMES, isEntityName, type EntityName } from './entities/catalog.
 import type { Clock } from './lib/clock.js';
 import type { Logger } from './logger.js';
 import { openDatabase, type Database } from './db/open-database.js';
-import type { RunCommandRequest } from './commands/run.js';
+import type { RunCommandRequest } from './run/run-request.js';
 import { refreshViewsAfterMigrate } from './reporting/index.js';
 
 /*

@@ -14,7 +14,7 @@ import { apiDates } from '../extract/api-dates.js';
 import type { Clock } from '../lib/clock.js';
 import { EtlError, toError } from '../lib/errors.js';
 import type { CheckLine, OnCheckLine } from './check-line.js';
-import { buildClient } from '../commands/run.js';
+import { buildClient } from '../run/build-client.js';
 
 export interface TenantCheckDeps {
   pool: pg.Pool;

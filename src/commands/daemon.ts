@@ -24,7 +24,7 @@ import type { Logger } from '../logger.js';
 import { createHeartbeat, databaseReadiness, schedulerLiveness } from '../observability/health-checks.js';
 import { startHealthServer } from '../observability/health-server.js';
 import { createMetrics, recordLastSuccess, recordRun, recordRunSkipped } from '../observability/metrics.js';
-import { metricsObserver } from '../observability/run-observer.js';
+import { metricsObserver } from '../run/metrics-observer.js';
 import { runAllTenants } from '../schedule/run-tenants.js';
 import { Scheduler, type RunTrigger } from '../schedule/scheduler.js';
 import { loadTenants, type ReadTextFile } from '../tenants/tenants-file.js';

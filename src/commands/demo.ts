@@ -14,7 +14,7 @@ import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../logger.js';
 import { refreshViewsAfterMigrate, runExampleQuery } from '../reporting/index.js';
 import { DEFAULT_TENANT, startSimulator } from '../simulator/index.js';
-import { executeRun } from './run.js';
+import { executeRun } from '../run/execute-run.js';
 import { formatSummary } from './summary.js';
 import { formatTable } from './format-table.js';
 

@@ -17,7 +17,7 @@ import {
 } from '../extract/run-extraction.js';
 import { knownTenants, ledgerExists } from '../extract/windows.repository.js';
 import type { Clock } from '../lib/clock.js';
-import type { RunCommandRequest } from './run.js';
+import type { RunCommandRequest } from '../run/run-request.js';
 import { formatTable } from './format-table.js';
 
 export interface DryRunPlan {

@@ -3,11 +3,11 @@
  * contains day D (or that day alone when none does), with a new job and the usual one-transaction load,
  * and says how many rows it replaced. Running it twice leaves the same rows.
  */
-import { executeRun, type RunCommandDeps } from './run.js';
+import { executeRun, type ExecuteRunDeps } from '../run/execute-run.js';
 import type { EntityName } from '../entities/catalog.js';
 
 export async function reloadCommand(
-  deps: RunCommandDeps,
+  deps: ExecuteRunDeps,
   opts: { entity: EntityName; day: string },
 ): Promise<number> {
   const next = new Date(Date.parse(`${opts.day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);

@@ -1,11 +1,7 @@
 /** The end-of-run summary table: entity, windows, rows, MB, seconds, API calls, rate-gate waits. */
 import type { RunSummary } from '../extract/run-extraction.js';
+import type { CallCounts } from '../run/call-counter.js';
 import { formatTable } from './format-table.js';
-
-export interface CallCounts {
-  calls: number;
-  gateWaitMs: number;
-}
 
 export function formatSummary(summary: RunSummary, callsByEntity: Map<string, CallCounts>): string {
   const rows = summary.entities.map((e) => {

@@ -4,7 +4,9 @@
  * result per tenant is what the daemon logs and counts.
  */
 import type { Config } from '../config.js';
-import { executeRun, runOutcome, type RunCommandDeps, type RunObserver } from '../commands/run.js';
+import { executeRun, type ExecuteRunDeps } from '../run/execute-run.js';
+import type { RunObserver } from '../run/run-observer.js';
+import { runOutcome } from '../run/run-record.js';
 import type { RunOutcome } from '../extract/runs.repository.js';
 import { toError } from '../lib/errors.js';
 import { configForTenant } from '../tenants/tenant-config.js';
@@ -22,7 +24,7 @@ export interface TenantRunResult {
 }
 
 export async function runAllTenants(
-  deps: Omit<RunCommandDeps, 'config'> & { config: Config; observer?: RunObserver },
+  deps: Omit<ExecuteRunDeps, 'config'> & { config: Config; observer?: RunObserver },
   tenants: readonly TenantConfig[],
   trigger: string,
 ): Promise<TenantRunResult[]> {

@@ -1,12 +1,8 @@
 import { Writable } from 'node:stream';
 import pg from 'pg';
 import { parseConfig, type Config, type Env } from '../../src/config.js';
-import {
-  executeRun,
-  type RunCommandDeps,
-  type RunCommandRequest,
-  type RunResult,
-} from '../../src/commands/run.js';
+import { executeRun, type ExecuteRunDeps, type RunResult } from '../../src/run/execute-run.js';
+import type { RunCommandRequest } from '../../src/run/run-request.js';
 import type { Database } from '../../src/db/open-database.js';
 import { stagingTableName, type EntityName } from '../../src/entities/catalog.js';
 import { listWindows } from '../../src/extract/windows.repository.js';
@@ -39,7 +35,7 @@ export interface Harness {
     opts?: {
       signal?: AbortSignal;
       env?: Env;
-      observer?: RunCommandDeps['observer'];
+      observer?: ExecuteRunDeps['observer'];
       pool?: pg.Pool;
     },
   ): Promise<RunResult>;

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { Readable, Writable } from 'node:stream';
 import pg from 'pg';
 import { schemaCommand } from '../../src/commands/schema.js';
-import type { RunResult } from '../../src/commands/run.js';
+import type { RunResult } from '../../src/run/execute-run.js';
 import { withTransaction } from '../../src/db/pool.js';
 import { ENTITY_NAMES, stagingTableName, type EntityName } from '../../src/entities/catalog.js';
 import { hintsByColumn } from '../../src/entities/type-hints.js';

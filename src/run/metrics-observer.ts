@@ -1,5 +1,4 @@
 /** Turns what a run reports into Prometheus metrics (the daemon's observer). */
-import type { RunObserver } from '../commands/run.js';
 import {
   recordApiCall,
   recordJobEnded,
@@ -7,7 +6,8 @@ import {
   recordRateGateWait,
   recordWindowLoaded,
   type Metrics,
-} from './metrics.js';
+} from '../observability/metrics.js';
+import type { RunObserver } from './run-observer.js';
 
 export function metricsObserver(metrics: Metrics): RunObserver {
   return {

@@ -1,0 +1,128 @@
+/**
+ * One run of one tenant, shared by `run`, `backfill`, `reload`, the daemon and `demo`: builds the API
+ * client with the tenant's persisted rate gate, takes the tenant lock, records the run, runs the plan
+ * and tells the webhook how it ended. Prints nothing but progress; the caller prints the summary.
+ */
+import type { Writable } from 'node:stream';
+import type { Config } from '../config.js';
+import type { CxoneClient } from '../cxone/client.js';
+import type { Database } from '../db/open-database.js';
+import { planningFrom, runTenant, type RunDeps, type RunSummary } from '../extract/run-extraction.js';
+import { latestRunStart } from '../extract/runs.repository.js';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../logger.js';
+import { notifyRunEnd } from '../observability/run-notices.js';
+import { buildClient } from './build-client.js';
+import { createCallCounter, type CallCounter, type CallCounts } from './call-counter.js';
+import { createProgress } from './progress.js';
+import { runBudget } from './run-budget.js';
+import type { RunObserver } from './run-observer.js';
+import { startRunRecord } from './run-record.js';
+import { selectEntities, toRunRequest, type RunCommandRequest } from './run-request.js';
+import { extractSettings } from './run-settings.js';
+import { withRunLock } from './run-lock.js';
+import { windowHooks } from './window-hooks.js';
+
+export interface ExecuteRunDeps {
+  config: Config;
+  log: Logger;
+  clock: Clock;
+  signal: AbortSignal;
+  out: Writable;
+  isTty: boolean;
+  db: Database;
+  /** What started the run, for the run history: cli, schedule, startup, catch-up, manual, demo. */
+  trigger?: string;
+  /** Extra observers (tests, metrics). */
+  observer?: RunObserver;
+}
+
+export interface RunResult {
+  /** Data-quality flags and cast problems seen in this run, one line each. */
+  qualityNotes: string[];
+  runId: number;
+  summary: RunSummary;
+  calls: Map<string, CallCounts>;
+  client: CxoneClient;
+}
+
+export async function executeRun(deps: ExecuteRunDeps, request: RunCommandRequest): Promise<RunResult> {
+  const { config, clock } = deps;
+  const pool = deps.db.pool;
+  const counter = createCallCounter(config.cxone.tenantId ?? 'unknown', deps.observer);
+  const client = buildClient(pool, config, clock, counter.onCall);
+  const tenantId = await client.tenantId(deps.signal);
+  counter.setTenant(tenantId);
+  const log = deps.log.child({ tenant: tenantId });
+  return withRunLock({ ...deps, pool, log }, tenantId, async ({ signal, waited }) => {
+    // Fresh is relative to the run of the process we waited for, not to when we began waiting: a
+    // replica started a few seconds late would otherwise repeat lookbacks loaded moments before (issue 13).
+    const freshSince = waited ? await latestRunStart(pool, tenantId) : undefined;
+    const progress = createProgress({ log, out: deps.out, isTty: deps.isTty });
+    try {
+      const record = await startRunRecord(pool, clock, tenantId, deps.trigger ?? request.mode);
+      try {
+        const runDeps = tenantRunDeps({ ...deps, log, signal }, request, {
+          tenantId,
+          client,
+          counter,
+          progress,
+        });
+        const entities = selectEntities(config.extract.entities, request.entities);
+        const summary = await runTenant(runDeps, tenantId, entities, toRunRequest(request, freshSince));
+        progress.stop();
+        logRunEnd(log, summary);
+        await record.finish(summary, counter.total());
+        // Bounded by NOTIFY_TIMEOUT and never throws: a receiver that is down does not fail the run.
+        await notifyRunEnd({ pool, config, clock, log }, summary);
+        const calls = counter.byEntity;
+        return { summary, calls, client, runId: record.runId, qualityNotes: progress.qualityNotes() };
+      } catch (err) {
+        await record.fail(err);
+        throw err;
+      }
+    } finally {
+      progress.stop();
+    }
+  });
+}
+
+/** What runTenant needs, from the config and this run's parts. */
+function tenantRunDeps(
+  deps: ExecuteRunDeps,
+  limits: RunCommandRequest,
+  parts: {
+    tenantId: string;
+    client: CxoneClient;
+    counter: CallCounter;
+    progress: ReturnType<typeof createProgress>;
+  },
+): RunDeps {
+  const { config, log } = deps;
+  const budget = runBudget(config, limits, deps.clock.now(), parts.counter.total);
+  return {
+    pool: deps.db.pool,
+    ...(budget ? { budget } : {}),
+    api: parts.client,
+    clock: deps.clock,
+    signal: deps.signal,
+    maxJobsInFlight: config.extract.maxJobsInFlight,
+    onJobsLimit: (info) =>
+      log.warn({ jobsInFlight: info.limit }, `jobs in flight lowered for this tenant: ${info.reason}`),
+    settings: extractSettings(config),
+    planning: planningFrom(config),
+    ...windowHooks({ ...parts, observer: deps.observer }),
+  };
+}
+
+function logRunEnd(log: Logger, summary: RunSummary): void {
+  log.info(
+    {
+      windows: summary.windows.length,
+      failed: summary.failed,
+      rows: summary.entities.reduce((n, e) => n + e.rows, 0),
+      aborted: summary.aborted,
+    },
+    summary.failed > 0 ? 'run finished with failed windows' : 'run finished',
+  );
+}
