@@ -3,15 +3,12 @@
  * business logic and no SQL here. Exit codes: 0 all good, 1 a window failed (or a command failed),
  * 2 configuration error, 3 another process holds the tenant (EXTRACT_ON_LOCKED=exit).
  */
-import type { Writable } from 'node:stream';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { ConfigError, isClockTime, type Config, type Env } from './config.js';
+import type { App, AppContext } from './app.js';
+import { ConfigError, isClockTime } from './config.js';
+import type { Database } from './db/open-database.js';
 import { ENTITY_NAMES, isEntityName, type EntityName } from './entities/catalog.js';
-import type { Clock } from './lib/clock.js';
-import type { Logger } from './logger.js';
-import { openDatabase, type Database } from './db/open-database.js';
 import type { RunCommandRequest } from './run/run-request.js';
-import { refreshViewsAfterMigrate } from './reporting/index.js';
 
 /*
  * Each command's module loads when that command runs, so `run` pays at start-up for neither the
@@ -43,17 +40,7 @@ const schemaCommand: typeof import('./commands/schema.js').schemaCommand = async
 const checkCommand: typeof import('./commands/check.js').checkCommand = async (...args) =>
   (await import('./commands/check.js')).checkCommand(...args);
 
-export interface CliDeps {
-  config: Config;
-  /** The environment did not parse: only `check` runs, and reports it as its first line. */
-  configError?: ConfigError;
-  /** The environment, for TENANTS_FILE secrets named by variable (main.ts is the only reader of process.env). */
-  env: Env;
-  log: Logger;
-  clock: Clock;
-  signal: AbortSignal;
-  out: Writable;
-  isTty: boolean;
+export interface CliDeps extends AppContext {
   setExitCode: (code: number) => void;
 }
 
@@ -113,7 +100,8 @@ function withRunOptions(command: Command): Command {
     .option('--max-api-calls <n>', 'spend at most this many jobs API calls; defer the rest', intArg);
 }
 
-export function buildProgram(deps: CliDeps): Command {
+export function buildProgram(app: App, setExitCode: (code: number) => void): Command {
+  const deps: CliDeps = { ...app.context, setExitCode };
   const program = new Command('cxone-etl')
     .description(
       'Copies NICE CXone Data Extraction API data into Postgres, exactly once, within the API rate rules.',
@@ -126,23 +114,8 @@ export function buildProgram(deps: CliDeps): Command {
     fn: (db: Database) => Promise<number>,
     opts: { migrate?: boolean } = {},
   ): Promise<void> => {
-    const db = await openDatabase({
-      databaseUrl: deps.config.databaseUrl,
-      dataDir: deps.config.dataDir,
-      log: deps.log,
-      handlesSignals: true,
-      migrate: opts.migrate ?? true,
-      afterMigrate: refreshViewsAfterMigrate({
-        stagingSchema: deps.config.stagingSchema,
-        reportingSchema: deps.config.reportingSchema,
-        timeZone: deps.config.wfmTimeZone,
-      }),
-    });
-    try {
-      deps.setExitCode(await fn(db));
-    } finally {
-      await db.close();
-    }
+    // The App closes the database in stop(), which main.ts calls once the command is done.
+    deps.setExitCode(await fn(await app.database(opts)));
   };
 
   program
@@ -155,10 +128,13 @@ export function buildProgram(deps: CliDeps): Command {
     .option('--probe', 'the same as --entities')
     .action(async (opts: { json?: boolean; entities?: boolean; probe?: boolean }) => {
       deps.setExitCode(
-        await checkCommand(deps, {
-          json: opts.json ?? false,
-          probe: (opts.entities ?? false) || (opts.probe ?? false),
-        }),
+        await checkCommand(
+          { ...deps, database: () => app.database({ migrate: false }) },
+          {
+            json: opts.json ?? false,
+            probe: (opts.entities ?? false) || (opts.probe ?? false),
+          },
+        ),
       );
     });
 
@@ -246,7 +222,9 @@ export function buildProgram(deps: CliDeps): Command {
     )
     .option('--run-now', 'start one run at boot')
     .action((opts: { runNow?: boolean }) =>
-      withDb((db) => daemonCommand({ ...deps, db }, { runNow: opts.runNow ?? false })),
+      withDb((db) =>
+        daemonCommand({ ...deps, db, services: app.daemonServices }, { runNow: opts.runNow ?? false }),
+      ),
     );
 
   program
@@ -343,7 +321,7 @@ export function buildProgram(deps: CliDeps): Command {
     .description('embedded Postgres + simulator: backfill 14 days of all five entities and print a summary')
     .option('--days <n>', 'days to backfill', intArg, 14)
     .action(async (opts: { days: number }) => {
-      deps.setExitCode(await demoCommand(deps, { days: opts.days }));
+      deps.setExitCode(await demoCommand({ ...deps, database: app.database }, { days: opts.days }));
     });
 
   return program;

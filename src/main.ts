@@ -1,12 +1,14 @@
 /**
- * The composition root and the only reader of process.env: loads .env, parses the config once, builds
- * the logger, wires signals to one AbortController, and hands everything to the CLI. Shutdown: the
+ * The entry point and the only reader of process.env: loads .env, parses the config once, builds the
+ * logger, wires signals to one AbortController, builds the App (src/app.ts, the composition root) and
+ * hands it to the CLI; stops the App when the command is done. Shutdown: the
  * first SIGINT/SIGTERM aborts waits (the current COPY finishes or rolls back); if the process has not
  * exited after the grace period, an unref()'d timer forces it out with an error log.
  */
 import { setMaxListeners } from 'node:events';
 import { CommanderError } from 'commander';
 import dotenv from 'dotenv';
+import { App } from './app.js';
 import { buildProgram } from './cli.js';
 import { ConfigError, parseConfig, type Config } from './config.js';
 import { EtlError } from './lib/errors.js';
@@ -76,7 +78,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  const program = buildProgram({
+  const app = new App({
     config,
     ...(configError ? { configError } : {}),
     env: process.env,
@@ -85,13 +87,17 @@ async function main(): Promise<void> {
     signal: shutdown.signal,
     out: process.stdout,
     isTty: process.stdout.isTTY === true,
-    setExitCode: (code) => {
-      process.exitCode = code;
-    },
+  });
+  const program = buildProgram(app, (code) => {
+    process.exitCode = code;
   });
   try {
     await program.parseAsync(process.argv);
+    await app.stop();
   } catch (err) {
+    await app
+      .stop()
+      .catch((stopErr: unknown) => log.warn({ err: stopErr }, 'stopping after a failure failed'));
     if (err instanceof CommanderError) {
       // Help and version exit 0; a bad argument or option is a usage error: 2, like a bad variable.
       process.exitCode = err.exitCode === 0 ? 0 : 2;

@@ -23,6 +23,8 @@ export interface CheckCommandDeps {
   signal: AbortSignal;
   out: Writable;
   readFile?: ReadTextFile;
+  /** Opens the database unmigrated (the App's); by default from the config, closed by the command. */
+  database?: () => Promise<Database>;
 }
 
 export interface CheckCommandOptions {
@@ -50,13 +52,7 @@ export async function checkCommand(deps: CheckCommandDeps, opts: CheckCommandOpt
             timeZone: deps.config.wfmTimeZone,
           }),
           database: async () => {
-            db = await openDatabase({
-              databaseUrl: deps.config.databaseUrl,
-              dataDir: deps.config.dataDir,
-              log: deps.log,
-              migrate: false,
-              handlesSignals: true,
-            });
+            db = await (deps.database ?? (() => openUnmigrated(deps)))();
             return db;
           },
           onLine: (line) => {
@@ -81,4 +77,14 @@ export async function checkCommand(deps: CheckCommandDeps, opts: CheckCommandOpt
     );
   }
   return exitCode;
+}
+
+function openUnmigrated(deps: CheckCommandDeps): Promise<Database> {
+  return openDatabase({
+    databaseUrl: deps.config.databaseUrl,
+    dataDir: deps.config.dataDir,
+    log: deps.log,
+    migrate: false,
+    handlesSignals: true,
+  });
 }

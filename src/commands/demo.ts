@@ -7,12 +7,12 @@
  */
 import type { Writable } from 'node:stream';
 import { parseConfig, type Config } from '../config.js';
-import { openDatabase } from '../db/open-database.js';
+import type { Database } from '../db/open-database.js';
 import { stagingTableName, ENTITY_NAMES } from '../entities/catalog.js';
 import { countStagingRows } from '../load/staging-counts.repository.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../logger.js';
-import { refreshViewsAfterMigrate, runExampleQuery } from '../reporting/index.js';
+import { runExampleQuery } from '../reporting/index.js';
 import { DEFAULT_TENANT, startSimulator } from '../simulator/index.js';
 import { executeRun } from '../run/execute-run.js';
 import { formatSummary } from './summary.js';
@@ -22,21 +22,20 @@ import { formatTable } from './format-table.js';
 const DEMO_TIME_SCALE = 0.01;
 
 export async function demoCommand(
-  deps: { config: Config; log: Logger; clock: Clock; signal: AbortSignal; out: Writable; isTty: boolean },
+  deps: {
+    config: Config;
+    log: Logger;
+    clock: Clock;
+    signal: AbortSignal;
+    out: Writable;
+    isTty: boolean;
+    /** The App's database (DATABASE_URL or the embedded Postgres), migrated; the App closes it. */
+    database: () => Promise<Database>;
+  },
   opts: { days: number },
 ): Promise<number> {
   const started = Date.now();
-  const db = await openDatabase({
-    databaseUrl: deps.config.databaseUrl,
-    dataDir: deps.config.dataDir,
-    log: deps.log,
-    handlesSignals: true,
-    afterMigrate: refreshViewsAfterMigrate({
-      stagingSchema: deps.config.stagingSchema,
-      reportingSchema: deps.config.reportingSchema,
-      timeZone: deps.config.wfmTimeZone,
-    }),
-  });
+  const db = await deps.database();
   const sim = await startSimulator({ timeScale: DEMO_TIME_SCALE, clock: deps.clock });
   try {
     const interval = Math.round(sim.options.minCallIntervalMs * DEMO_TIME_SCALE);
@@ -111,6 +110,5 @@ export async function demoCommand(
     return summary.failed > 0 || stats.violations.total > 0 ? 1 : 0;
   } finally {
     await sim.stop();
-    await db.close();
   }
 }
