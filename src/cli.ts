@@ -3,101 +3,48 @@
  * business logic and no SQL here. Exit codes: 0 all good, 1 a window failed (or a command failed),
  * 2 configuration error, 3 another process holds the tenant (EXTRACT_ON_LOCKED=exit).
  */
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import type { App, AppContext } from './app.js';
-import { ConfigError, isClockTime } from './config.js';
+import { ConfigError } from './config.js';
 import type { Database } from './db/open-database.js';
-import { ENTITY_NAMES, isEntityName, type EntityName } from './entities/catalog.js';
+import type { EntityName } from './entities/catalog.js';
+import type { SimCommandOptions } from './commands/sim.js';
 import type { RunCommandRequest } from './run/run-request.js';
-
-/*
- * Each command's module loads when that command runs, so `run` pays at start-up for neither the
- * simulator, the daemon's metrics and health server, nor the demo: time and resident memory (the
- * bench's end-to-end leg counts both).
- */
-const migrateCommand: typeof import('./commands/migrate.js').migrateCommand = async (...args) =>
-  (await import('./commands/migrate.js')).migrateCommand(...args);
-const simCommand: typeof import('./commands/sim.js').simCommand = async (...args) =>
-  (await import('./commands/sim.js')).simCommand(...args);
-const runCommand: typeof import('./commands/run.js').runCommand = async (...args) =>
-  (await import('./commands/run.js')).runCommand(...args);
-const dryRunCommand: typeof import('./commands/dry-run.js').dryRunCommand = async (...args) =>
-  (await import('./commands/dry-run.js')).dryRunCommand(...args);
-const gapsCommand: typeof import('./commands/gaps.js').gapsCommand = async (...args) =>
-  (await import('./commands/gaps.js')).gapsCommand(...args);
-const reloadCommand: typeof import('./commands/reload.js').reloadCommand = async (...args) =>
-  (await import('./commands/reload.js')).reloadCommand(...args);
-const statusCommand: typeof import('./commands/status.js').statusCommand = async (...args) =>
-  (await import('./commands/status.js')).statusCommand(...args);
-const demoCommand: typeof import('./commands/demo.js').demoCommand = async (...args) =>
-  (await import('./commands/demo.js')).demoCommand(...args);
-const daemonCommand: typeof import('./commands/daemon.js').daemonCommand = async (...args) =>
-  (await import('./commands/daemon.js')).daemonCommand(...args);
-const dbCommand: typeof import('./commands/db.js').dbCommand = async (...args) =>
-  (await import('./commands/db.js')).dbCommand(...args);
-const schemaCommand: typeof import('./commands/schema.js').schemaCommand = async (...args) =>
-  (await import('./commands/schema.js')).schemaCommand(...args);
-const checkCommand: typeof import('./commands/check.js').checkCommand = async (...args) =>
-  (await import('./commands/check.js')).checkCommand(...args);
+import {
+  dateArg,
+  entityArg,
+  intArg,
+  positiveNumberArg,
+  withRunOptions,
+  type RunOptions,
+} from './cli/arguments.js';
+import {
+  checkCommand,
+  daemonCommand,
+  dbCommand,
+  demoCommand,
+  dryRunCommand,
+  gapsCommand,
+  migrateCommand,
+  reloadCommand,
+  runCommand,
+  schemaCommand,
+  simCommand,
+  statusCommand,
+} from './cli/lazy-commands.js';
 
 export interface CliDeps extends AppContext {
   setExitCode: (code: number) => void;
 }
 
-function dateArg(value: string): string {
-  const parsed = Date.parse(`${value}T00:00:00Z`);
-  // The round trip refuses dates that Date would roll over (2026-02-30 -> 2026-03-02).
-  if (
-    !/^\d{4}-\d{2}-\d{2}$/.test(value) ||
-    Number.isNaN(parsed) ||
-    new Date(parsed).toISOString().slice(0, 10) !== value
-  ) {
-    throw new InvalidArgumentError('expected a date yyyy-mm-dd');
-  }
-  return value;
-}
-
-function entityArg(value: string, previous: EntityName[] = []): EntityName[] {
-  if (!isEntityName(value)) throw new InvalidArgumentError(`expected one of ${ENTITY_NAMES.join(', ')}`);
-  return [...previous, value];
-}
-
-function intArg(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number');
-  return n;
-}
-
-function positiveNumberArg(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number');
-  return n;
-}
-
-interface RunOptions {
-  entity?: EntityName[];
-  dryRun?: boolean;
-  json?: boolean;
-  until?: string;
-  maxApiCalls?: number;
-}
-
-function clockArg(value: string): string {
-  if (!isClockTime(value)) throw new InvalidArgumentError('expected a time of day HH:MM');
-  return value;
-}
-
-/** Options shared by `run` and `backfill`. */
-function withRunOptions(command: Command): Command {
-  return command
-    .option('--dry-run', 'print the window plan, API calls and time it needs; change nothing')
-    .option('--json', 'with --dry-run: machine-readable output')
-    .option(
-      '--until <HH:MM>',
-      'start no window that could not finish by then (SCHEDULE_TZ); defer the rest',
-      clockArg,
-    )
-    .option('--max-api-calls <n>', 'spend at most this many jobs API calls; defer the rest', intArg);
+/** What each command's registration needs: the App, its context, and the two ways to run a command. */
+interface Cli {
+  app: App;
+  deps: CliDeps;
+  /** Runs a command on the App's database and sets the exit code it returns. */
+  withDb: (fn: (db: Database) => Promise<number>, opts?: { migrate?: boolean }) => Promise<void>;
+  /** `run` and `backfill`: the run, or with --dry-run its plan (on a database left unmigrated). */
+  execute: (request: RunCommandRequest, opts: RunOptions) => Promise<void>;
 }
 
 export function buildProgram(app: App, setExitCode: (code: number) => void): Command {
@@ -109,15 +56,37 @@ export function buildProgram(app: App, setExitCode: (code: number) => void): Com
     .showHelpAfterError()
     // Usage errors are configuration errors (exit 2); main.ts maps the thrown CommanderError.
     .exitOverride();
-
-  const withDb = async (
-    fn: (db: Database) => Promise<number>,
-    opts: { migrate?: boolean } = {},
-  ): Promise<void> => {
+  const withDb: Cli['withDb'] = async (fn, opts = {}) => {
     // The App closes the database in stop(), which main.ts calls once the command is done.
     deps.setExitCode(await fn(await app.database(opts)));
   };
+  const execute: Cli['execute'] = (request, opts) =>
+    opts.dryRun
+      ? withDb((db) => dryRunCommand({ ...deps, db }, request, { json: opts.json ?? false }), {
+          migrate: false,
+        })
+      : withDb((db) => runCommand({ ...deps, db }, request));
+  const cli: Cli = { app, deps, withDb, execute };
+  for (const register of [
+    registerCheck,
+    registerMigrate,
+    registerRun,
+    registerBackfill,
+    registerReload,
+    registerGaps,
+    registerStatus,
+    registerDaemon,
+    registerSchema,
+    registerDb,
+    registerSim,
+    registerDemo,
+  ]) {
+    register(program, cli);
+  }
+  return program;
+}
 
+function registerCheck(program: Command, { app, deps }: Cli): void {
   program
     .command('check')
     .description(
@@ -137,19 +106,16 @@ export function buildProgram(app: App, setExitCode: (code: number) => void): Com
         ),
       );
     });
+}
 
+function registerMigrate(program: Command, { deps, withDb }: Cli): void {
   program
     .command('migrate')
     .description('apply pending database migrations')
     .action(() => withDb((db) => migrateCommand({ db, out: deps.out })));
+}
 
-  const execute = (request: RunCommandRequest, opts: RunOptions): Promise<void> =>
-    opts.dryRun
-      ? withDb((db) => dryRunCommand({ ...deps, db }, request, { json: opts.json ?? false }), {
-          migrate: false,
-        })
-      : withDb((db) => runCommand({ ...deps, db }, request));
-
+function registerRun(program: Command, { execute }: Cli): void {
   withRunOptions(
     program
       .command('run')
@@ -158,7 +124,9 @@ export function buildProgram(app: App, setExitCode: (code: number) => void): Com
   ).action((opts: RunOptions) =>
     execute({ mode: 'run', entities: opts.entity, until: opts.until, maxApiCalls: opts.maxApiCalls }, opts),
   );
+}
 
+function registerBackfill(program: Command, { execute }: Cli): void {
   withRunOptions(
     program
       .command('backfill')
@@ -180,7 +148,9 @@ export function buildProgram(app: App, setExitCode: (code: number) => void): Com
       opts,
     );
   });
+}
 
+function registerReload(program: Command, { deps, withDb }: Cli): void {
   program
     .command('reload')
     .description('replace exactly one window by hand (a new job; the window that contains the day)')
@@ -195,7 +165,9 @@ export function buildProgram(app: App, setExitCode: (code: number) => void): Com
         reloadCommand({ ...deps, db }, { entity: opts.entity[0] as EntityName, day: opts.window }),
       ),
     );
+}
 
+function registerGaps(program: Command, { deps, withDb }: Cli): void {
   program
     .command('gaps')
     .description(
@@ -206,7 +178,9 @@ export function buildProgram(app: App, setExitCode: (code: number) => void): Com
     .action((opts: { since?: string; json?: boolean }) =>
       withDb((db) => gapsCommand({ ...deps, db }, { since: opts.since, json: opts.json ?? false })),
     );
+}
 
+function registerStatus(program: Command, { deps, withDb }: Cli): void {
   program
     .command('status')
     .description('per tenant and entity: checkpoint, lag, last job and failed windows')
@@ -214,7 +188,9 @@ export function buildProgram(app: App, setExitCode: (code: number) => void): Com
     .action((opts: { json?: boolean }) =>
       withDb((db) => statusCommand({ ...deps, db }, { json: opts.json ?? false })),
     );
+}
 
+function registerDaemon(program: Command, { app, deps, withDb }: Cli): void {
   program
     .command('daemon')
     .description(
@@ -226,7 +202,9 @@ export function buildProgram(app: App, setExitCode: (code: number) => void): Com
         daemonCommand({ ...deps, db, services: app.daemonServices }, { runNow: opts.runNow ?? false }),
       ),
     );
+}
 
+function registerSchema(program: Command, { deps, withDb }: Cli): void {
   program
     .command('schema')
     .description(
@@ -243,14 +221,18 @@ export function buildProgram(app: App, setExitCode: (code: number) => void): Com
         ),
       ),
     );
+}
 
+function registerDb(program: Command, { deps, withDb }: Cli): void {
   program
     .command('db')
     .description(
       'start the embedded database (when DATABASE_URL is unset) and print how to connect with psql',
     )
     .action(() => withDb((db) => dbCommand({ db, out: deps.out, signal: deps.signal })));
+}
 
+function registerSim(program: Command, { deps }: Cli): void {
   program
     .command('sim')
     .description('start the CXone simulator (a local, faithful Data Extraction API)')
@@ -284,38 +266,42 @@ export function buildProgram(app: App, setExitCode: (code: number) => void): Com
         'all',
       ]),
     )
-    .action(
-      async (opts: {
-        port: number;
-        host: string;
-        publicUrl?: string;
-        timeScale: number;
-        violationResponse?: string;
-        syncEndpoint?: boolean;
-        allowConcurrentJobs?: boolean;
-        maxRunningJobs?: number;
-        strict?: boolean;
-        rateLimitScope?: 'all' | 'create-only';
-      }) => {
-        deps.setExitCode(
-          await simCommand(deps, {
-            port: opts.port,
-            host: opts.host,
-            ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}),
-            timeScale: opts.timeScale,
-            ...(opts.violationResponse
-              ? { violationResponse: Number(opts.violationResponse) as 403 | 429 | 400 }
-              : {}),
-            ...(opts.syncEndpoint ? { syncEndpoint: true } : {}),
-            ...(opts.allowConcurrentJobs ? { allowConcurrentJobs: true } : {}),
-            ...(opts.maxRunningJobs !== undefined ? { maxRunningJobs: opts.maxRunningJobs } : {}),
-            ...(opts.strict ? { strict: true } : {}),
-            ...(opts.rateLimitScope ? { rateLimitScope: opts.rateLimitScope } : {}),
-          }),
-        );
-      },
-    );
+    .action(async (opts: SimFlags) => {
+      deps.setExitCode(await simCommand(deps, simOptions(opts)));
+    });
+}
 
+interface SimFlags {
+  port: number;
+  host: string;
+  publicUrl?: string;
+  timeScale: number;
+  violationResponse?: string;
+  syncEndpoint?: boolean;
+  allowConcurrentJobs?: boolean;
+  maxRunningJobs?: number;
+  strict?: boolean;
+  rateLimitScope?: 'all' | 'create-only';
+}
+
+function simOptions(opts: SimFlags): SimCommandOptions {
+  return {
+    port: opts.port,
+    host: opts.host,
+    ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}),
+    timeScale: opts.timeScale,
+    ...(opts.violationResponse
+      ? { violationResponse: Number(opts.violationResponse) as 403 | 429 | 400 }
+      : {}),
+    ...(opts.syncEndpoint ? { syncEndpoint: true } : {}),
+    ...(opts.allowConcurrentJobs ? { allowConcurrentJobs: true } : {}),
+    ...(opts.maxRunningJobs !== undefined ? { maxRunningJobs: opts.maxRunningJobs } : {}),
+    ...(opts.strict ? { strict: true } : {}),
+    ...(opts.rateLimitScope ? { rateLimitScope: opts.rateLimitScope } : {}),
+  };
+}
+
+function registerDemo(program: Command, { app, deps }: Cli): void {
   program
     .command('demo')
     .description('embedded Postgres + simulator: backfill 14 days of all five entities and print a summary')
@@ -323,6 +309,4 @@ export function buildProgram(app: App, setExitCode: (code: number) => void): Com
     .action(async (opts: { days: number }) => {
       deps.setExitCode(await demoCommand({ ...deps, database: app.database }, { days: opts.days }));
     });
-
-  return program;
 }

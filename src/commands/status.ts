@@ -3,6 +3,7 @@
  * (FRESHNESS_MAX_LAG), the last job, failed windows.
  */
 import type { Writable } from 'node:stream';
+import type pg from 'pg';
 import type { Config } from '../config.js';
 import type { Database } from '../db/open-database.js';
 import { isEntityName } from '../entities/catalog.js';
@@ -16,17 +17,49 @@ import { formatTable } from './format-table.js';
 /** Quality flags and cast problems shown by `status`: the last two weeks. */
 const QUALITY_LOOKBACK_MS = 14 * 86_400_000;
 
+type StatusConfig = Pick<Config, 'freshness' | 'schedule' | 'extract'>;
+
 export async function statusCommand(
   deps: {
     db: Database;
     clock: Clock;
     out: Writable;
-    config: Pick<Config, 'freshness' | 'schedule' | 'extract'>;
+    config: StatusConfig;
   },
   opts: { json: boolean },
 ): Promise<number> {
-  const rows = await entityStatus(deps.db.pool);
-  const runs = (await recentRuns(deps.db.pool, 10)).map((r) => ({
+  const pool = deps.db.pool;
+  const rows = await entityStatus(pool);
+  const runs = await runsView(pool);
+  const now = deps.clock.now();
+  const quality = await qualityView(pool, now - QUALITY_LOOKBACK_MS);
+  const recovery = await recoveryView(pool);
+  const view = entitiesView(rows, deps.config, now);
+  if (opts.json) {
+    deps.out.write(
+      `${JSON.stringify({ generatedAt: new Date(now).toISOString(), entities: view, runs, quality, recovery }, null, 2)}\n`,
+    );
+    return 0;
+  }
+  if (view.length === 0) {
+    deps.out.write('Nothing extracted yet. Run `cxone-etl run` (or `npm run demo`).\n');
+    return 0;
+  }
+  writeEntities(deps.out, view);
+  writeRecovery(deps.out, recovery);
+  writeQuality(deps.out, quality);
+  writeRuns(deps.out, runs);
+  return 0;
+}
+
+type EntityView = ReturnType<typeof entitiesView>[number];
+type RunView = Awaited<ReturnType<typeof runsView>>[number];
+type QualityView = Awaited<ReturnType<typeof qualityView>>;
+type RecoveryView = Awaited<ReturnType<typeof recoveryView>>;
+type NoteView = ReturnType<typeof noteView>;
+
+async function runsView(pool: pg.Pool) {
+  return (await recentRuns(pool, 10)).map((r) => ({
     id: r.id,
     tenant: r.tenantId,
     trigger: r.trigger,
@@ -40,11 +73,12 @@ export async function statusCommand(
     apiCalls: r.apiCalls,
     error: r.error,
   }));
-  const now = deps.clock.now();
-  const since = now - QUALITY_LOOKBACK_MS;
-  const castProblems = await castProblemSummary(deps.db.pool, { since });
-  const flags = await qualityFlags(deps.db.pool, { since });
-  const quality = {
+}
+
+async function qualityView(pool: pg.Pool, since: number) {
+  const castProblems = await castProblemSummary(pool, { since });
+  const flags = await qualityFlags(pool, { since });
+  return {
     castProblems: castProblems.map((c) => ({
       tenant: c.tenantId,
       entity: c.entity,
@@ -62,21 +96,30 @@ export async function statusCommand(
       detail: f.detail,
     })),
   };
-  const notes = await recoveryNotes(deps.db.pool);
-  const noteView = (n: WindowNote) => ({
+}
+
+function noteView(n: WindowNote) {
+  return {
     tenant: n.tenantId,
     entity: n.entity,
     start: new Date(n.start).toISOString(),
     end: new Date(n.end).toISOString(),
     at: new Date(n.at).toISOString(),
     note: n.note,
-  });
-  const recovery = {
+  };
+}
+
+async function recoveryView(pool: pg.Pool) {
+  const notes = await recoveryNotes(pool);
+  return {
     lookbacksSkipped: notes.lookbackSkips.map(noteView),
     lostPosts: notes.postNotes.map(noteView),
   };
-  const freshness = freshnessSettings(deps.config);
-  const view = rows.map((r) => ({
+}
+
+function entitiesView(rows: Awaited<ReturnType<typeof entityStatus>>, config: StatusConfig, now: number) {
+  const freshness = freshnessSettings(config);
+  return rows.map((r) => ({
     tenant: r.tenantId,
     entity: r.entity,
     checkpoint: r.loadedUntil === null ? null : new Date(r.loadedUntil).toISOString(),
@@ -96,17 +139,10 @@ export async function statusCommand(
       error: f.error,
     })),
   }));
-  if (opts.json) {
-    deps.out.write(
-      `${JSON.stringify({ generatedAt: new Date(now).toISOString(), entities: view, runs, quality, recovery }, null, 2)}\n`,
-    );
-    return 0;
-  }
-  if (view.length === 0) {
-    deps.out.write('Nothing extracted yet. Run `cxone-etl run` (or `npm run demo`).\n');
-    return 0;
-  }
-  deps.out.write(
+}
+
+function writeEntities(out: Writable, view: EntityView[]): void {
+  out.write(
     formatTable(
       ['tenant', 'entity', 'checkpoint', 'lag', 'max lag', 'fresh', 'last job', 'status', 'failed'],
       view.map((v) => [
@@ -124,24 +160,28 @@ export async function statusCommand(
   );
   for (const v of view) {
     for (const f of v.failedWindows) {
-      deps.out.write(`failed: ${v.tenant} ${v.entity} ${f.start}..${f.end}: ${f.error ?? 'no message'}\n`);
+      out.write(`failed: ${v.tenant} ${v.entity} ${f.start}..${f.end}: ${f.error ?? 'no message'}\n`);
     }
   }
-  const noteRows = (list: ReturnType<typeof noteView>[]): string[][] =>
+}
+
+function writeRecovery(out: Writable, recovery: RecoveryView): void {
+  const noteRows = (list: NoteView[]): string[][] =>
     list.map((n) => [n.tenant, n.entity, `${n.start.slice(0, 10)}..${n.end.slice(0, 10)}`, n.note]);
   if (recovery.lookbacksSkipped.length > 0) {
-    deps.out.write('\nLookbacks left out by the lookback rule (since each window was last loaded):\n');
-    deps.out.write(formatTable(['tenant', 'entity', 'window', 'why'], noteRows(recovery.lookbacksSkipped)));
+    out.write('\nLookbacks left out by the lookback rule (since each window was last loaded):\n');
+    out.write(formatTable(['tenant', 'entity', 'window', 'why'], noteRows(recovery.lookbacksSkipped)));
   }
   if (recovery.lostPosts.length > 0) {
-    deps.out.write('\nPOSTs whose answer was lost, and what the worker did:\n');
-    deps.out.write(
-      formatTable(['tenant', 'entity', 'window', 'what happened'], noteRows(recovery.lostPosts)),
-    );
+    out.write('\nPOSTs whose answer was lost, and what the worker did:\n');
+    out.write(formatTable(['tenant', 'entity', 'window', 'what happened'], noteRows(recovery.lostPosts)));
   }
+}
+
+function writeQuality(out: Writable, quality: QualityView): void {
   if (quality.flags.length > 0) {
-    deps.out.write('\nData-quality flags (last 14 days):\n');
-    deps.out.write(
+    out.write('\nData-quality flags (last 14 days):\n');
+    out.write(
       formatTable(
         ['tenant', 'entity', 'window', 'kind', 'detail'],
         quality.flags.map((f) => [
@@ -155,8 +195,8 @@ export async function statusCommand(
     );
   }
   if (quality.castProblems.length > 0) {
-    deps.out.write('\nValues that read NULL in the typed views (did not cast), last 14 days:\n');
-    deps.out.write(
+    out.write('\nValues that read NULL in the typed views (did not cast), last 14 days:\n');
+    out.write(
       formatTable(
         ['tenant', 'entity', 'column', 'type', 'values', 'windows'],
         quality.castProblems.map((c) => [
@@ -170,26 +210,27 @@ export async function statusCommand(
       ),
     );
   }
-  if (runs.length > 0) {
-    deps.out.write('\nLast runs:\n');
-    deps.out.write(
-      formatTable(
-        ['started', 'tenant', 'trigger', 'outcome', 'windows', 'failed', 'rows', 'API calls', 'seconds'],
-        runs.map((r) => [
-          r.startedAt.slice(0, 19).replace('T', ' '),
-          r.tenant,
-          r.trigger,
-          r.outcome,
-          String(r.windowsLoaded),
-          String(r.windowsFailed),
-          r.rows.toLocaleString('en-US'),
-          String(r.apiCalls),
-          r.endedAt === null ? '-' : ((Date.parse(r.endedAt) - Date.parse(r.startedAt)) / 1000).toFixed(1),
-        ]),
-      ),
-    );
-  }
-  return 0;
+}
+
+function writeRuns(out: Writable, runs: RunView[]): void {
+  if (runs.length === 0) return;
+  out.write('\nLast runs:\n');
+  out.write(
+    formatTable(
+      ['started', 'tenant', 'trigger', 'outcome', 'windows', 'failed', 'rows', 'API calls', 'seconds'],
+      runs.map((r) => [
+        r.startedAt.slice(0, 19).replace('T', ' '),
+        r.tenant,
+        r.trigger,
+        r.outcome,
+        String(r.windowsLoaded),
+        String(r.windowsFailed),
+        r.rows.toLocaleString('en-US'),
+        String(r.apiCalls),
+        r.endedAt === null ? '-' : ((Date.parse(r.endedAt) - Date.parse(r.startedAt)) / 1000).toFixed(1),
+      ]),
+    ),
+  );
 }
 
 function formatLag(seconds: number): string {
