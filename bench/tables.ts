@@ -6,7 +6,7 @@
 import { createReadStream } from 'node:fs';
 import pg from 'pg';
 import { stagingTableName } from '../src/entities/catalog.js';
-import { columnNamesFor } from '../src/load/column-names.js';
+import { columnNamesFor } from '../src/entities/column-names.js';
 import { splitHeader } from '../src/load/csv-inspect.js';
 import { adminQuery, psqlCopy, type PsqlCopy } from './bench-env.js';
 import { BENCH_ENTITY, BENCH_SCHEMA } from './load-target.js';

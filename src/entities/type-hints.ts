@@ -11,7 +11,7 @@
  * against them by test/unit/type-hints.test.ts. Identifiers stay text even when they look numeric:
  * a leading zero or a later letter must not turn into a cast problem or break a join.
  */
-import { columnNamesFor } from '../load/column-names.js';
+import { columnNamesFor } from './column-names.js';
 import type { EntityName } from './catalog.js';
 
 /**

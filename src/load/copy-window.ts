@@ -10,7 +10,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { isRetryablePgError, pgErrorCode } from '../db/sqlstate.js';
 import { stagingTableName, type EntityName } from '../entities/catalog.js';
 import { EtlError, isEtlError, toError, type EtlErrorContext } from '../lib/errors.js';
-import { columnNamesFor } from './column-names.js';
+import { columnNamesFor } from '../entities/column-names.js';
 import { POSTGRES_MAX_COLUMNS, RecordCounter, splitHeader } from './csv-inspect.js';
 import { FieldChecker, type FieldCheck, type FieldProblem } from './field-checker.js';
 import { finishLoad, insertLoad, removeReplacedLoads } from './loads.repository.js';

@@ -1,5 +1,5 @@
 /** The streaming loader: CSV header → staging columns, byte-level checks, COPY of one window. */
-export { columnNamesFor, MAX_IDENTIFIER_BYTES } from './column-names.js';
+export { columnNamesFor, MAX_IDENTIFIER_BYTES } from '../entities/column-names.js';
 export { copyWindow, type CopyWindowInput, type CopyWindowResult } from './copy-window.js';
 export {
   MAX_HEADER_BYTES,

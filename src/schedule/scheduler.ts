@@ -10,7 +10,7 @@
 import { isValidTimeZone } from '../config.js';
 import type { Clock } from '../lib/clock.js';
 import { EtlError } from '../lib/errors.js';
-import { missedFireTimes, nextFireTime, validateCron, type MissedFires } from './cron-schedule.js';
+import { missedFireTimes, nextFireTime, validateCron, type MissedFires } from '../extract/cron-schedule.js';
 
 export type RunTrigger = 'schedule' | 'startup' | 'catch-up' | 'manual';
 

@@ -6,7 +6,7 @@ import type { RunCommandRequest } from '../../src/run/run-request.js';
 import type { Database } from '../../src/db/open-database.js';
 import { stagingTableName, type EntityName } from '../../src/entities/catalog.js';
 import { listWindows } from '../../src/extract/windows.repository.js';
-import { columnNamesFor } from '../../src/load/column-names.js';
+import { columnNamesFor } from '../../src/entities/column-names.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import { csvHeader, csvRows } from '../../src/simulator/csv/index.js';
 import {

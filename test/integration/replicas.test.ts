@@ -10,7 +10,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { stagingTableName, type EntityName } from '../../src/entities/catalog.js';
 import { listWindows } from '../../src/extract/windows.repository.js';
-import { columnNamesFor } from '../../src/load/column-names.js';
+import { columnNamesFor } from '../../src/entities/column-names.js';
 import { csvHeader, csvRows } from '../../src/simulator/csv/index.js';
 import { startSimulator, type Simulator, type SimulatorTenant } from '../../src/simulator/index.js';
 import { startCli, suiteLogDir, type CliResult } from '../helpers/cli-process.js';

@@ -7,7 +7,7 @@ import { withTransaction } from '../../src/db/pool.js';
 import { ENTITY_NAMES, stagingTableName, type EntityName } from '../../src/entities/catalog.js';
 import { hintsByColumn } from '../../src/entities/type-hints.js';
 import { listWindows } from '../../src/extract/windows.repository.js';
-import { columnNamesFor } from '../../src/load/column-names.js';
+import { columnNamesFor } from '../../src/entities/column-names.js';
 import { copyWindow } from '../../src/load/copy-window.js';
 import {
   afterWindowLoaded,

@@ -1,4 +1,4 @@
-import { columnNamesFor, MAX_IDENTIFIER_BYTES } from '../../src/load/column-names.js';
+import { columnNamesFor, MAX_IDENTIFIER_BYTES } from '../../src/entities/column-names.js';
 
 const bytes = (s: string): number => Buffer.byteLength(s, 'utf8');
 

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { ENTITY_NAMES, stagingTableName } from '../../src/entities/catalog.js';
 import { hintsByColumn, stagingColumnName, TYPE_HINTS } from '../../src/entities/type-hints.js';
-import { columnNamesFor } from '../../src/load/column-names.js';
+import { columnNamesFor } from '../../src/entities/column-names.js';
 import { PG_TYPE_NAMES } from '../../src/reporting/cast-sql.js';
 import { ENTITY_COLUMNS } from '../../src/simulator/csv/columns.js';
 
