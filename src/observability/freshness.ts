@@ -6,7 +6,7 @@
  * only when a run was missed or failed to load.
  */
 import type { EntityName } from '../entities/catalog.js';
-import { nextFireTime } from '../extract/cron-schedule.js';
+import { nextFireTime } from '../lib/cron-schedule.js';
 
 export interface FreshnessSettings {
   maxLagMs: ReadonlyMap<EntityName, number>;

@@ -3,14 +3,14 @@
  * Worker: explicit states, `while (!stopping)`, an abortable sleep that `stop()` cuts short, errors
  * reported (never thrown out of the loop), and `stop()` that awaits the loop and the run in progress.
  *
- * Our own loop over the pure cron math in cron-schedule.ts, rather than node-cron's timers, because
+ * Our own loop over the pure cron math in lib/cron-schedule.ts, rather than node-cron's timers, because
  * every wait goes through the injected Clock: tests drive the daemon with a ManualClock and never sleep.
  * node-cron still validates the expression and expands its fields.
  */
 import { isValidTimeZone } from '../config.js';
 import type { Clock } from '../lib/clock.js';
 import { EtlError } from '../lib/errors.js';
-import { missedFireTimes, nextFireTime, validateCron, type MissedFires } from '../extract/cron-schedule.js';
+import { missedFireTimes, nextFireTime, validateCron, type MissedFires } from '../lib/cron-schedule.js';
 
 export type RunTrigger = 'schedule' | 'startup' | 'catch-up' | 'manual';
 

@@ -3,7 +3,7 @@ import {
   nextFireTime,
   previousFireTime,
   validateCron,
-} from '../../src/extract/cron-schedule.js';
+} from '../../src/lib/cron-schedule.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 const utc = (text: string): number => Date.parse(text);

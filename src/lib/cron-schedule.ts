@@ -25,7 +25,7 @@
  */
 import { Cron } from 'croner';
 import { validateDetailed, type ParsedFields } from 'node-cron';
-import { EtlError } from '../lib/errors.js';
+import { EtlError } from './errors.js';
 
 /** An error message for an expression the scheduler cannot run, or undefined when it is fine. */
 export function validateCron(expression: string): string | undefined {
