@@ -33,7 +33,7 @@ import {
   statusCommand,
 } from './cli/lazy-commands.js';
 
-export interface CliDeps extends AppContext {
+interface CliDeps extends AppContext {
   setExitCode: (code: number) => void;
 }
 

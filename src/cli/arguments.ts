@@ -41,7 +41,7 @@ export interface RunOptions {
   maxApiCalls?: number;
 }
 
-export function clockArg(value: string): string {
+function clockArg(value: string): string {
   if (!isClockTime(value)) throw new InvalidArgumentError('expected a time of day HH:MM');
   return value;
 }

@@ -25,10 +25,3 @@ export function withDatabase(url: string, database: string): string {
   parsed.pathname = `/${encodeURIComponent(database)}`;
   return parsed.toString();
 }
-
-/** The database a URL names (`postgres` when it names none, as libpq defaults to the user name there). */
-export function databaseName(url: string): string {
-  const parsed = new URL(url);
-  const name = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
-  return name !== '' ? name : decodeURIComponent(parsed.username) || 'postgres';
-}

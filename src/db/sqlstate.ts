@@ -4,16 +4,6 @@
  * the connection or about contention, never when the statement itself is wrong.
  */
 
-/** SQLSTATEs the rest of the code names on purpose. */
-export const SqlState = {
-  uniqueViolation: '23505',
-  undefinedTable: '42P01',
-  invalidSchemaName: '3F000',
-  duplicateDatabase: '42P04',
-  queryCanceled: '57014',
-  lockNotAvailable: '55P03',
-} as const;
-
 /** Retryable SQLSTATEs, each with its condition name. */
 export const RETRYABLE_SQLSTATES: ReadonlyMap<string, string> = new Map([
   // Class 08: the connection broke or never came up; a fresh connection may well succeed.
