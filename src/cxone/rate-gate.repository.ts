@@ -41,26 +41,6 @@ function toRow(raw: RawRow): GateRow {
   };
 }
 
-/**
- * Two int4 keys: a namespace apart from the tenant lock's ("CXON", schedule/tenant-lock.ts), then the
- * tenant id's hash.
- */
-const GATE_LOCK_NAMESPACE = 0x43584741; // "CXGA"
-
-/**
- * Takes the tenant's gate: a session advisory lock, so "one caller per tenant" holds across processes
- * and replicas (a second caller blocks here until the first unlocks), and Postgres drops it by itself
- * when the holder's connection dies. No transaction stays open during the call, so each record below
- * is committed the moment it is written.
- */
-export async function lockGate(client: Queryable, tenantId: string): Promise<void> {
-  await client.query('SELECT pg_advisory_lock($1, hashtext($2))', [GATE_LOCK_NAMESPACE, tenantId]);
-}
-
-export async function unlockGate(client: Queryable, tenantId: string): Promise<void> {
-  await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [GATE_LOCK_NAMESPACE, tenantId]);
-}
-
 /** The tenant's row, created on first use; read under the gate lock. */
 export async function gateRow(client: Queryable, tenantId: string): Promise<GateRow> {
   await client.query(

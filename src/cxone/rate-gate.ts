@@ -24,12 +24,18 @@
  * A process killed mid-call leaves only the reservation, measured from the call's start.
  */
 import type pg from 'pg';
+import { withSessionAdvisoryLock, type SessionLock } from '../db/advisory-lock.js';
+import { rateGateLock } from '../db/lock-keys.js';
 import type { Clock } from '../lib/clock.js';
 import { crashPoint } from '../lib/crash-points.js';
-import { EtlError, toError } from '../lib/errors.js';
+import { abortedWhileWaiting, unlessAborted } from '../lib/abortable.js';
+import { toError, type EtlError } from '../lib/errors.js';
 import { busyRetryAfterMs } from './http-errors.js';
-import { gateRow, lockGate, recordGateCall, reserveGateCall, unlockGate } from './rate-gate.repository.js';
+import { gateRow, recordGateCall, reserveGateCall } from './rate-gate.repository.js';
 import type { CallKind } from './types.js';
+
+/** What waits on the gate are called in ABORTED errors. */
+const GATE = 'the CXone rate gate';
 
 export interface RateGateStats {
   /** Calls made through this gate instance, gated or not. */
@@ -72,77 +78,63 @@ export function createRateGate(options: RateGateOptions): RateGate {
     options.scope === 'all' || kind === 'create' || kind === 'sync';
 
   async function gated<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    const client = await pool.connect();
-    let broken: Error | undefined;
-    const onError = (error: Error): void => {
-      broken = error;
-    };
-    // A checked-out pg client has no 'error' listener; a connection dying mid-wait would crash the process.
-    client.on('error', onError);
-    let locked = false;
-    try {
-      await unlessAborted(lockGate(client, tenantId), signal, () => {
-        // The query may still be queued on the lock; only a destroyed connection abandons it.
-        broken ??= new Error('aborted while waiting for the rate gate lock');
-      });
-      locked = true;
-      const row = await gateRow(client, tenantId);
-      const nextAllowed = Math.max(row.nextAllowedMs ?? -Infinity, localNextAllowed);
-      // A loop, not one sleep: a timer may fire a little early (ms rounding), and early is a violation.
-      for (let waitMs = nextAllowed - clock.now(); waitMs > 0; waitMs = nextAllowed - clock.now()) {
-        const before = clock.now();
-        try {
-          await clock.sleep(waitMs, signal);
-        } catch (error) {
-          throw signal?.aborted ? abortError(signal) : error;
-        } finally {
-          stats.waitMs += clock.now() - before;
-        }
-      }
-      throwIfAborted(signal);
+    return withSessionAdvisoryLock(
+      pool,
+      rateGateLock(tenantId),
+      (lock) => gatedCall(lock, fn, signal),
+      signal,
+    );
+  }
 
-      const startedMs = clock.now();
-      await reserveGateCall(client, tenantId, { startedMs, nextAllowedMs: startedMs + minIntervalMs });
-      let outcome: { ok: true; value: T } | { ok: false; error: unknown };
+  /** Under the gate lock: wait out the interval, reserve, call, record. */
+  async function gatedCall<T>(lock: SessionLock, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const { client } = lock;
+    const row = await gateRow(client, tenantId);
+    const nextAllowed = Math.max(row.nextAllowedMs ?? -Infinity, localNextAllowed);
+    // A loop, not one sleep: a timer may fire a little early (ms rounding), and early is a violation.
+    for (let waitMs = nextAllowed - clock.now(); waitMs > 0; waitMs = nextAllowed - clock.now()) {
+      const before = clock.now();
       try {
-        outcome = { ok: true, value: await inFlight.run(fn) };
+        await clock.sleep(waitMs, signal);
       } catch (error) {
-        outcome = { ok: false, error };
+        throw signal?.aborted ? abortError(signal) : error;
+      } finally {
+        stats.waitMs += clock.now() - before;
       }
-      crashPoint('gate');
-      stats.calls++;
-      stats.gatedCalls++;
-      const endedMs = clock.now();
-      const busyMs = outcome.ok ? undefined : busyAfter(outcome.error);
-      if (busyMs !== undefined) stats.busyAnswers++;
-      const nextAllowedMs = Math.max(
-        endedMs + minIntervalMs,
-        busyMs === undefined ? -Infinity : endedMs + busyMs,
-      );
-      localNextAllowed = Math.max(localNextAllowed, nextAllowedMs);
-
-      try {
-        await recordGateCall(client, tenantId, { startedMs, nextAllowedMs, busy: busyMs !== undefined });
-      } catch (recordError) {
-        // The API call happened: losing its answer (a job id) would be worse than a missing record,
-        // and the reservation and localNextAllowed still keep the interval.
-        stats.recordErrors++;
-        broken ??= toError(recordError);
-      }
-      if (!outcome.ok) throw outcome.error;
-      return outcome.value;
-    } finally {
-      if (locked && !broken) {
-        try {
-          await unlockGate(client, tenantId);
-        } catch (unlockError) {
-          broken = toError(unlockError);
-        }
-      }
-      client.removeListener('error', onError);
-      // Released with an error, pg-pool destroys the connection (and with it any lock it held).
-      client.release(broken);
     }
+    throwIfAborted(signal);
+
+    const startedMs = clock.now();
+    await reserveGateCall(client, tenantId, { startedMs, nextAllowedMs: startedMs + minIntervalMs });
+    let outcome: { ok: true; value: T } | { ok: false; error: unknown };
+    try {
+      outcome = { ok: true, value: await inFlight.run(fn) };
+    } catch (error) {
+      outcome = { ok: false, error };
+    }
+    crashPoint('gate');
+    stats.calls++;
+    stats.gatedCalls++;
+    const endedMs = clock.now();
+    const busyMs = outcome.ok ? undefined : busyAfter(outcome.error);
+    if (busyMs !== undefined) stats.busyAnswers++;
+    const nextAllowedMs = Math.max(
+      endedMs + minIntervalMs,
+      busyMs === undefined ? -Infinity : endedMs + busyMs,
+    );
+    localNextAllowed = Math.max(localNextAllowed, nextAllowedMs);
+
+    try {
+      await recordGateCall(client, tenantId, { startedMs, nextAllowedMs, busy: busyMs !== undefined });
+    } catch (recordError) {
+      // The API call happened: losing its answer (a job id) would be worse than a missing record,
+      // and the reservation and localNextAllowed still keep the interval. The connection is in an
+      // unknown state: it is destroyed rather than unlocked (Postgres then drops the lock).
+      stats.recordErrors++;
+      lock.discard(toError(recordError));
+    }
+    if (!outcome.ok) throw outcome.error;
+    return outcome.value;
   }
 
   return {
@@ -173,7 +165,7 @@ function createMutex(): Mutex {
       });
       tail = previous.then(() => mine);
       try {
-        await unlessAborted(previous, signal);
+        await unlessAborted(previous, signal, abortError);
         return await fn();
       } finally {
         release();
@@ -183,40 +175,9 @@ function createMutex(): Mutex {
 }
 
 function abortError(signal: AbortSignal): EtlError {
-  const reason: unknown = signal.reason;
-  return new EtlError('ABORTED', 'aborted while waiting for the CXone rate gate', {
-    ...(reason instanceof Error ? { cause: reason } : {}),
-  });
+  return abortedWhileWaiting(GATE, signal);
 }
 
 function throwIfAborted(signal?: AbortSignal): void {
   if (signal?.aborted) throw abortError(signal);
-}
-
-/** Resolves with `promise`, or rejects as soon as `signal` aborts (calling `onAbort` first). */
-function unlessAborted<T>(promise: Promise<T>, signal?: AbortSignal, onAbort?: () => void): Promise<T> {
-  if (!signal) return promise;
-  if (signal.aborted) {
-    onAbort?.();
-    promise.catch(() => undefined);
-    return Promise.reject(abortError(signal));
-  }
-  return new Promise<T>((resolve, reject) => {
-    const abort = (): void => {
-      onAbort?.();
-      promise.catch(() => undefined);
-      reject(abortError(signal));
-    };
-    signal.addEventListener('abort', abort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', abort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', abort);
-        reject(error);
-      },
-    );
-  });
 }
