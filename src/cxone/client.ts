@@ -15,9 +15,17 @@ import { openDownload } from './download.js';
 import { createHttp, defaultTimeouts, parseJson, type HttpDeps, type HttpTimeouts } from './http.js';
 import { callContext, callJobsEndpoint, type JobsCallDeps, type JobsEndpointCall } from './jobs-call.js';
 import { readJobId, readJobList, readJobState } from './job-responses.js';
-import type { RateGate, RateGateStats } from './rate-gate.js';
 import { createTokenProvider, type TokenSession } from './token-provider.js';
-import type { CallContext, JobRequest, JobState, JobStatus, OnCall, RetryPolicy } from './types.js';
+import type {
+  CallContext,
+  GateStats,
+  JobRequest,
+  JobState,
+  JobStatus,
+  OnCall,
+  RetryPolicy,
+  TenantGate,
+} from './types.js';
 
 export interface CxoneClient {
   tenantId(signal?: AbortSignal): Promise<string>;
@@ -27,21 +35,21 @@ export interface CxoneClient {
   listJobs(ctx?: CallContext): Promise<{ id: string; status: JobStatus }[]>;
   /** Not gated, no token; rejects URL_EXPIRED (403), BAD_INPUT (not CSV) or DOWNLOAD. */
   openDownload(url: string, ctx?: CallContext): Promise<Readable>;
-  stats(): { gate: RateGateStats | undefined; logins: number; refreshes: number };
+  stats(): { gate: GateStats | undefined; logins: number; refreshes: number };
   /** How the current token was obtained (flow, client auth, lifetime, tenant); never the token. */
   tokenSession(): TokenSession | undefined;
   /** The API base in use, once discovered (logs in and discovers if needed). */
   apiBase(signal?: AbortSignal): Promise<string>;
 }
 
-export type GateFactory = (tenantId: string) => RateGate;
+export type GateFactory = (tenantId: string) => TenantGate;
 
 export interface CxoneClientOptions {
   config: Config['cxone'];
   credentials: Credentials;
   clock: Clock;
   /** The tenant's gate, or a factory called once with the tenant id read from the token. */
-  gate: RateGate | GateFactory;
+  gate: TenantGate | GateFactory;
   httpTimeouts?: Partial<HttpTimeouts>;
   retry?: { jobs?: Partial<RetryPolicy>; auth?: Partial<RetryPolicy> };
   onCall?: OnCall;
@@ -83,15 +91,22 @@ export function createCxoneClient(options: CxoneClientOptions): CxoneClient {
     credentials: options.credentials,
     retryPolicy: authPolicy,
   });
-  let gate: RateGate | undefined = typeof options.gate === 'function' ? undefined : options.gate;
+  let gate: TenantGate | undefined = typeof options.gate === 'function' ? undefined : options.gate;
   let ready: Promise<JobsCallDeps> | undefined;
 
   function prepare(signal?: AbortSignal): Promise<JobsCallDeps> {
     ready ??= (async () => {
       const tenantId = await tokens.tenantId(signal);
       const apiBase = await discoverApiBase(deps, authPolicy, config, tenantId, signal);
-      gate ??= (options.gate as GateFactory)(tenantId);
-      return { ...deps, tokens, gate, tenantId, apiBase, policy };
+      const tenantGate = (gate ??= (options.gate as GateFactory)(tenantId));
+      return {
+        ...deps,
+        tokens,
+        gate: (kind, fn, s) => tenantGate.call(kind, fn, s),
+        tenantId,
+        apiBase,
+        policy,
+      };
     })();
     // A failed start (network, abort) is not remembered: the next call tries again.
     ready.catch(() => {

@@ -24,15 +24,20 @@
  * A process killed mid-call leaves only the reservation, measured from the call's start.
  */
 import type pg from 'pg';
-import { withSessionAdvisoryLock, type SessionLock } from '../db/advisory-lock.js';
-import { rateGateLock } from '../db/lock-keys.js';
 import type { Clock } from '../lib/clock.js';
 import { crashPoint } from '../lib/crash-points.js';
 import { abortedWhileWaiting, unlessAborted } from '../lib/abortable.js';
 import { toError, type EtlError } from '../lib/errors.js';
-import { busyRetryAfterMs } from './http-errors.js';
+import { withSessionAdvisoryLock, type SessionLock } from './advisory-lock.js';
+import { rateGateLock } from './lock-keys.js';
 import { gateRow, recordGateCall, reserveGateCall } from './rate-gate.repository.js';
-import type { CallKind } from './types.js';
+
+/**
+ * The API call a gated function makes: creating a job ('create', 'sync') or reading ('status', 'list').
+ * The API client's call kinds (cxone/types.ts CallKind); its `Gate` type is checked against this gate
+ * where the client is built.
+ */
+export type GateCallKind = 'create' | 'sync' | 'status' | 'list';
 
 /** What waits on the gate are called in ABORTED errors. */
 const GATE = 'the CXone rate gate';
@@ -49,7 +54,7 @@ export interface RateGateStats {
 }
 
 export interface RateGate {
-  call<T>(kind: CallKind, fn: () => Promise<T>, signal?: AbortSignal): Promise<T>;
+  call<T>(kind: GateCallKind, fn: () => Promise<T>, signal?: AbortSignal): Promise<T>;
   stats(): RateGateStats;
 }
 
@@ -59,13 +64,16 @@ export interface RateGateOptions {
   minIntervalMs: number;
   clock: Clock;
   scope: 'all' | 'create-only';
-  /** How long a failed call asks us to stay away, when it was a busy answer; default: http-errors'. */
-  busyRetryAfterMs?: (error: unknown) => number | undefined;
+  /**
+   * How long a failed call asks us to stay away when it was a busy answer (0 without Retry-After),
+   * undefined for any other failure: the API's answers are the client's to read (cxone/http-errors.ts).
+   */
+  busyRetryAfterMs: (error: unknown) => number | undefined;
 }
 
 export function createRateGate(options: RateGateOptions): RateGate {
   const { pool, tenantId, minIntervalMs, clock } = options;
-  const busyAfter = options.busyRetryAfterMs ?? busyRetryAfterMs;
+  const busyAfter = options.busyRetryAfterMs;
   // Gated calls of this process queue here rather than each holding a connection while blocked on the lock.
   const gatedQueue = createMutex();
   // No two API calls of this process overlap, gated or not ("one caller per tenant").
@@ -74,7 +82,7 @@ export function createRateGate(options: RateGateOptions): RateGate {
   let localNextAllowed = -Infinity;
   const stats: RateGateStats = { calls: 0, gatedCalls: 0, waitMs: 0, busyAnswers: 0, recordErrors: 0 };
 
-  const isGated = (kind: CallKind): boolean =>
+  const isGated = (kind: GateCallKind): boolean =>
     options.scope === 'all' || kind === 'create' || kind === 'sync';
 
   async function gated<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
@@ -138,7 +146,7 @@ export function createRateGate(options: RateGateOptions): RateGate {
   }
 
   return {
-    async call<T>(kind: CallKind, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    async call<T>(kind: GateCallKind, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
       throwIfAborted(signal);
       if (isGated(kind)) return gatedQueue.run(() => gated(fn, signal), signal);
       const result = await inFlight.run(fn, signal);
