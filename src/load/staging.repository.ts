@@ -5,6 +5,7 @@
  * anything, including SQL (issue 6, item 5).
  */
 import type pg from 'pg';
+import { from as copyFrom, type CopyStreamQuery } from 'pg-copy-streams';
 import { STAGING_DDL_LOCK_CLASS, STAGING_LOAD_LOCK_CLASS } from '../db/lock-keys.js';
 
 /**
@@ -108,15 +109,23 @@ export async function setLoadId(client: pg.ClientBase, loadId: string): Promise<
  * COPY of the data columns only (`_load_id` comes from its default). FORCE_NOT_NULL makes an empty
  * field '' as csv-parse reads it, so NULL keeps one meaning: the column was not in that file.
  */
-export function copyStatement(
-  client: pg.ClientBase,
-  ref: StagingTableRef & { columns: readonly string[] },
-): string {
+function copyStatement(client: pg.ClientBase, ref: StagingTableRef & { columns: readonly string[] }): string {
   const columns = ref.columns.map((c) => client.escapeIdentifier(c)).join(', ');
   return (
     `COPY ${qualified(client, ref)} (${columns}) FROM STDIN ` +
     `WITH (FORMAT csv, ENCODING 'UTF8', FORCE_NOT_NULL (${columns}))`
   );
+}
+
+/**
+ * Starts that COPY on `client` and returns its stream: pipe the file's bytes into it; its rowCount is
+ * the loaded count once it finished.
+ */
+export function copyInto(
+  client: pg.ClientBase,
+  ref: StagingTableRef & { columns: readonly string[] },
+): CopyStreamQuery {
+  return client.query(copyFrom(copyStatement(client, ref)));
 }
 
 function qualified(client: pg.ClientBase, ref: StagingTableRef): string {
