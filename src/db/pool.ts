@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { toError } from '../lib/errors.js';
+import type { Queryable } from './queryable.js';
 import { pgErrorCode } from './sqlstate.js';
 
 export interface PoolOptions {
@@ -76,7 +77,7 @@ async function stillUsable(client: pg.PoolClient): Promise<boolean> {
 }
 
 /** One round trip: rejects when the server cannot be reached or the connection is gone. */
-export async function ping(db: Pick<pg.ClientBase, 'query'>): Promise<void> {
+export async function ping(db: Queryable): Promise<void> {
   await db.query('SELECT 1');
 }
 

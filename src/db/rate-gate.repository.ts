@@ -3,7 +3,7 @@
  * epoch milliseconds from the injected clock and are stored as timestamptz, so the gate's arithmetic
  * is the same in tests (manual clock) and production (system clock).
  */
-import type pg from 'pg';
+import type { Queryable } from './queryable.js';
 
 export interface GateRow {
   tenantId: string;
@@ -13,8 +13,6 @@ export interface GateRow {
   calls: number;
   busyAnswers: number;
 }
-
-type Queryable = Pick<pg.ClientBase, 'query'>;
 
 const COLUMNS = `
   tenant_id,

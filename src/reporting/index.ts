@@ -12,7 +12,7 @@ import { EtlError, toError } from '../lib/errors.js';
 import { castChecksFor } from './cast-check.js';
 import { recordCastProblems, type CastProblem, type WindowRef } from './cast-problems.repository.js';
 import { assessWindowQuality, type QualityFlag } from './quality.repository.js';
-import type { Queryable } from './relations.repository.js';
+import type { Queryable } from '../db/queryable.js';
 import { refreshReportingView, type RefreshResult } from './view-builder.js';
 
 export { castProblemSummary, countCastProblems, recordCastProblems } from './cast-problems.repository.js';

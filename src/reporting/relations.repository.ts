@@ -4,8 +4,7 @@
  */
 import pg from 'pg';
 import { REPORTING_DDL_LOCK_CLASS } from '../db/lock-keys.js';
-
-export type Queryable = Pick<pg.ClientBase, 'query'>;
+import type { Queryable } from '../db/queryable.js';
 
 export interface RelationColumn {
   name: string;
