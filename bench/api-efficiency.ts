@@ -187,10 +187,7 @@ async function measureRun(
     serialBoundMs,
     vsCallsBound: clockMs / (calls * interval),
     vsSerialBound: clockMs / serialBoundMs,
-    violations:
-      after.violations.total -
-      before.violations.total -
-      ((after.violations.byKind['job-running'] ?? 0) - (before.violations.byKind['job-running'] ?? 0)),
+    violations: after.violations.total - before.violations.total,
     jobRunningRefusals:
       (after.violations.byKind['job-running'] ?? 0) - (before.violations.byKind['job-running'] ?? 0),
     maxInFlight,

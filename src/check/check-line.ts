@@ -5,7 +5,7 @@
 export type CheckStatus = 'ok' | 'info' | 'warn' | 'fail';
 
 export type CheckName =
-  'config' | 'postgres' | 'privileges' | 'migrations' | 'token' | 'api' | 'jobs' | 'probe';
+  'config' | 'postgres' | 'privileges' | 'migrations' | 'token' | 'api' | 'jobs' | 'probe' | 'jobs-limit';
 
 export interface CheckLine {
   check: CheckName;

@@ -6,14 +6,12 @@
  * no row to clean up, even when it is killed mid-way.
  */
 import type pg from 'pg';
-import type { Config, EntitySettings } from '../config.js';
+import type { Config } from '../config.js';
 import type { CxoneClient } from '../cxone/client.js';
-import type { JobState } from '../cxone/types.js';
-import { findEntity } from '../entities/catalog.js';
-import { apiDates } from '../extract/api-dates.js';
 import type { Clock } from '../lib/clock.js';
 import { EtlError, toError } from '../lib/errors.js';
 import type { CheckLine, OnCheckLine } from './check-line.js';
+import { probeEntities } from './probe-entities.js';
 import { buildClient } from '../commands/run.js';
 
 export interface TenantCheckDeps {
@@ -32,10 +30,6 @@ export interface TenantCheckDeps {
  * gated calls is reported as "busy or no permission" and the user can run the check again.
  */
 export const CHECK_JOB_ATTEMPTS = 3;
-const HOUR_MS = 3_600_000;
-const DAY_MS = 86_400_000;
-/** A probe job covers an hour or a day; one that runs longer than this is reported, not waited for. */
-const PROBE_TIMEOUT_MS = 15 * 60_000;
 
 /** Runs the tenant's checks; false when one failed hard (the caller stops there). */
 export async function checkTenant(deps: TenantCheckDeps, opts: { probe: boolean }): Promise<boolean> {
@@ -47,8 +41,9 @@ export async function checkTenant(deps: TenantCheckDeps, opts: { probe: boolean 
   };
   const client = createClient(deps);
 
+  let tenantId: string;
   try {
-    await client.tenantId(signal);
+    tenantId = await client.tenantId(signal);
   } catch (error) {
     emit(tokenFailure(error));
     return false;
@@ -83,7 +78,7 @@ export async function checkTenant(deps: TenantCheckDeps, opts: { probe: boolean 
   emit({ check: 'api', status: 'ok', message: `${apiBase} (${source})`, details: { apiBase } });
 
   if (!(await checkJobsList(client, deps, emit))) return false;
-  if (opts.probe) await probeEntities(client, deps, emit);
+  if (opts.probe) await probeEntities(client, { ...deps, tenantId }, emit);
   return true;
 }
 
@@ -150,121 +145,4 @@ async function checkJobsList(
     details: { jobs: jobs.length, running: 0 },
   });
   return true;
-}
-
-/** One hour (recordings) or one day per entity, two days back so the data has long settled. */
-export function probeWindow(now: number, entity: EntitySettings): { start: number; end: number } {
-  const start = Math.floor(now / DAY_MS) * DAY_MS - 2 * DAY_MS;
-  return { start, end: start + (entity.dateFormat === 'datetime' ? HOUR_MS : DAY_MS) };
-}
-
-async function probeEntities(
-  client: CxoneClient,
-  deps: TenantCheckDeps,
-  emit: (line: Omit<CheckLine, 'tenant'>) => CheckLine,
-): Promise<void> {
-  const { config } = deps;
-  const entities = config.extract.entities;
-  const interval = config.cxone.minCallIntervalMs;
-  // Each probe is a POST and at least one status call; the GET /jobs before them already took a slot.
-  const calls = entities.length * 2;
-  emit({
-    check: 'probe',
-    status: 'info',
-    message:
-      `${entities.length} tiny job(s) next, one per entity (an hour of recordings, a day of the others): ` +
-      `at least ${calls} jobs API calls and ${formatMinutes(calls * interval)} at one call per ${interval / 1000} s`,
-    details: { entities: entities.map((e) => e.name), minCalls: calls, minMs: calls * interval },
-  });
-  for (const [i, entity] of entities.entries()) {
-    const line = emit(await probeOne(client, deps, entity));
-    // A job still running makes the next POST busy, which three attempts would misread as no permission.
-    if (line.details?.status === 'RUNNING' && i < entities.length - 1) {
-      emit({
-        check: 'probe',
-        status: 'warn',
-        message: `not probed while that job runs: ${entities
-          .slice(i + 1)
-          .map((e) => e.name)
-          .join(', ')}`,
-        remedy: 'check --entities again once it has ended',
-      });
-      return;
-    }
-  }
-}
-
-async function probeOne(
-  client: CxoneClient,
-  deps: TenantCheckDeps,
-  entity: EntitySettings,
-): Promise<Omit<CheckLine, 'tenant'>> {
-  const { clock, signal, config } = deps;
-  const window = probeWindow(clock.now(), entity);
-  const timeBasis = findEntity(entity.name)?.timeBasis ?? 'utc';
-  const dates = apiDates(window, entity, timeBasis, config.wfmTimeZone);
-  const base = { check: 'probe' as const, entity: entity.name };
-  try {
-    const jobId = await client.requestJob(
-      { entityName: entity.name, version: entity.version, ...dates },
-      { signal, entity: entity.name, window: `${dates.startDate}..${dates.endDate}` },
-    );
-    const state = await untilDone(client, deps, jobId);
-    const details = { jobId, version: entity.version, ...dates, status: state?.status ?? 'RUNNING' };
-    if (!state) {
-      return {
-        ...base,
-        status: 'warn',
-        message: `version ${entity.version} accepted (job ${jobId}), still RUNNING after ${PROBE_TIMEOUT_MS / 60_000} min`,
-        remedy: 'the permission is there; the job is slow: nothing to fix',
-        details,
-      };
-    }
-    if (state.status === 'SUCCEEDED') {
-      return {
-        ...base,
-        status: 'ok',
-        message: `permission confirmed: job ${jobId} (version ${entity.version}, ${dates.startDate}..${dates.endDate}) SUCCEEDED`,
-        details,
-      };
-    }
-    return {
-      ...base,
-      status: 'warn',
-      message: `version ${entity.version} accepted, but job ${jobId} ended ${state.status}${state.errorMessage ? `: ${state.errorMessage}` : ''}`,
-      remedy: 'the permission is there; a run retries failed jobs',
-      details,
-    };
-  } catch (error) {
-    const err = toError(error);
-    const code = err instanceof EtlError ? err.code : undefined;
-    const remedy =
-      code === 'PERMISSION'
-        ? `give the API user's role the Data Extraction permission for ${entity.name} (permissions differ per entity), or leave it out of EXTRACT_ENTITIES`
-        : code === 'HTTP' && err instanceof EtlError && err.context.status === 400
-          ? `check the version in CXONE_ENTITY_VERSIONS (${entity.name}=${entity.version}) and the date settings (CXONE_DATE_FORMATS)`
-          : 'the message says what failed; check again once it is fixed';
-    return { ...base, status: 'fail', message: err.message, remedy };
-  }
-}
-
-/** Polls until the job ends, one call per interval; undefined when it outlives PROBE_TIMEOUT_MS. */
-async function untilDone(
-  client: CxoneClient,
-  deps: TenantCheckDeps,
-  jobId: string,
-): Promise<JobState | undefined> {
-  const { clock, signal, config } = deps;
-  const deadline = clock.now() + PROBE_TIMEOUT_MS;
-  while (clock.now() < deadline) {
-    // The gate spaces gated polls; with create-only it does not, so wait the interval here.
-    if (config.cxone.gateScope !== 'all') await clock.sleep(config.cxone.minCallIntervalMs, signal);
-    const state = await client.getJob(jobId, { signal });
-    if (state.status !== 'RUNNING') return state;
-  }
-  return undefined;
-}
-
-function formatMinutes(ms: number): string {
-  return ms < 60_000 ? `${Math.ceil(ms / 1000)} s` : `${(ms / 60_000).toFixed(1)} min`;
 }

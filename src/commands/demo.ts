@@ -74,6 +74,15 @@ export async function demoCommand(
       `\nSimulator: ${stats.calls.total} API calls, ${stats.violations.total} rate-limit violations, ` +
         `${stats.jobs.total} jobs, ${(stats.bytesServed / 1e6).toFixed(2)} MB served.\n`,
     );
+    const refused = stats.violations.byKind['job-running'] ?? 0;
+    if (refused > 0) {
+      // EXTRACT_MAX_JOBS_IN_FLIGHT=auto tried a second job beside the first; the simulator, like the
+      // contract assumes of CXone, runs one job per tenant: learned once and kept in Postgres.
+      deps.out.write(
+        `${refused} POST refused as busy (a second job while one ran): this tenant runs one job at a time, ` +
+          'learned once and kept (`npm run cli -- status` shows it).\n',
+      );
+    }
     const counts = await countStagingRows(
       db.pool,
       config.stagingSchema,

@@ -11,6 +11,8 @@ import type { Clock } from '../lib/clock.js';
 import { recentRuns } from '../extract/runs.repository.js';
 import { castProblemSummary, qualityFlags } from '../reporting/index.js';
 import { entityStatus, recoveryNotes, type WindowNote } from '../extract/windows.repository.js';
+import { listLearnedJobsLimits } from '../extract/jobs-limit.repository.js';
+import { AUTO_JOBS_IN_FLIGHT } from '../extract/run-extraction.js';
 import { formatTable } from './format-table.js';
 
 /** Quality flags and cast problems shown by `status`: the last two weeks. */
@@ -75,6 +77,7 @@ export async function statusCommand(
     lookbacksSkipped: notes.lookbackSkips.map(noteView),
     lostPosts: notes.postNotes.map(noteView),
   };
+  const jobsInFlight = await jobsInFlightView(deps);
   const freshness = freshnessSettings(deps.config);
   const view = rows.map((r) => ({
     tenant: r.tenantId,
@@ -98,7 +101,7 @@ export async function statusCommand(
   }));
   if (opts.json) {
     deps.out.write(
-      `${JSON.stringify({ generatedAt: new Date(now).toISOString(), entities: view, runs, quality, recovery }, null, 2)}\n`,
+      `${JSON.stringify({ generatedAt: new Date(now).toISOString(), entities: view, runs, quality, recovery, jobsInFlight }, null, 2)}\n`,
     );
     return 0;
   }
@@ -127,6 +130,7 @@ export async function statusCommand(
       deps.out.write(`failed: ${v.tenant} ${v.entity} ${f.start}..${f.end}: ${f.error ?? 'no message'}\n`);
     }
   }
+  writeJobsInFlight(deps.out, jobsInFlight);
   const noteRows = (list: ReturnType<typeof noteView>[]): string[][] =>
     list.map((n) => [n.tenant, n.entity, `${n.start.slice(0, 10)}..${n.end.slice(0, 10)}`, n.note]);
   if (recovery.lookbacksSkipped.length > 0) {
@@ -190,6 +194,47 @@ export async function statusCommand(
     );
   }
   return 0;
+}
+
+type JobsInFlightView = Awaited<ReturnType<typeof jobsInFlightView>>;
+
+/** EXTRACT_MAX_JOBS_IN_FLIGHT and, per tenant, what `auto` learned (and from what). */
+async function jobsInFlightView(deps: { db: Database; config: Pick<Config, 'extract'> }): Promise<{
+  setting: 'auto' | number;
+  tenants: { tenant: string; limit: number; learnedAt: string; reason: string }[];
+}> {
+  const learned = await listLearnedJobsLimits(deps.db.pool);
+  return {
+    setting: deps.config.extract.maxJobsInFlight,
+    tenants: learned.map((l) => ({
+      tenant: l.tenantId,
+      limit: l.maxJobsInFlight,
+      learnedAt: new Date(l.learnedAt).toISOString(),
+      reason: l.reason,
+    })),
+  };
+}
+
+function writeJobsInFlight(out: Writable, view: JobsInFlightView): void {
+  const { setting, tenants } = view;
+  if (setting !== 'auto') {
+    out.write(`\nJobs in flight: ${setting} per tenant (EXTRACT_MAX_JOBS_IN_FLIGHT=${setting}).\n`);
+    return;
+  }
+  out.write(
+    `\nJobs in flight (EXTRACT_MAX_JOBS_IN_FLIGHT=auto: ${AUTO_JOBS_IN_FLIGHT} until a tenant shows its limit; ` +
+      '`check --entities` learns it again):\n',
+  );
+  if (tenants.length === 0) {
+    out.write(`  no tenant's limit learned yet: runs try ${AUTO_JOBS_IN_FLIGHT}\n`);
+    return;
+  }
+  out.write(
+    formatTable(
+      ['tenant', 'jobs in flight', 'learned', 'from'],
+      tenants.map((t) => [t.tenant, String(t.limit), t.learnedAt.slice(0, 19).replace('T', ' '), t.reason]),
+    ),
+  );
 }
 
 function formatLag(seconds: number): string {

@@ -40,7 +40,24 @@ export async function saveLearnedJobsLimit(
   );
 }
 
-/** Forgets what was learned, so the next auto run tries 2 again (tests, and a future `check --probe`). */
+/** Forgets what was learned, so the next auto run tries 2 again (tests; `check --entities` relearns it). */
 export async function forgetLearnedJobsLimit(db: Queryable, tenantId: string): Promise<void> {
   await db.query('DELETE FROM cxone_etl.tenant_jobs_limit WHERE tenant_id = $1', [tenantId]);
+}
+
+/** Every tenant's learned limit, for `status`. */
+export async function listLearnedJobsLimits(
+  db: Queryable,
+): Promise<(LearnedJobsLimit & { tenantId: string })[]> {
+  const { rows } = await db.query(
+    'SELECT tenant_id, max_jobs_in_flight, reason, learned_at FROM cxone_etl.tenant_jobs_limit ORDER BY tenant_id',
+  );
+  return (rows as { tenant_id: string; max_jobs_in_flight: number; reason: string; learned_at: Date }[]).map(
+    (r) => ({
+      tenantId: r.tenant_id,
+      maxJobsInFlight: r.max_jobs_in_flight,
+      reason: r.reason,
+      learnedAt: r.learned_at.getTime(),
+    }),
+  );
 }

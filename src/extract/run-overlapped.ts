@@ -77,6 +77,10 @@ export async function runOverlapped(deps: RunDeps, run: OverlapRun): Promise<voi
   const entitySummary = (task: Task): EntitySummary =>
     run.entitySummaries.get(task.plan.entity.name) as EntitySummary;
 
+  // Reports reach onWindowEnd as jobs end; the run's summary lists them in plan order (entity, window),
+  // as a serial run does, so the summary and `--json` read the same whatever finished first.
+  const firstReport = summary.windows.length;
+  const planOrder = new Map<WindowReport, [number, number]>();
   const settle = (task: Task, outcome: WindowReport['outcome']): void => {
     const report: WindowReport = {
       entity: task.plan.entity.name,
@@ -84,6 +88,7 @@ export async function runOverlapped(deps: RunDeps, run: OverlapRun): Promise<voi
       reason: task.window.reason,
       outcome,
     };
+    planOrder.set(report, [run.plans.indexOf(task.plan), task.window.start]);
     deps.onWindowEnd?.(report);
     const stop = accountWindow(summary, entitySummary(task), report);
     if (stop) stopped.set(stop.code === 'AUTH' ? '*' : task.plan.entity.name, stop);
@@ -381,5 +386,10 @@ export async function runOverlapped(deps: RunDeps, run: OverlapRun): Promise<voi
     summary.aborted = true;
     const first = flying[0]?.task ?? queue[0];
     if (first) entitySummary(first).errors.push((thrown as Error).message);
+  } finally {
+    const key = (r: WindowReport): [number, number] => planOrder.get(r) ?? [Infinity, Infinity];
+    const reports = summary.windows.splice(firstReport);
+    reports.sort((a, b) => key(a)[0] - key(b)[0] || key(a)[1] - key(b)[1]);
+    summary.windows.push(...reports);
   }
 }

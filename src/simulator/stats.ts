@@ -6,8 +6,19 @@
 export type EndpointKey =
   'POST /jobs' | 'GET /jobs/:id' | 'GET /jobs' | 'POST /jobs/sync' | 'token' | 'discovery' | 'download';
 
-/** `in-flight`: a second call while one is running; `interval`: under minCallIntervalMs since the last start; `job-running`: a POST while a job runs. */
+/**
+ * `in-flight`: a second call while one is running; `interval`: under minCallIntervalMs since the last
+ * start. Both break the API's rate rule. `job-running`: a POST while the tenant already runs as many jobs
+ * as it may (maxRunningJobs); it is refused the same way, but it is no breach of "one caller, one call
+ * per 30 s": the call kept the interval. EXTRACT_MAX_JOBS_IN_FLIGHT=auto spends one such POST to learn
+ * a tenant's limit. So it is listed by kind, never counted in `total` or `byTenant`.
+ */
 export type ViolationKind = 'in-flight' | 'interval' | 'job-running';
+
+/** The kinds that break the rate rule: the number the worker promises to keep at zero. */
+export function breaksRateRule(kind: ViolationKind): boolean {
+  return kind !== 'job-running';
+}
 
 export interface ViolationDetail {
   tenant: string;
@@ -43,10 +54,13 @@ export interface SimulatorStats {
   calls: CallCounts;
   callsByTenant: Record<string, CallCounts>;
   violations: {
+    /** Breaches of the rate rule (`in-flight`, `interval`); `job-running` refusals are not counted. */
     total: number;
+    /** Breaches of the rate rule per tenant. */
     byTenant: Record<string, number>;
+    /** Every refusal by kind, `job-running` included. */
     byKind: Partial<Record<ViolationKind, number>>;
-    /** The last few, newest last. */
+    /** The last few breaches of the rate rule, newest last. */
     recent: ViolationDetail[];
   };
   jobs: { total: number; byStatus: Record<string, number>; created: CreatedJob[] };
@@ -73,9 +87,10 @@ export class StatsRecorder {
 
   violation(detail: ViolationDetail): void {
     const v = this.data.violations;
+    v.byKind[detail.kind] = (v.byKind[detail.kind] ?? 0) + 1;
+    if (!breaksRateRule(detail.kind)) return;
     v.total += 1;
     v.byTenant[detail.tenant] = (v.byTenant[detail.tenant] ?? 0) + 1;
-    v.byKind[detail.kind] = (v.byKind[detail.kind] ?? 0) + 1;
     v.recent.push(detail);
     if (v.recent.length > RECENT_VIOLATIONS) v.recent.shift();
   }

@@ -21,6 +21,7 @@ import {
   type TestDatabase,
 } from '../helpers/database.js';
 import { scanForSecrets } from '../helpers/secrets.js';
+import { getLearnedJobsLimit, saveLearnedJobsLimit } from '../../src/extract/jobs-limit.repository.js';
 
 const TIME_SCALE = 0.001;
 
@@ -193,6 +194,54 @@ it('--entities: announces the calls and time, proves each entity with a tiny job
   expect(sim.stats().violations.total).toBe(0);
 });
 
+describe('--entities learns the jobs limit (EXTRACT_MAX_JOBS_IN_FLIGHT=auto): the second probe goes in while the first runs', () => {
+  const TENANT_ID = 'tenant-demo';
+  const ENTITIES = { EXTRACT_ENTITIES: 'qm-workflows,qm-questions' };
+  // Probe jobs of two minutes: the second POST, one interval later, meets the first still running.
+  const SLOW_JOBS = { jobBaseMs: 120_000, jobPerDayMs: 0 };
+
+  it('a tenant that runs one job at a time: one refused POST, limit 1 saved, the same jobs as without it', async () => {
+    await db.pool.query('DELETE FROM cxone_etl.tenant_jobs_limit');
+    const sim = await simulator(SLOW_JOBS);
+    const result = await check(envFor(sim, ENTITIES), { sim, probe: true });
+    expect(result.code).toBe(0);
+    expect(line(result.out, 'jobs-limit')).toMatch(/^ok .*one job at a time .*runs keep 1 in flight/);
+    expect(line(result.out, 'probe qm-questions')).toMatch(/^ok .*permission confirmed/);
+    expect((await getLearnedJobsLimit(db.pool, TENANT_ID))?.maxJobsInFlight).toBe(1);
+    expect(sim.stats().jobs.created.map((j) => j.entity)).toEqual(['qm-workflows', 'qm-questions']);
+    expect(sim.stats().violations.byKind).toEqual({ 'job-running': 1 });
+    expect(sim.stats().violations.total).toBe(0);
+  });
+
+  it('a tenant that runs two: a learned limit of 1 is raised to 2, with no extra job', async () => {
+    await saveLearnedJobsLimit(db.pool, TENANT_ID, 1, 'a run met a busy answer', Date.now());
+    const sim = await simulator({ ...SLOW_JOBS, maxRunningJobs: 2 });
+    const result = await check(envFor(sim, ENTITIES), { sim, probe: true });
+    expect(result.code).toBe(0);
+    expect(line(result.out, 'jobs-limit')).toMatch(/^ok .*runs 2 jobs at once .*runs keep 2 in flight/);
+    expect(line(result.out, 'probe qm-workflows')).toMatch(/^ok .*SUCCEEDED/);
+    expect(line(result.out, 'probe qm-questions')).toMatch(/^ok .*SUCCEEDED/);
+    const learned = await getLearnedJobsLimit(db.pool, TENANT_ID);
+    expect(learned?.maxJobsInFlight).toBe(2);
+    expect(learned?.reason).toMatch(/^check --probe: job \S+ was accepted while job \S+ ran/);
+    expect(sim.stats().jobs.created.map((j) => j.entity)).toEqual(['qm-workflows', 'qm-questions']);
+    expect(sim.stats().violations.byKind).toEqual({});
+  });
+
+  it('an explicit EXTRACT_MAX_JOBS_IN_FLIGHT: nothing probed beside, nothing saved', async () => {
+    await db.pool.query('DELETE FROM cxone_etl.tenant_jobs_limit');
+    const sim = await simulator(SLOW_JOBS);
+    const result = await check(envFor(sim, { ...ENTITIES, EXTRACT_MAX_JOBS_IN_FLIGHT: '1' }), {
+      sim,
+      probe: true,
+    });
+    expect(result.code).toBe(0);
+    expect(result.out).not.toMatch(/jobs-limit/);
+    expect(await getLearnedJobsLimit(db.pool, TENANT_ID)).toBeUndefined();
+    expect(sim.stats().violations.byKind).toEqual({});
+  });
+});
+
 it('an empty database: the migrations line applies what is pending, like every command that opens it', async () => {
   const sim = await simulator();
   const empty = await createEmptyTestDatabase();
@@ -296,10 +345,15 @@ describe('each failure class: its line and exit code', () => {
     const sim = await simulator({
       tenants: [{ ...DEFAULT_TENANT, entities: ['qm-workflows', 'qm-questions'] }],
     });
-    const result = await check(envFor(sim, { EXTRACT_ENTITIES: 'qm-workflows,wfm-payroll,qm-questions' }), {
-      sim,
-      probe: true,
-    });
+    // One job in flight: the POST count below is the permission probes' alone (under auto the second
+    // probe also goes in once beside the first, and its busy 403 waits for its own probe to decide).
+    const result = await check(
+      envFor(sim, {
+        EXTRACT_ENTITIES: 'qm-workflows,wfm-payroll,qm-questions',
+        EXTRACT_MAX_JOBS_IN_FLIGHT: '1',
+      }),
+      { sim, probe: true },
+    );
     expect(result.code).toBe(1);
     expect(line(result.out, 'probe qm-workflows')).toMatch(/^ok /);
     expect(line(result.out, 'probe wfm-payroll')).toMatch(

@@ -60,7 +60,13 @@ describe('a job resumed after downtime', () => {
     // down an hour. Before issue 13 the resumed window failed "still RUNNING after 0 s" without a poll.
     h = await startHarness({
       sim: { jobBaseMs: 3 * MIN, jobPerDayMs: 0 },
-      env: { EXTRACT_ENTITIES: 'qm-workflows', EXTRACT_START_DATE: '2026-03-12', EXTRACT_JOB_TIMEOUT: '10m' },
+      // One job at a time: the report order and POST count below are the serial run's.
+      env: {
+        EXTRACT_ENTITIES: 'qm-workflows',
+        EXTRACT_START_DATE: '2026-03-12',
+        EXTRACT_JOB_TIMEOUT: '10m',
+        EXTRACT_MAX_JOBS_IN_FLIGHT: '1',
+      },
     });
     const stop = new AbortController();
     const first = await h.run(
@@ -139,7 +145,14 @@ describe('a POST answered with a failure after the job was created', () => {
     ['500', { status: 500 }],
     ['a cut-off 202', { cutOff: true }],
   ])('%s: the job is found with one GET /jobs and adopted: zero extra jobs', async (_name, fault) => {
-    h = await startHarness({ env: { EXTRACT_ENTITIES: 'qm-workflows', EXTRACT_START_DATE: '2026-03-13' } });
+    // One job at a time, so the only listing is the adoption's (with jobs in flight, see below).
+    h = await startHarness({
+      env: {
+        EXTRACT_ENTITIES: 'qm-workflows',
+        EXTRACT_START_DATE: '2026-03-13',
+        EXTRACT_MAX_JOBS_IN_FLIGHT: '1',
+      },
+    });
     h.sim.setOptions({ faults: { createdThenFail: { ...fault, count: 1 } } });
     const { summary } = await h.run();
     expect(summary.failed).toBe(0);
@@ -160,6 +173,20 @@ describe('a POST answered with a failure after the job was created', () => {
     );
     expect(status.text()).toContain('POSTs whose answer was lost');
     expect(status.text()).toContain(`adopted job ${adopted?.jobId ?? '?'}`);
+  });
+
+  it('with jobs in flight (the default, auto): the job of the lost answer is adopted too, zero extra jobs', async () => {
+    h = await startHarness({ env: { EXTRACT_ENTITIES: 'qm-workflows', EXTRACT_START_DATE: '2026-03-12' } });
+    expect(h.config.extract.maxJobsInFlight).toBe('auto');
+    h.sim.setOptions({ maxRunningJobs: 2, faults: { createdThenFail: { status: 504, count: 1 } } });
+    const { summary } = await h.run();
+    expect(summary.failed).toBe(0);
+    const windows = await listWindows(h.db.pool, TENANT, 'qm-workflows');
+    expect(windows.map((w) => w.state)).toEqual(['loaded', 'loaded']);
+    expect(posts()).toBe(windows.length);
+    expect(windows.filter((w) => w.jobOrigin === 'adopted')).toHaveLength(1);
+    expect(h.sim.stats().violations.byKind).toEqual({});
+    await expectExactRows('qm-workflows');
   });
 
   it('a 5xx before anything was created: GET /jobs shows no new job, the POST is sent again and noted', async () => {
@@ -204,7 +231,12 @@ describe('a window whose POST got no answer and then failed', () => {
 });
 
 describe('lookbacks the rule covers are not repeated', () => {
-  const ENTITIES = { EXTRACT_ENTITIES: 'qm-questions,wfm-payroll', EXTRACT_START_DATE: '2026-03-13' };
+  // One job at a time: the assertions below name windows in the serial run's order.
+  const ENTITIES = {
+    EXTRACT_ENTITIES: 'qm-questions,wfm-payroll',
+    EXTRACT_START_DATE: '2026-03-13',
+    EXTRACT_MAX_JOBS_IN_FLIGHT: '1',
+  };
   const NIGHT = Date.UTC(2026, 2, 16, 2, 0, 0);
 
   it('a run restarted a minute after the night run makes zero POSTs, and status and gaps say why', async () => {

@@ -3,6 +3,8 @@
  * `auto` fallback on a tenant that runs one job at a time, the contiguous checkpoint, and deferral that
  * never strands a job already requested. The worker runs in-process on the harness's WarpClock.
  */
+import { Writable } from 'node:stream';
+import { statusCommand } from '../../src/commands/status.js';
 import type { EntityName } from '../../src/entities/catalog.js';
 import { withTransaction } from '../../src/db/pool.js';
 import { advanceCheckpointContiguous, getCheckpoint } from '../../src/extract/checkpoints.repository.js';
@@ -27,6 +29,19 @@ async function expectExactRows(h: Harness, entity: EntityName): Promise<number> 
   const columns = Object.keys(actual[0] ?? {}).filter((k) => !k.startsWith('_'));
   expect(canonicalRows(actual, columns)).toEqual(canonicalRows(await h.expectedRows(entity), columns));
   return actual.length;
+}
+
+async function statusText(h: Harness, json: boolean): Promise<string> {
+  const chunks: string[] = [];
+  const out = new Writable({
+    write(c: Buffer, _e, cb) {
+      chunks.push(c.toString());
+      cb();
+    },
+  });
+  const db = { pool: h.db.pool, url: h.db.url, displayUrl: h.db.url, embedded: false, close: async () => {} };
+  await statusCommand({ db, clock: h.clock, out, config: h.config }, { json });
+  return chunks.join('');
 }
 
 /** Most jobs this run had requested and not yet seen end, from the window events. */
@@ -116,6 +131,14 @@ describe('jobs in flight end to end (simulator + real Postgres)', () => {
       expect(learned?.maxJobsInFlight).toBe(1);
       expect(learned?.reason).toMatch(/busy/);
       expect(h.sim.stats().jobs.total).toBe(first.summary.windows.length);
+      // `status` shows the learned limit and why, in text and JSON.
+      const status = await statusText(h, false);
+      expect(status).toMatch(/Jobs in flight \(EXTRACT_MAX_JOBS_IN_FLIGHT=auto/);
+      expect(status).toMatch(new RegExp(`\\n${TENANT}\\s+1\\s+\\d{4}-\\d{2}-\\d{2} .*busy`));
+      const json = JSON.parse(await statusText(h, true)) as {
+        jobsInFlight: { setting: string; tenants: { tenant: string; limit: number }[] };
+      };
+      expect(json.jobsInFlight).toMatchObject({ setting: 'auto', tenants: [{ tenant: TENANT, limit: 1 }] });
 
       h.clock.set(Date.UTC(2026, 2, 16, 2, 0, 0));
       const second = await h.run();

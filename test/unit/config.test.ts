@@ -99,7 +99,8 @@ describe('parseConfig', () => {
   });
 
   it('reads EXTRACT_MAX_JOBS_IN_FLIGHT: auto or 1..8, and refuses other values naming it', () => {
-    expect(parseConfig({}).extract.maxJobsInFlight).toBe(1);
+    expect(parseConfig({}).extract.maxJobsInFlight).toBe('auto');
+    expect(parseConfig({ EXTRACT_MAX_JOBS_IN_FLIGHT: '1' }).extract.maxJobsInFlight).toBe(1);
     expect(parseConfig({ EXTRACT_MAX_JOBS_IN_FLIGHT: 'Auto' }).extract.maxJobsInFlight).toBe('auto');
     expect(parseConfig({ EXTRACT_MAX_JOBS_IN_FLIGHT: '2' }).extract.maxJobsInFlight).toBe(2);
     for (const bad of ['0', '9', 'two', '1.5']) {
