@@ -7,6 +7,7 @@
  */
 import type { EntitySettings } from '../config.js';
 import type { TimeBasis } from '../entities/catalog.js';
+import { zoneFor } from '../entities/time-zone.js';
 import { localDateString } from './time-grid.js';
 
 export interface WindowBounds {
@@ -27,7 +28,7 @@ export function apiDates(
   timeBasis: TimeBasis,
   wfmTimeZone: string,
 ): ApiDates {
-  const zone = timeBasis === 'schedule-unit' ? wfmTimeZone : 'UTC';
+  const zone = zoneFor(timeBasis, wfmTimeZone);
   if (entity.dateFormat === 'date') {
     const lastInstant = entity.endDateInclusive ? window.end - 1 : window.end;
     return { startDate: dateString(window.start, zone), endDate: dateString(lastInstant, zone) };

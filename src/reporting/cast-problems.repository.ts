@@ -7,7 +7,8 @@ import pg from 'pg';
 import { stagingTableName, type EntityName } from '../entities/catalog.js';
 import { hintsByColumn, type ColumnType } from '../entities/type-hints.js';
 import { castFailsSql, zoneOf } from './cast-sql.js';
-import { qualifiedName, relationInfo, type Queryable } from './relations.repository.js';
+import type { Queryable } from '../db/queryable.js';
+import { qualifiedName, relationInfo } from './relations.repository.js';
 
 export interface WindowRef {
   stagingSchema: string;

@@ -5,6 +5,7 @@
  */
 import pg from 'pg';
 import { findEntity, type EntityName } from '../entities/catalog.js';
+import { zoneFor } from '../entities/time-zone.js';
 import type { ColumnType } from '../entities/type-hints.js';
 
 export interface CastTarget {
@@ -67,5 +68,5 @@ export function castFailsSql(column: string, target: CastTarget, zone: string): 
  * schedule unit's zone (contract: wfm-payroll, cxone-api.md "Entities").
  */
 export function zoneOf(entity: EntityName, scheduleUnitZone: string): string {
-  return findEntity(entity)?.timeBasis === 'schedule-unit' ? scheduleUnitZone : 'UTC';
+  return zoneFor(findEntity(entity)?.timeBasis ?? 'utc', scheduleUnitZone);
 }

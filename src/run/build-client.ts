@@ -2,8 +2,9 @@
 import type pg from 'pg';
 import { requireCredentials, type Config } from '../config.js';
 import { createCxoneClient, type CxoneClient } from '../cxone/client.js';
-import { createRateGate } from '../cxone/rate-gate.js';
+import { busyRetryAfterMs } from '../cxone/http-errors.js';
 import type { OnCall } from '../cxone/types.js';
+import { createRateGate } from '../db/rate-gate.js';
 import type { Clock } from '../lib/clock.js';
 
 export function buildClient(
@@ -24,6 +25,7 @@ export function buildClient(
         minIntervalMs: config.cxone.minCallIntervalMs,
         clock,
         scope: config.cxone.gateScope,
+        busyRetryAfterMs,
       }),
     ...(onCall ? { onCall } : {}),
     ...(opts.retry ? { retry: opts.retry } : {}),
