@@ -124,7 +124,8 @@ export async function checkPrivileges(
     status: 'fail',
     hard: true,
     message: `${info.role} lacks ${grants.length} grant(s) on ${schemaList}: ${shown}${more}`,
-    remedy: 'run those statements as the schemas\' owner or a superuser (README "Postgres grants")',
+    remedy:
+      'run those statements as the schemas\' owner or a superuser (docs/OPERATIONS.md "Postgres grants")',
     details: { schemas: names, missing: grants },
   };
 }

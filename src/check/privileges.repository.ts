@@ -2,9 +2,7 @@
  * Catalog queries for `cxone-etl check`: who we are on the server, and which of the privileges the
  * worker needs on its own schemas are missing. Read-only; nothing here creates or grants anything.
  */
-import type pg from 'pg';
-
-type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
+import type { Queryable } from '../db/queryable.js';
 
 export interface ServerInfo {
   version: string;

@@ -19,6 +19,7 @@ import { knownTenants, ledgerExists } from '../extract/windows.repository.js';
 import type { Clock } from '../lib/clock.js';
 import type { RunCommandRequest } from './run.js';
 import { formatTable } from './format-table.js';
+import { zoneFor } from '../entities/time-zone.js';
 
 export interface DryRunPlan {
   tenant: string;
@@ -105,7 +106,7 @@ function describe(tenant: string, planned: PlannedEntity[], config: Config): Dry
   const perWindow = config.cxone.useSyncEndpoint ? 1 : 2;
   const entities = planned.map((p) => {
     const entity = withTimeBasis(p.entity);
-    const zone = entity.timeBasis === 'schedule-unit' ? config.wfmTimeZone : 'UTC';
+    const zone = zoneFor(entity.timeBasis, config.wfmTimeZone);
     const windows = p.windows.map((w) => ({
       reason: w.reason,
       window: windowLabel(w, zone),

@@ -7,9 +7,10 @@ import type { Writable } from 'node:stream';
 import type pg from 'pg';
 import { requireCredentials, type Config, type EntitySettings } from '../config.js';
 import { createCxoneClient, type CxoneClient } from '../cxone/client.js';
-import { createRateGate } from '../cxone/rate-gate.js';
+import { busyRetryAfterMs } from '../cxone/http-errors.js';
 import type { CallInfo, OnCall } from '../cxone/types.js';
 import type { Database } from '../db/open-database.js';
+import { createRateGate } from '../db/rate-gate.js';
 import { ENTITIES, type EntityName } from '../entities/catalog.js';
 import type { WindowEvent } from '../extract/extract-window.js';
 import { finishRun, insertRun, latestRunStart, type RunOutcome } from '../extract/runs.repository.js';
@@ -289,6 +290,7 @@ export function buildClient(
         minIntervalMs: config.cxone.minCallIntervalMs,
         clock,
         scope: config.cxone.gateScope,
+        busyRetryAfterMs,
       }),
     ...(onCall ? { onCall } : {}),
     ...(opts.retry ? { retry: opts.retry } : {}),

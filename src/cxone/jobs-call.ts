@@ -14,9 +14,8 @@ import {
   type HttpAnswer,
 } from './http-errors.js';
 import { send, type HttpDeps } from './http.js';
-import type { RateGate } from './rate-gate.js';
 import type { TokenProvider } from './token-provider.js';
-import type { CallContext, CallKind, Endpoint, RetryPolicy } from './types.js';
+import type { CallContext, CallKind, Endpoint, Gate, RetryPolicy } from './types.js';
 
 export interface JobsEndpointCall<T> {
   kind: CallKind;
@@ -31,7 +30,7 @@ export interface JobsEndpointCall<T> {
 
 export interface JobsCallDeps extends HttpDeps {
   tokens: TokenProvider;
-  gate: RateGate;
+  gate: Gate;
   tenantId: string;
   apiBase: string;
   policy: RetryPolicy;
@@ -51,7 +50,7 @@ export async function callJobsEndpoint<T>(
   const attemptOnce = async (attempt: number): Promise<T> => {
     // Before the gate: a login is not a jobs call, and should not hold the tenant's gate lock.
     const token = await deps.tokens.token(signal);
-    return deps.gate.call(
+    return deps.gate(
       call.kind,
       async () => {
         const answer = await send(deps.http, {

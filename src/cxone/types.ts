@@ -1,6 +1,6 @@
 /**
  * The shapes the rest of the worker sees from the Data Extraction API, after the client has absorbed
- * every response variant the contract lists (../shared/cxone-api.md, "Jobs").
+ * every response variant the contract lists (docs/API.md, "Jobs").
  */
 
 /** The documented enum (CONFIRMED upper case); the client normalises other letter cases to this. */
@@ -41,6 +41,27 @@ export interface CallContext {
 
 /** The jobs endpoints, for the gate (kind) and for observability (endpoint). */
 export type CallKind = 'create' | 'status' | 'list' | 'sync';
+
+/**
+ * Runs `fn`, one API call of `kind`, when the tenant's rate rules allow it, and returns its result.
+ * Every jobs call goes through it; the one in use is the persisted rate gate (db/rate-gate.ts).
+ */
+export type Gate = <T>(kind: CallKind, fn: () => Promise<T>, signal?: AbortSignal) => Promise<T>;
+
+/** What the gate has done, passed through by the client's `stats()` (the run summary's gate waits). */
+export interface GateStats {
+  calls: number;
+  gatedCalls: number;
+  waitMs: number;
+  busyAnswers: number;
+  recordErrors: number;
+}
+
+/** The tenant's gate as the client receives it: the gate function and its counters. */
+export interface TenantGate {
+  call: Gate;
+  stats(): GateStats;
+}
 
 export type Endpoint =
   'POST /jobs' | 'GET /jobs/:id' | 'GET /jobs' | 'POST /jobs/sync' | 'token' | 'discovery' | 'download';

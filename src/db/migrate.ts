@@ -3,6 +3,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { EtlError, toError } from '../lib/errors.js';
+import { withSessionAdvisoryLock } from './advisory-lock.js';
+import { migrationLock } from './lock-keys.js';
 import { withClient } from './pool.js';
 
 /**
@@ -13,13 +15,6 @@ import { withClient } from './pool.js';
 
 /** `migrations/` at the repository root: two levels up from both src/db/ and dist/db/. */
 export const DEFAULT_MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
-
-/**
- * Session advisory lock serializing migrate() (ASCII "cxmig"). The one-bigint form lives in a
- * different key space from the two-int form (pg_locks.objsubid 1 vs 2), so locks taken with
- * pg_advisory_lock(int, int) elsewhere cannot collide with it.
- */
-export const MIGRATION_LOCK_KEY = '427222198631';
 
 const SCHEMA = 'cxone_etl';
 const TABLE = `${SCHEMA}.migrations`;
@@ -74,33 +69,28 @@ export async function readMigrations(dir: string = DEFAULT_MIGRATIONS_DIR): Prom
 /** Applies every pending migration; returns the ones it applied (none when already up to date). */
 export async function migrate(pool: pg.Pool, opts: MigrateOptions = {}): Promise<Migration[]> {
   const migrations = await readMigrations(opts.dir);
-  return withClient(pool, async (client) => {
-    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
-    try {
-      // Created under the lock: two sessions racing on CREATE … IF NOT EXISTS can both miss the
-      // other's uncommitted row and one then fails with 23505 on pg_namespace.
-      await client.query(`CREATE SCHEMA IF NOT EXISTS ${SCHEMA}`);
-      await client.query(
-        `CREATE TABLE IF NOT EXISTS ${TABLE} (
-           id int PRIMARY KEY,
-           name text NOT NULL,
-           applied_at timestamptz NOT NULL DEFAULT now()
-         )`,
+  return withSessionAdvisoryLock(pool, migrationLock, async ({ client }) => {
+    // Created under the lock: two sessions racing on CREATE … IF NOT EXISTS can both miss the
+    // other's uncommitted row and one then fails with 23505 on pg_namespace.
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${SCHEMA}`);
+    await client.query(
+      `CREATE TABLE IF NOT EXISTS ${TABLE} (
+         id int PRIMARY KEY,
+         name text NOT NULL,
+         applied_at timestamptz NOT NULL DEFAULT now()
+       )`,
+    );
+    const status = compare(migrations, await appliedRows(client));
+    assertCompatible(migrations, status);
+    for (const migration of status.pending) {
+      const started = Date.now();
+      await applyOne(client, migration);
+      opts.log?.info(
+        { migration: `${pad(migration.id)}_${migration.name}`, ms: Date.now() - started },
+        'applied migration',
       );
-      const status = compare(migrations, await appliedRows(client));
-      assertCompatible(migrations, status);
-      for (const migration of status.pending) {
-        const started = Date.now();
-        await applyOne(client, migration);
-        opts.log?.info(
-          { migration: `${pad(migration.id)}_${migration.name}`, ms: Date.now() - started },
-          'applied migration',
-        );
-      }
-      return status.pending;
-    } finally {
-      await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
     }
+    return status.pending;
   });
 }
 

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { toError } from '../lib/errors.js';
+import type { Queryable } from './queryable.js';
 import { pgErrorCode } from './sqlstate.js';
 
 export interface PoolOptions {
@@ -46,9 +47,8 @@ export function createPool(url: string, opts: PoolOptions = {}): pg.Pool {
 }
 
 /**
- * Runs `fn` with a client checked out of the pool and always gives it back. While a client is checked
- * out, pg-pool has no 'error' listener on it, so a connection that dies between two queries would
- * crash the process; we listen, and hand the error to `release` so the pool destroys that client.
+ * Runs `fn` with a client checked out of the pool and always gives it back; a client whose connection
+ * died is handed back with the error, so the pool destroys it (guardClient).
  */
 export async function withClient<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
@@ -69,11 +69,16 @@ export async function withClient<T>(pool: pg.Pool, fn: (client: pg.PoolClient) =
 
 async function stillUsable(client: pg.PoolClient): Promise<boolean> {
   try {
-    await client.query('SELECT 1');
+    await ping(client);
     return true;
   } catch {
     return false;
   }
+}
+
+/** One round trip: rejects when the server cannot be reached or the connection is gone. */
+export async function ping(db: Queryable): Promise<void> {
+  await db.query('SELECT 1');
 }
 
 /**
@@ -122,15 +127,30 @@ export async function withTransaction<T>(
   }
 }
 
-/** Keeps an 'error' listener on a checked-out client and releases it exactly once. */
-function guardClient(client: pg.PoolClient): { release(err?: Error): void } {
+/** A client checked out of the pool, watched for the death of its connection. */
+export interface GuardedClient {
+  /** Aborts, with the connection's error as its reason, when the connection dies while checked out. */
+  readonly lost: AbortSignal;
+  /** Gives the client back once; with an error (or after `lost`), pg-pool destroys it instead of reusing it. */
+  release(err?: Error): void;
+}
+
+/**
+ * Keeps an 'error' listener on a checked-out client and releases it exactly once. While a client is
+ * checked out pg-pool has no listener on it, so a connection dying between two queries would otherwise
+ * be an unhandled 'error' event and crash the process.
+ */
+export function guardClient(client: pg.PoolClient): GuardedClient {
   let failure: Error | undefined;
+  const lost = new AbortController();
   const onError = (err: Error): void => {
     failure = err;
+    if (!lost.signal.aborted) lost.abort(err);
   };
   client.on('error', onError);
   let released = false;
   return {
+    lost: lost.signal,
     release(err) {
       if (released) return;
       released = true;

@@ -1,5 +1,5 @@
 /**
- * How a half-open window [start, end) is written in a job request. The contract (cxone-api.md,
+ * How a half-open window [start, end) is written in a job request. The contract (docs/API.md,
  * "Entities") says every public client sends yyyy-mm-dd and that recording metadata takes
  * `yyyy-mm-dd hh:mm:ss` in UTC; whether endDate is inclusive is ASSUMED, so it is per-entity config.
  * With an inclusive end, the last day (date format) or the last second (datetime) is sent instead,
@@ -7,6 +7,7 @@
  */
 import type { EntitySettings } from '../config.js';
 import type { TimeBasis } from '../entities/catalog.js';
+import { zoneFor } from '../entities/time-zone.js';
 import { localDateString } from './time-grid.js';
 
 export interface WindowBounds {
@@ -27,7 +28,7 @@ export function apiDates(
   timeBasis: TimeBasis,
   wfmTimeZone: string,
 ): ApiDates {
-  const zone = timeBasis === 'schedule-unit' ? wfmTimeZone : 'UTC';
+  const zone = zoneFor(timeBasis, wfmTimeZone);
   if (entity.dateFormat === 'date') {
     const lastInstant = entity.endDateInclusive ? window.end - 1 : window.end;
     return { startDate: dateString(window.start, zone), endDate: dateString(lastInstant, zone) };

@@ -10,11 +10,13 @@ import type pg from 'pg';
 import type { EntitySettings } from '../config.js';
 import type { CallContext, JobRequest, JobState, JobStatus } from '../cxone/types.js';
 import type { TimeBasis } from '../entities/catalog.js';
+import { zoneFor } from '../entities/time-zone.js';
 import type { Clock } from '../lib/clock.js';
 import { crashPoint } from '../lib/crash-points.js';
 import { EtlError, isEtlError, toError } from '../lib/errors.js';
 import { retry } from '../lib/retry.js';
 import { withTransaction } from '../db/pool.js';
+import type { Queryable } from '../db/queryable.js';
 import { copyWindow } from '../load/index.js';
 import { afterWindowLoaded, castChecksFor, type ReportingOutcome } from '../reporting/index.js';
 import { apiDates, windowLabel } from './api-dates.js';
@@ -102,7 +104,7 @@ const DOWNLOAD_ATTEMPTS = 3;
 export async function extractWindow(deps: ExtractDeps, task: WindowTask): Promise<WindowOutcome> {
   const { clock } = deps;
   const started = clock.now();
-  const zone = task.entity.timeBasis === 'schedule-unit' ? deps.settings.wfmTimeZone : 'UTC';
+  const zone = zoneFor(task.entity.timeBasis, deps.settings.wfmTimeZone);
   const label = windowLabel(task.window, zone);
   const key: ledger.WindowKey = {
     tenantId: task.tenantId,
@@ -227,7 +229,7 @@ async function obtainFinishedJob(
 
 /** Moves the checkpoint inside the load transaction, after the window is marked loaded. */
 export type CheckpointAdvance = (
-  client: ledger.Queryable,
+  client: Queryable,
   key: ledger.WindowKey,
   columns: string[] | null,
   now: number,

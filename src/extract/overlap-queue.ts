@@ -7,6 +7,7 @@ import { apiDates, windowLabel } from './api-dates.js';
 import type { PlannedWindow } from './plan-windows.js';
 import type { PlannedEntity, RunBudget, RunDeps } from './run-extraction.js';
 import type { WindowKey } from './windows.repository.js';
+import { zoneFor } from '../entities/time-zone.js';
 
 /** A window of the run, from the plan until its outcome. */
 export interface Task {
@@ -33,7 +34,7 @@ export function buildQueue(
 ): Task[] {
   const tasks: Task[] = [];
   for (const plan of run.plans) {
-    const zone = plan.entity.timeBasis === 'schedule-unit' ? deps.planning.wfmTimeZone : 'UTC';
+    const zone = zoneFor(plan.entity.timeBasis, deps.planning.wfmTimeZone);
     for (const window of plan.windows) {
       const label = windowLabel(window, zone);
       tasks.push({

@@ -8,6 +8,7 @@
 import type pg from 'pg';
 import type { Config, EntitySettings } from '../config.js';
 import { findEntity, type TimeBasis } from '../entities/catalog.js';
+import { zoneFor } from '../entities/time-zone.js';
 import type { Clock } from '../lib/clock.js';
 import type { EtlError } from '../lib/errors.js';
 import { windowLabel } from './api-dates.js';
@@ -277,7 +278,7 @@ export async function runTenant(
         summary.deferred++;
         continue;
       }
-      const zone = plan.entity.timeBasis === 'schedule-unit' ? deps.planning.wfmTimeZone : 'UTC';
+      const zone = zoneFor(plan.entity.timeBasis, deps.planning.wfmTimeZone);
       const label = windowLabel(window, zone);
       deps.onWindowStart?.({
         entity: plan.entity.name,

@@ -1,5 +1,5 @@
 /**
- * Several jobs in flight for one tenant (EXTRACT_MAX_JOBS_IN_FLIGHT ≥ 2, issue 15). Calls are the scarce
+ * Several jobs in flight for one tenant (EXTRACT_MAX_JOBS_IN_FLIGHT ≥ 2). Calls are the scarce
  * resource (one per 30 s per tenant), and a serial run spends most of its time waiting on jobs: here,
  * while a job runs, the next window's job is requested in the next gated slot, up to the limit. The
  * contract assumes a tenant runs one job at a time and no source forbids two ("one caller" speaks of

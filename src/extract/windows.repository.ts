@@ -3,10 +3,8 @@
  * window goes through here, so the ledger always says what the worker knows: in particular the job id
  * is stored as soon as the API returns it, before any polling, so a restart resumes that job.
  */
-import type pg from 'pg';
+import type { Queryable } from '../db/queryable.js';
 import type { LedgerState, LedgerWindow } from './plan-windows.js';
-
-export type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
 
 export interface WindowKey {
   tenantId: string;

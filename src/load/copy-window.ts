@@ -1,12 +1,12 @@
 /**
- * Loads one window's CSV into its staging table inside the caller's open transaction (issue 4, item
- * 7): the caller also advances the checkpoint and commits, so a window is either fully replaced and
- * checkpointed or not at all (STYLE.md principle 11). We never BEGIN or COMMIT here.
+ * Loads one window's CSV into its staging table inside the caller's open transaction: the caller also
+ * advances the checkpoint and commits, so a window is either fully replaced and checkpointed or not at
+ * all. We never BEGIN or COMMIT here.
  */
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
+import { assertInTransaction } from '../db/savepoint.js';
 import { isRetryablePgError, pgErrorCode } from '../db/sqlstate.js';
 import { stagingTableName, type EntityName } from '../entities/catalog.js';
 import { EtlError, isEtlError, toError, type EtlErrorContext } from '../lib/errors.js';
@@ -15,7 +15,7 @@ import { POSTGRES_MAX_COLUMNS, RecordCounter, splitHeader } from './csv-inspect.
 import { FieldChecker, type FieldCheck, type FieldProblem } from './field-checker.js';
 import { finishLoad, insertLoad, removeReplacedLoads } from './loads.repository.js';
 import {
-  copyStatement,
+  copyInto,
   countLoadRows,
   deleteLoadRows,
   ensureStagingTable,
@@ -66,9 +66,6 @@ export interface CopyWindowResult {
   fieldProblems: FieldProblem[] | undefined;
 }
 
-/** no_active_sql_transaction: SAVEPOINT outside a transaction block. */
-const NO_ACTIVE_SQL_TRANSACTION = '25P01';
-
 /** Data columns a staging table can take next to the metadata columns. */
 const MAX_DATA_COLUMNS = POSTGRES_MAX_COLUMNS - METADATA_COLUMNS.length;
 
@@ -85,7 +82,7 @@ export async function copyWindow(client: pg.ClientBase, input: CopyWindowInput):
   const source = readSource(input.source, context);
   const split = await splitHeader(source, { context, maxColumns: MAX_DATA_COLUMNS });
   try {
-    await assertInTransaction(client, context);
+    await assertInLoadTransaction(client, context);
     await lockTableLoads(client, { ...ref, tenantId: input.tenantId });
     const key = { stagingSchema: input.schema, entity: input.entity, ...window };
     const replaced = await removeReplacedLoads(client, key);
@@ -102,7 +99,7 @@ export async function copyWindow(client: pg.ClientBase, input: CopyWindowInput):
     await setLoadId(client, loadId);
     const counter = new RecordCounter({ context });
     const checker = input.checks === undefined ? undefined : new FieldChecker(columns, input.checks);
-    const copy = client.query(copyFrom(copyStatement(client, { ...ref, columns })));
+    const copy = copyInto(client, { ...ref, columns });
     if (checker === undefined) await pipeline(split.body, counter, copy);
     else await pipeline(split.body, counter, checker, copy);
     reconcile(copy.rowCount, counter.records, context);
@@ -191,23 +188,21 @@ function defaultContext(input: CopyWindowInput): EtlErrorContext {
 
 /**
  * Outside a transaction the DELETE would commit on its own and the load id setting would vanish
- * before COPY. SAVEPOINT is refused outside a transaction block (25P01 no_active_sql_transaction),
- * which makes it an exact test; released at once, it costs one round trip and no transaction id.
+ * before COPY.
  */
-async function assertInTransaction(client: pg.ClientBase, context: EtlErrorContext): Promise<void> {
-  try {
-    await client.query('SAVEPOINT cxone_etl_in_transaction; RELEASE SAVEPOINT cxone_etl_in_transaction');
-  } catch (err) {
-    if (pgErrorCode(err) !== NO_ACTIVE_SQL_TRANSACTION) throw err;
-    throw new EtlError('INTERNAL', 'copyWindow must run inside an open transaction (use withTransaction)', {
-      context,
-      cause: err,
-    });
-  }
+function assertInLoadTransaction(client: pg.ClientBase, context: EtlErrorContext): Promise<void> {
+  return assertInTransaction(
+    client,
+    (cause) =>
+      new EtlError('INTERNAL', 'copyWindow must run inside an open transaction (use withTransaction)', {
+        context,
+        cause,
+      }),
+  );
 }
 
 /**
- * Issue 9, item 4: a file COPY read differently from our count (e.g. bare-CR line ends, which COPY
+ * A file COPY read differently from our count (e.g. bare-CR line ends, which COPY
  * accepts and we do not count) fails the window rather than loading something else than was sent.
  */
 function reconcile(rows: number, records: number, context: EtlErrorContext): void {

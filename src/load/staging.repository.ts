@@ -2,9 +2,11 @@
  * SQL for the staging tables `{schema}.{entity}`: all-text data columns named from the CSV header,
  * plus `_load_id`, the load (cxone_etl.loads: tenant, window, job) each row came from.
  * Every identifier goes through `escapeIdentifier`: header names come from the download and may be
- * anything, including SQL (issue 6, item 5).
+ * anything, including SQL.
  */
 import type pg from 'pg';
+import { from as copyFrom, type CopyStreamQuery } from 'pg-copy-streams';
+import { STAGING_DDL_LOCK_CLASS, STAGING_LOAD_LOCK_CLASS } from '../db/lock-keys.js';
 
 /**
  * The one metadata column of every staging table: which load (cxone_etl.loads) wrote the row. The
@@ -21,13 +23,6 @@ export const METADATA_COLUMNS = ['_load_id'] as const;
  * write rows that belong to no load.
  */
 export const LOAD_ID_SETTING = 'cxone_etl.load_id';
-
-/**
- * Two-key advisory locks live in a key space of their own, apart from one-key (bigint) locks such as
- * a tenant lock; this first key keeps ours apart from other two-key users too.
- */
-const DDL_LOCK_CLASS = "hashtext('cxone_etl.staging_ddl')";
-const LOAD_LOCK_CLASS = "hashtext('cxone_etl.staging_load')";
 
 export interface StagingTableRef {
   schema: string;
@@ -72,7 +67,7 @@ export async function lockTableLoads(
   client: pg.ClientBase,
   ref: StagingTableRef & { tenantId: string },
 ): Promise<void> {
-  await client.query(`SELECT pg_advisory_xact_lock(${LOAD_LOCK_CLASS}, hashtext($1))`, [
+  await client.query(`SELECT pg_advisory_xact_lock(${STAGING_LOAD_LOCK_CLASS}, hashtext($1))`, [
     `${ref.schema}.${ref.table}/${ref.tenantId}`,
   ]);
 }
@@ -114,15 +109,23 @@ export async function setLoadId(client: pg.ClientBase, loadId: string): Promise<
  * COPY of the data columns only (`_load_id` comes from its default). FORCE_NOT_NULL makes an empty
  * field '' as csv-parse reads it, so NULL keeps one meaning: the column was not in that file.
  */
-export function copyStatement(
-  client: pg.ClientBase,
-  ref: StagingTableRef & { columns: readonly string[] },
-): string {
+function copyStatement(client: pg.ClientBase, ref: StagingTableRef & { columns: readonly string[] }): string {
   const columns = ref.columns.map((c) => client.escapeIdentifier(c)).join(', ');
   return (
     `COPY ${qualified(client, ref)} (${columns}) FROM STDIN ` +
     `WITH (FORMAT csv, ENCODING 'UTF8', FORCE_NOT_NULL (${columns}))`
   );
+}
+
+/**
+ * Starts that COPY on `client` and returns its stream: pipe the file's bytes into it; its rowCount is
+ * the loaded count once it finished.
+ */
+export function copyInto(
+  client: pg.ClientBase,
+  ref: StagingTableRef & { columns: readonly string[] },
+): CopyStreamQuery {
+  return client.query(copyFrom(copyStatement(client, ref)));
 }
 
 function qualified(client: pg.ClientBase, ref: StagingTableRef): string {
@@ -181,5 +184,5 @@ async function ensureSchema(client: pg.ClientBase, schema: string): Promise<void
 }
 
 async function lockDdl(client: pg.ClientBase, key: string): Promise<void> {
-  await client.query(`SELECT pg_advisory_xact_lock(${DDL_LOCK_CLASS}, hashtext($1))`, [key]);
+  await client.query(`SELECT pg_advisory_xact_lock(${STAGING_DDL_LOCK_CLASS}, hashtext($1))`, [key]);
 }

@@ -10,6 +10,7 @@ import { horizonOf, planSettings } from '../extract/plan-windows.js';
 import { withTimeBasis } from '../extract/run-extraction.js';
 import { knownTenants, listWindows } from '../extract/windows.repository.js';
 import { freshnessOf, freshnessSettings, type Freshness } from './freshness.js';
+import { zoneFor } from '../entities/time-zone.js';
 
 export interface EntityReport {
   tenant: string;
@@ -47,7 +48,7 @@ export async function gapReport(
         now,
         stuckAfterMs: config.extract.jobTimeoutMs,
       });
-      const zone = entity.timeBasis === 'schedule-unit' ? config.wfmTimeZone : 'UTC';
+      const zone = zoneFor(entity.timeBasis, config.wfmTimeZone);
       const checkpoint = await getCheckpoint(pool, tenant, entity.name);
       report.push({
         tenant,

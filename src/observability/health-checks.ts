@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { ping } from '../db/pool.js';
 import { toError } from '../lib/errors.js';
 
 /**
@@ -72,7 +73,7 @@ export function databaseReadiness(
 ): () => Promise<CheckResult> {
   return async () => {
     try {
-      await pool.query('SELECT 1');
+      await ping(pool);
     } catch (thrown) {
       return { ok: false, detail: { database: 'unreachable', error: describe(thrown) } };
     }

@@ -5,6 +5,7 @@
  */
 import pg from 'pg';
 import { findEntity, type EntityName } from '../entities/catalog.js';
+import { zoneFor } from '../entities/time-zone.js';
 import type { ColumnType } from '../entities/type-hints.js';
 
 export interface CastTarget {
@@ -64,8 +65,8 @@ export function castFailsSql(column: string, target: CastTarget, zone: string): 
 
 /**
  * The zone an entity's timestamps are written in: UTC, or WFM_TIMEZONE for entities filtered in the
- * schedule unit's zone (contract: wfm-payroll, cxone-api.md "Entities").
+ * schedule unit's zone (docs/API.md, "Entities": wfm-payroll).
  */
 export function zoneOf(entity: EntityName, scheduleUnitZone: string): string {
-  return findEntity(entity)?.timeBasis === 'schedule-unit' ? scheduleUnitZone : 'UTC';
+  return zoneFor(findEntity(entity)?.timeBasis ?? 'utc', scheduleUnitZone);
 }

@@ -14,9 +14,11 @@ import pg from 'pg';
 import { ROW_VERSION_HEADERS, rowKeyColumn, stagingColumnName } from '../entities/type-hints.js';
 import type { EntityName } from '../entities/catalog.js';
 import { EtlError } from '../lib/errors.js';
-import { qualifiedName, relationInfo, type Queryable } from './relations.repository.js';
+import type { Queryable } from '../db/queryable.js';
+import { qualifiedName, relationInfo } from './relations.repository.js';
 import type { ViewAction } from './view-builder.js';
 import { fingerprintOf } from './view-plan.js';
+import { commentOnView, createView, dropView, dropViewIfExists } from './views.repository.js';
 
 export const CURRENT_SUFFIX = '_current';
 
@@ -82,10 +84,10 @@ export async function refreshCurrentView(
   const inPlace =
     live !== null &&
     live.columns.every((c, i) => c.name === main.columns[i]?.name && c.type === main.columns[i]?.type);
-  if (live !== null && !inPlace) await client.query(`DROP VIEW ${target}`);
-  await client.query(`${inPlace ? 'CREATE OR REPLACE' : 'CREATE'} VIEW ${target} AS ${plan.select}`);
+  if (live !== null && !inPlace) await dropView(client, target);
+  await createView(client, target, plan.select, { orReplace: inPlace });
   const comment = currentViewComment(`${input.reportingSchema}.${input.table}`, plan.fingerprint);
-  await client.query(`COMMENT ON VIEW ${target} IS ${pg.escapeLiteral(comment)}`);
+  await commentOnView(client, target, comment);
   return live === null ? 'created' : inPlace ? 'replaced' : 'recreated';
 }
 
@@ -94,7 +96,5 @@ export async function dropCurrentView(
   client: Queryable,
   input: { reportingSchema: string; table: string },
 ): Promise<void> {
-  await client.query(
-    `DROP VIEW IF EXISTS ${qualifiedName(input.reportingSchema, `${input.table}${CURRENT_SUFFIX}`)}`,
-  );
+  await dropViewIfExists(client, qualifiedName(input.reportingSchema, `${input.table}${CURRENT_SUFFIX}`));
 }

@@ -1,18 +1,18 @@
 /**
- * The reporting layer (issue 8): typed views over the staging tables, cast problems and data-quality
+ * The reporting layer: typed views over the staging tables, cast problems and data-quality
  * signals per window. `afterWindowLoaded` is the one call the load makes, inside its transaction,
  * right after copyWindow (which counted the cast problems while streaming, given `castChecksFor`); each step runs under its own savepoint, so a step that fails is undone and
  * reported while the load commits (reporting never blocks a load).
  */
 import type pg from 'pg';
 import { withTransaction } from '../db/pool.js';
+import { inSavepoint } from '../db/savepoint.js';
 import { ENTITY_NAMES, type EntityName } from '../entities/catalog.js';
-import { toError } from '../lib/errors.js';
+import { EtlError, toError } from '../lib/errors.js';
 import { castChecksFor } from './cast-check.js';
 import { recordCastProblems, type CastProblem, type WindowRef } from './cast-problems.repository.js';
 import { assessWindowQuality, type QualityFlag } from './quality.repository.js';
-import type { Queryable } from './relations.repository.js';
-import { inSavepoint } from './savepoint.js';
+import type { Queryable } from '../db/queryable.js';
 import { refreshReportingView, type RefreshResult } from './view-builder.js';
 
 export { castProblemSummary, countCastProblems, recordCastProblems } from './cast-problems.repository.js';
@@ -67,7 +67,7 @@ export async function afterWindowLoaded(
 ): Promise<ReportingOutcome> {
   const outcome: ReportingOutcome = { view: null, castProblems: [], flags: [], errors: [] };
   const step = async <T>(name: ReportingStep, fn: () => Promise<T>): Promise<T | undefined> => {
-    const result = await inSavepoint(client, 'cxone_etl_reporting', fn);
+    const result = await inSavepoint(client, 'cxone_etl_reporting', fn, outsideTransaction);
     if (result.ok) return result.value;
     outcome.errors.push({ step: name, error: toError(result.error) });
     return undefined;
@@ -82,6 +82,10 @@ export async function afterWindowLoaded(
       assessWindowQuality(client, { ...ctx, rows: ctx.load.rows, columns: ctx.load.columns }),
     )) ?? [];
   return outcome;
+}
+
+function outsideTransaction(cause: unknown): EtlError {
+  return new EtlError('INTERNAL', 'the reporting steps must run inside the load transaction', { cause });
 }
 
 /**

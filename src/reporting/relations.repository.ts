@@ -3,8 +3,8 @@
  * has, the advisory lock that serializes view DDL, and the reporting schema's creation.
  */
 import pg from 'pg';
-
-export type Queryable = Pick<pg.ClientBase, 'query'>;
+import { REPORTING_DDL_LOCK_CLASS } from '../db/lock-keys.js';
+import type { Queryable } from '../db/queryable.js';
 
 export interface RelationColumn {
   name: string;
@@ -19,12 +19,6 @@ export interface RelationInfo {
   /** In attnum order. */
   columns: RelationColumn[];
 }
-
-/**
- * Two-key advisory locks, keyed apart from the staging DDL lock (staging.repository.ts) and from
- * one-key locks such as the tenant lock.
- */
-const VIEW_DDL_LOCK_CLASS = "hashtext('cxone_etl.reporting_ddl')";
 
 export function qualifiedName(schema: string, name: string): string {
   return `${pg.escapeIdentifier(schema)}.${pg.escapeIdentifier(name)}`;
@@ -62,7 +56,7 @@ export async function relationInfo(
  * (duplicate_table) or 23505 on pg_type.
  */
 export async function lockReportingDdl(db: Queryable, key: string): Promise<void> {
-  await db.query(`SELECT pg_advisory_xact_lock(${VIEW_DDL_LOCK_CLASS}, hashtext($1))`, [key]);
+  await db.query(`SELECT pg_advisory_xact_lock(${REPORTING_DDL_LOCK_CLASS}, hashtext($1))`, [key]);
 }
 
 /** CREATE SCHEMA IF NOT EXISTS races on pg_namespace's unique index (23505), so it is locked too. */

@@ -1,9 +1,9 @@
 /**
- * (Re)creates `{REPORTING_SCHEMA}.{table}`, the typed view over one staging table (issue 8, item 1),
+ * (Re)creates `{REPORTING_SCHEMA}.{table}`, the typed view over one staging table,
  * inside the caller's transaction: the load that added a column also publishes it, or neither happens.
  * Cheap when nothing changed (two catalog reads and a hash), so the load can call it every time.
  */
-import pg from 'pg';
+import type { Queryable } from '../db/queryable.js';
 import { pgErrorCode } from '../db/sqlstate.js';
 import { stagingTableName, type EntityName } from '../entities/catalog.js';
 import { EtlError, toError } from '../lib/errors.js';
@@ -13,7 +13,6 @@ import {
   lockReportingDdl,
   qualifiedName,
   relationInfo,
-  type Queryable,
   type RelationInfo,
 } from './relations.repository.js';
 import { canReplaceInPlace, fingerprintOf, planView, viewComment, type ViewPlan } from './view-plan.js';
@@ -24,6 +23,7 @@ import {
   refreshCurrentView,
   type CurrentViewPlan,
 } from './current-view.js';
+import { commentOnView, createView, dropView, isKnownTimeZone, setLockTimeout } from './views.repository.js';
 
 export interface ReportingViewInput {
   /** STAGING_SCHEMA. */
@@ -114,13 +114,11 @@ async function rebuild(
   const previous = await setLockTimeout(client, `${input.lockTimeoutMs ?? VIEW_LOCK_TIMEOUT_MS}ms`);
   if (action === 'recreated') {
     await dropCurrentView(client, { reportingSchema: input.reportingSchema, table });
-    await dropView(client, target, viewName);
+    await dropForRebuild(client, target, viewName);
   }
-  await client.query(
-    `${action === 'replaced' ? 'CREATE OR REPLACE' : 'CREATE'} VIEW ${target} AS ${plan.select}`,
-  );
+  await createView(client, target, plan.select, { orReplace: action === 'replaced' });
   const comment = viewComment(`${input.stagingSchema}.${table}`, plan.fingerprint);
-  await client.query(`COMMENT ON VIEW ${target} IS ${pg.escapeLiteral(comment)}`);
+  await commentOnView(client, target, comment);
   // Restored only on success: on failure the caller's savepoint or rollback restores it.
   await setLockTimeout(client, previous);
   return action;
@@ -188,9 +186,9 @@ function result(action: ViewAction, view: string, plan: ViewPlan, current: ViewA
  * A type change cannot be made in place, so the view is dropped: RESTRICT (the default), because
  * CASCADE would silently drop views that users built on ours.
  */
-async function dropView(client: Queryable, target: string, viewName: string): Promise<void> {
+async function dropForRebuild(client: Queryable, target: string, viewName: string): Promise<void> {
   try {
-    await client.query(`DROP VIEW ${target}`);
+    await dropView(client, target);
   } catch (err) {
     if (pgErrorCode(err) !== DEPENDENT_OBJECTS_STILL_EXIST) throw err;
     throw new EtlError(
@@ -207,23 +205,10 @@ async function dropView(client: Queryable, target: string, viewName: string): Pr
  * on the view, not this refresh. Node (Intl) and Postgres ship separate zone databases.
  */
 async function assertKnownZone(client: Queryable, zone: string): Promise<void> {
-  const { rows } = await client.query<{ known: boolean }>(
-    'SELECT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = $1) AS known',
-    [zone],
-  );
-  if (!rows[0]?.known) {
+  if (!(await isKnownTimeZone(client, zone))) {
     throw new EtlError(
       'CONFIG',
       `WFM_TIMEZONE: Postgres does not know the time zone ${JSON.stringify(zone)}; use a name from pg_timezone_names`,
     );
   }
-}
-
-/** Sets lock_timeout for the rest of the transaction and returns the value it had. */
-async function setLockTimeout(client: Queryable, value: string): Promise<string> {
-  const { rows } = await client.query<{ previous: string }>(
-    `SELECT current_setting('lock_timeout') AS previous, set_config('lock_timeout', $1, true)`,
-    [value],
-  );
-  return rows[0]?.previous ?? '0';
 }

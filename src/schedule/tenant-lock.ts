@@ -5,6 +5,8 @@
  * many transactions of a run, and Postgres releases it by itself if the process dies.
  */
 import type pg from 'pg';
+import { acquireSessionAdvisoryLock } from '../db/advisory-lock.js';
+import { tenantLock } from '../db/lock-keys.js';
 import type { Clock } from '../lib/clock.js';
 import { EtlError } from '../lib/errors.js';
 
@@ -16,9 +18,6 @@ export interface TenantLock {
    */
   lost: AbortSignal;
 }
-
-/** Two int4 keys: a namespace for this tool, then the tenant id's hash, so other apps' locks never collide. */
-const LOCK_NAMESPACE = 0x43584f4e; // "CXON"
 
 export interface AcquireOptions {
   mode: 'wait' | 'exit';
@@ -34,30 +33,10 @@ export async function acquireTenantLock(
   tenantId: string,
   opts: AcquireOptions,
 ): Promise<TenantLock> {
-  const client = await pool.connect();
-  const lost = new AbortController();
-  // A dedicated connection that dies takes the lock with it: say so (and don't crash the process).
-  const onError = (err: Error): void => {
-    lost.abort(
-      new EtlError(
-        'LOCKED',
-        'lost the tenant lock: the database connection holding it closed; the run stops here',
-        {
-          context: { tenant: tenantId },
-          cause: err,
-        },
-      ),
-    );
-  };
-  client.on('error', onError);
   let waited = false;
-  try {
-    for (;;) {
-      const { rows } = await client.query('SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok', [
-        LOCK_NAMESPACE,
-        tenantId,
-      ]);
-      if (rows[0]?.ok === true) break;
+  const lock = await acquireSessionAdvisoryLock(pool, tenantLock(tenantId), {
+    // Tried, never queued on: in exit mode a held lock ends this process; in wait mode it tries again.
+    onHeld: async () => {
       if (opts.mode === 'exit') {
         throw new EtlError(
           'LOCKED',
@@ -68,27 +47,17 @@ export async function acquireTenantLock(
       if (!waited) opts.onWait?.();
       waited = true;
       await opts.clock.sleep(opts.retryMs ?? 5000, opts.signal);
-    }
-  } catch (err) {
-    client.removeListener('error', onError);
-    client.release();
-    throw err;
-  }
-  let released = false;
-  return {
-    lost: lost.signal,
-    async release() {
-      if (released) return;
-      released = true;
-      try {
-        await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [LOCK_NAMESPACE, tenantId]);
-        client.removeListener('error', onError);
-        client.release();
-      } catch (err) {
-        // Unknown state: destroy the connection, which releases the lock server-side.
-        client.removeListener('error', onError);
-        client.release(err instanceof Error ? err : new Error(String(err)));
-      }
     },
-  };
+    // A dedicated connection that dies takes the lock with it: say so (and don't crash the process).
+    lostReason: (err) =>
+      new EtlError(
+        'LOCKED',
+        'lost the tenant lock: the database connection holding it closed; the run stops here',
+        {
+          context: { tenant: tenantId },
+          cause: err,
+        },
+      ),
+  });
+  return { lost: lock.lost, release: () => lock.release() };
 }

@@ -8,9 +8,10 @@ import type { Readable } from 'node:stream';
 import type { Config, Credentials } from '../../src/config.js';
 import { createCxoneClient, type CxoneClient, type CxoneClientOptions } from '../../src/cxone/client.js';
 import { discoverApiBase } from '../../src/cxone/discovery.js';
+import { busyRetryAfterMs } from '../../src/cxone/http-errors.js';
 import { createHttp } from '../../src/cxone/http.js';
-import { createRateGate } from '../../src/cxone/rate-gate.js';
 import type { CallInfo, JobRequest, JobState } from '../../src/cxone/types.js';
+import { createRateGate } from '../../src/db/rate-gate.js';
 import { ManualClock } from '../../src/lib/clock.js';
 import { EtlError } from '../../src/lib/errors.js';
 import { Secret } from '../../src/lib/secret.js';
@@ -90,7 +91,14 @@ async function setup(
     credentials: accessKey,
     clock,
     gate: (tenantId) =>
-      createRateGate({ pool: db.pool, tenantId, minIntervalMs: INTERVAL, clock, scope: 'all' }),
+      createRateGate({
+        pool: db.pool,
+        tenantId,
+        minIntervalMs: INTERVAL,
+        clock,
+        scope: 'all',
+        busyRetryAfterMs,
+      }),
     httpTimeouts: {
       connectMs: 2000,
       requestMs: 5000,
@@ -219,6 +227,7 @@ describe.each([
         minIntervalMs: INTERVAL,
         clock: s.clock,
         scope: 'all',
+        busyRetryAfterMs,
       }),
     });
     expect(await drive(s.clock, direct.listJobs())).toEqual([]);

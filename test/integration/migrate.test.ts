@@ -2,13 +2,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type pg from 'pg';
-import {
-  MIGRATION_LOCK_KEY,
-  isMigrated,
-  migrate,
-  pendingMigrations,
-  readMigrations,
-} from '../../src/db/migrate.js';
+import { MIGRATION_LOCK_KEY } from '../../src/db/lock-keys.js';
+import { isMigrated, migrate, pendingMigrations, readMigrations } from '../../src/db/migrate.js';
 import { createPool } from '../../src/db/pool.js';
 import { createEmptyTestDatabase, type TestDatabase } from '../helpers/database.js';
 

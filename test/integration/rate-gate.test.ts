@@ -1,9 +1,9 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type pg from 'pg';
 import { createPool } from '../../src/db/pool.js';
-import { errorFromAnswer } from '../../src/cxone/http-errors.js';
-import { createRateGate, type RateGate } from '../../src/cxone/rate-gate.js';
-import { readGateRow } from '../../src/cxone/rate-gate.repository.js';
+import { busyRetryAfterMs, errorFromAnswer } from '../../src/cxone/http-errors.js';
+import { createRateGate, type RateGate } from '../../src/db/rate-gate.js';
+import { readGateRow } from '../../src/db/rate-gate.repository.js';
 import { ManualClock } from '../../src/lib/clock.js';
 import { EtlError } from '../../src/lib/errors.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
@@ -30,7 +30,7 @@ function gate(
   pool: pg.Pool = db.pool,
   scope: 'all' | 'create-only' = 'all',
 ) {
-  return createRateGate({ pool, tenantId, minIntervalMs: INTERVAL, clock, scope });
+  return createRateGate({ pool, tenantId, minIntervalMs: INTERVAL, clock, scope, busyRetryAfterMs });
 }
 
 function newTenant(): string {

@@ -1,5 +1,5 @@
 /**
- * Several jobs in flight (issue 15, src/extract/run-overlapped.ts): the same rows as a serial run, the
+ * Several jobs in flight (src/extract/run-overlapped.ts): the same rows as a serial run, the
  * `auto` fallback on a tenant that runs one job at a time, the contiguous checkpoint, and deferral that
  * never strands a job already requested. The worker runs in-process on the harness's WarpClock.
  */

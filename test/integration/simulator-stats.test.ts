@@ -114,7 +114,7 @@ it('exposes the options in force and the defaults', () => {
     fileTtlMs: 86_400_000,
     maxWindowMs: 14 * 86_400_000,
     tokenTtlMs: 3_600_000,
-    // Defaults that follow public clients (README "The simulator"); STRICT_SIMULATOR_OPTIONS has the letter.
+    // Defaults that follow public clients (docs/SIMULATOR.md); STRICT_SIMULATOR_OPTIONS has the letter.
     rateLimitScope: 'create-only',
     passwordGrantAccessKeys: true,
     clientAuthMethods: ['basic', 'form'],

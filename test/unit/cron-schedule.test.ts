@@ -97,6 +97,39 @@ describe('nextFireTime', () => {
     expect(fires('0 0 * * 7', 'UTC', '2026-01-01T00:00:00Z', 1)).toEqual(['2026-01-04T00:00:00.000Z']);
   });
 
+  it('reads the expression as node-cron does: wrapping ranges and full names', () => {
+    expect(fires('0 22-1 * * *', 'UTC', '2026-01-01T12:00:00Z', 4)).toEqual([
+      '2026-01-01T22:00:00.000Z',
+      '2026-01-01T23:00:00.000Z',
+      '2026-01-02T00:00:00.000Z',
+      '2026-01-02T01:00:00.000Z',
+    ]);
+    // 2026-01-10 is a Saturday.
+    expect(fires('0 6 * january saturday-sunday', 'UTC', '2026-01-09T00:00:00Z', 3)).toEqual([
+      '2026-01-10T06:00:00.000Z',
+      '2026-01-11T06:00:00.000Z',
+      '2026-01-17T06:00:00.000Z',
+    ]);
+  });
+
+  it('fires a list of hours once each when the clock falls back over one of them', () => {
+    // 2026-11-01, America/New_York: 01:00 shows at 05:00Z (EDT) and again at 06:00Z (EST).
+    expect(fires('0 1-3 * * *', 'America/New_York', '2026-11-01T04:00:00Z', 3)).toEqual([
+      '2026-11-01T05:00:00.000Z', // 01:00 EDT, and not again at 01:00 EST
+      '2026-11-01T07:00:00.000Z', // 02:00 EST
+      '2026-11-01T08:00:00.000Z', // 03:00 EST
+    ]);
+  });
+
+  it('keeps an hourly schedule hourly through the spring-forward gap', () => {
+    // 2026-03-08, America/New_York: 02:30 never shows; 01:30 EST is 06:30Z, 03:30 EDT is 07:30Z.
+    expect(fires('30 * * * *', 'America/New_York', '2026-03-08T06:00:00Z', 3)).toEqual([
+      '2026-03-08T06:30:00.000Z',
+      '2026-03-08T07:30:00.000Z',
+      '2026-03-08T08:30:00.000Z',
+    ]);
+  });
+
   it('finds rare dates years ahead', () => {
     expect(fires('0 0 29 2 *', 'UTC', '2026-01-01T00:00:00Z', 1)).toEqual(['2028-02-29T00:00:00.000Z']);
   });

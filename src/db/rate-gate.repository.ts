@@ -3,7 +3,7 @@
  * epoch milliseconds from the injected clock and are stored as timestamptz, so the gate's arithmetic
  * is the same in tests (manual clock) and production (system clock).
  */
-import type pg from 'pg';
+import type { Queryable } from './queryable.js';
 
 export interface GateRow {
   tenantId: string;
@@ -13,8 +13,6 @@ export interface GateRow {
   calls: number;
   busyAnswers: number;
 }
-
-type Queryable = Pick<pg.ClientBase, 'query'>;
 
 const COLUMNS = `
   tenant_id,
@@ -39,26 +37,6 @@ function toRow(raw: RawRow): GateRow {
     calls: raw.calls,
     busyAnswers: raw.busy_answers,
   };
-}
-
-/**
- * Two int4 keys: a namespace apart from the tenant lock's ("CXON", schedule/tenant-lock.ts), then the
- * tenant id's hash.
- */
-const GATE_LOCK_NAMESPACE = 0x43584741; // "CXGA"
-
-/**
- * Takes the tenant's gate: a session advisory lock, so "one caller per tenant" holds across processes
- * and replicas (a second caller blocks here until the first unlocks), and Postgres drops it by itself
- * when the holder's connection dies. No transaction stays open during the call, so each record below
- * is committed the moment it is written.
- */
-export async function lockGate(client: Queryable, tenantId: string): Promise<void> {
-  await client.query('SELECT pg_advisory_lock($1, hashtext($2))', [GATE_LOCK_NAMESPACE, tenantId]);
-}
-
-export async function unlockGate(client: Queryable, tenantId: string): Promise<void> {
-  await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [GATE_LOCK_NAMESPACE, tenantId]);
 }
 
 /** The tenant's row, created on first use; read under the gate lock. */
