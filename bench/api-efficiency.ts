@@ -1,5 +1,5 @@
 /**
- * Issue 7, item 4: API efficiency. The worker runs in-process against the simulator with realistic job
+ * API efficiency. The worker runs in-process against the simulator with realistic job
  * durations (simulator defaults, timeScale 1: a job takes 20 s + 10 s per day of window, recordings
  * ×2, payroll ×0.5), both on the shared warp clock of test/helpers, so the API's 30-s rule holds in
  * clock time and a night's run takes seconds of real time.
@@ -7,7 +7,7 @@
  *   npx tsx bench/api-efficiency.ts
  *
  * For async jobs one at a time (EXTRACT_MAX_JOBS_IN_FLIGHT=1), for `/jobs/sync` (CXONE_USE_SYNC_ENDPOINT=true,
- * simulator syncEndpoint), and with jobs in flight (issue 15, EXTRACT_MAX_JOBS_IN_FLIGHT=auto) on a tenant
+ * simulator syncEndpoint), and with jobs in flight (EXTRACT_MAX_JOBS_IN_FLIGHT=auto) on a tenant
  * that allows two jobs (`overlap`) and on one that allows one (`overlap-strict`, the simulator's default:
  * auto learns it from one busy answer), each on a fresh database: a 14-day backfill of all five entities,
  * then two nightly runs. Per run: jobs-API
@@ -240,7 +240,7 @@ function jobDurationMs(o: SimulatorOptions, job: CreatedJob): number {
   return (o.jobBaseMs + o.jobPerDayMs * days) * factor * o.timeScale;
 }
 
-/** Calls per window, as the issues set them (issue 7: async and sync; issue 15: jobs in flight). */
+/** Calls per window, as the issues set them (async and sync; jobs in flight). */
 const GOAL_PER_WINDOW: Record<ApiMode, string> = {
   async: '<= 2.2',
   sync: '1.0',

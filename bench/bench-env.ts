@@ -1,7 +1,7 @@
 /**
  * What every benchmark shares: the server to run on, a database created for the run and dropped after
  * it, temp files, psql runs timed by psql itself, and small statistics. Benchmarks print figures; they
- * never fail on timing (issue 7: benchmarks are not tests).
+ * never fail on timing (benchmarks are not tests).
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';

@@ -1,17 +1,17 @@
 /**
- * Issue 7, items 1 and 2: the COPY leg and the worker's memory.
+ * The COPY leg and the worker's memory.
  *
  *   npx tsx bench/copy-leg.ts [--large] [--runs N]
  *
  * Per size, N alternating runs of four contenders on the same file, in one database created for the
- * run and dropped after it (PERFORMANCE.md: ratios against psql measured side by side):
+ * run and dropped after it (docs/DESIGN.md "Load speed": ratios against psql measured side by side):
  * - psql: `\copy t from 'file' csv header` into an all-text table of the same data columns (the anchor
  *   users compare with);
  * - worker: `copyWindow` in `withTransaction` reading the file (bench/worker-load.ts, a child process
  *   so its peak RSS is the load's own);
  * - psql-staging: psql into a table shaped like the worker's staging table (metadata columns filled by
  *   defaults, the window index) with the worker's COPY options: the database's share of the cost;
- * - node-raw: file stream → pg-copy-streams into that same table (PERFORMANCE.md's Node floor).
+ * - node-raw: file stream → pg-copy-streams into that same table (the Node floor in docs/DESIGN.md "Load speed").
  * worker ÷ psql is the goal (≥ 0.9); worker ÷ psql-staging isolates the Node side; worker ÷ node-raw is
  * what copyWindow's own work costs.
  */

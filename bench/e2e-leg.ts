@@ -1,5 +1,5 @@
 /**
- * What the user waits for (issue 12, item 4): the built CLI (`node bin/cxone-etl.js backfill`, one
+ * What the user waits for: the built CLI (`node bin/cxone-etl.js backfill`, one
  * recordings window) against a minimal static-file API (bench/static-api.ts), beside psql `\copy` of
  * the same bytes into a plain all-text table, alternating, in the same run.
  *
@@ -10,7 +10,7 @@
  * worker's "window loaded" log line, written right after it) and its whole process, from spawn to
  * exit (token, job, poll, migrations check, pool and all). Peak RSS is the CLI's maximum resident set
  * as /usr/bin/time reports it (the kernel's ru_maxrss), else the last VmHWM read from /proc.
- * Goals (issue 12): window ≤ 1.25× psql's `\copy`, process ≤ 1.35× psql's process, peak RSS ≤ 110 MB,
+ * Goals: window ≤ 1.25× psql's `\copy`, process ≤ 1.35× psql's process, peak RSS ≤ 110 MB,
  * flat from 100 MB to 1 GB. Nothing fails on timing.
  */
 import { spawn } from 'node:child_process';

@@ -1,5 +1,5 @@
 /**
- * Issue 7, item 3: end to end over HTTP. The simulator's large mode serves every job's file; the
+ * End to end over HTTP. The simulator's large mode serves every job's file; the
  * worker's path (bench/http-load.ts, a child process: client → job → status → `openDownload` →
  * `copyWindow`) loads it, and psql loads the same bytes from a file saved through the same path.
  *

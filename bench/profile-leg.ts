@@ -1,5 +1,5 @@
 /**
- * Issue 7, item 5: where the worker's CPU goes during a load. The two load children run once more under
+ * Where the worker's CPU goes during a load. The two load children run once more under
  * `node --cpu-prof`: the file path (worker-load) and the HTTP path from the simulator (http-load). Only
  * samples taken between the load's start and end count (the child reports both on the profile's clock),
  * so start-up is left out.

@@ -1,5 +1,5 @@
 /**
- * Child process of the COPY leg: the floor for any Node loader, PERFORMANCE.md's "file stream →
+ * Child process of the COPY leg: the floor for any Node loader, docs/DESIGN.md "Load speed": the "file stream →
  * pg-copy-streams copyFrom, raw bytes, await pipeline(...)", into the table shaped like the worker's
  * staging table, with the same COPY options and metadata settings. worker ÷ node-raw is what
  * copyWindow's own work (header split, DDL checks, delete, record counting) costs.

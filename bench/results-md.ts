@@ -1,5 +1,5 @@
 /**
- * bench/RESULTS.md, written from one run's figures (issue 7, item 6): machine, commands, goals met or
+ * bench/RESULTS.md, written from one run's figures: machine, commands, goals met or
  * not, each leg's table (results-tables.ts), the profile, and what the figures say
  * (results-findings.ts). Nothing in it is typed by hand.
  */

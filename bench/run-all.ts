@@ -1,5 +1,5 @@
 /**
- * Every benchmark of issue 7 in one run, then bench/RESULTS.md written from the figures (and the raw
+ * Every benchmark in one run, then bench/RESULTS.md written from the figures (and the raw
  * figures as JSON in bench/out/results.json, ignored by git).
  *
  *   npm run bench          (10 MB and 100 MB; under 5 minutes on a 2-core machine)

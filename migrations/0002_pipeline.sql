@@ -1,4 +1,4 @@
--- The extraction pipeline's control tables (issue 4). All times are timestamptz (UTC instants).
+-- The extraction pipeline's control tables. All times are timestamptz (UTC instants).
 
 -- One row per tenant: the persisted rate gate. A caller locks the row (SELECT ... FOR UPDATE),
 -- waits until next_allowed_at, records its call, and commits, so "one call per 30 s per tenant"

@@ -1,4 +1,4 @@
--- Run history (issue 5): one row per tenant run, written at start and completed at the end, so a run
+-- Run history: one row per tenant run, written at start and completed at the end, so a run
 -- that died shows as 'running' with no end, and `status` and metrics can tell when the last good run was.
 CREATE TABLE cxone_etl.runs (
   id bigserial PRIMARY KEY,

@@ -1,10 +1,10 @@
--- The reporting layer (issue 8): safe casts for the typed views over the all-text staging tables, and
+-- The reporting layer: safe casts for the typed views over the all-text staging tables, and
 -- per-window bookkeeping of cast problems and data-quality signals. The views themselves are built by
 -- src/reporting/view-builder.ts, because their columns follow each staging table's header.
 --
 -- The try_* functions return NULL instead of raising: a view that raised on one malformed value would
 -- make the whole table unreadable to a dashboard. They accept the ISO forms the contract documents
--- (cxone-api.md: `yyyy-mm-dd`, `yyyy-mm-dd hh:mm:ss`) and nothing locale-dependent, so a value reads the
+-- (docs/API.md: `yyyy-mm-dd`, `yyyy-mm-dd hh:mm:ss`) and nothing locale-dependent, so a value reads the
 -- same whatever the session's DateStyle. Postgres 15 must work (tests run on it), so pg_input_is_valid
 -- (16+) is out: a regular expression and a few comparisons admit only text the cast cannot refuse,
 -- and then the built-in cast does the parsing. Each function is one SQL expression, so the planner

@@ -1,4 +1,4 @@
--- Lean staging rows (issue 12): one `_load_id bigint` per staging row instead of five metadata columns
+-- Lean staging rows: one `_load_id bigint` per staging row instead of five metadata columns
 -- (_tenant_id, _window_start, _window_end, _job_id, _loaded_at). Two of those were timestamptz casts of
 -- transaction settings evaluated for every row, and together they made COPY 1.39-1.44x slower than
 -- into a plain table; one bigint default costs 1.07-1.10x (bench/staging-cost.ts). What the five

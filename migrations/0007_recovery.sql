@@ -1,4 +1,4 @@
--- Recovery without waste (issue 13).
+-- Recovery without waste.
 
 -- Every job id the worker has learned for a tenant: from its own POST answer (posted), by adopting it
 -- after a POST whose answer was lost (adopted), or from a GET /jobs listing (listed). After a POST that

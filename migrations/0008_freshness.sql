@@ -1,4 +1,4 @@
--- Freshness notices (issue 18): what the last run-end check saw of each entity, so "turned stale" and
+-- Freshness notices: what the last run-end check saw of each entity, so "turned stale" and
 -- "recovered" go out once per change, across one-shot runs, restarts and replicas.
 CREATE TABLE cxone_etl.entity_freshness (
   tenant_id text NOT NULL,

@@ -1,4 +1,4 @@
--- Jobs in flight per tenant (issue 15): what EXTRACT_MAX_JOBS_IN_FLIGHT=auto learned about how many
+-- Jobs in flight per tenant: what EXTRACT_MAX_JOBS_IN_FLIGHT=auto learned about how many
 -- jobs a tenant may run at once. No row: the worker tries 2. A busy answer to a POST while one of our
 -- jobs ran lowers it (to how many were running), so the next runs do not spend a call learning again.
 CREATE TABLE cxone_etl.tenant_jobs_limit (

@@ -155,7 +155,7 @@ export function mayHaveReachedServer(error: unknown): boolean {
 }
 
 /**
- * Whether a failed job POST may have created the job anyway ("may have landed", issue 13): a 5xx or
+ * Whether a failed job POST may have created the job anyway ("may have landed"): a 5xx or
  * 408 answer (a gateway timeout or an internal error can come after the backend created it), a
  * request that may have reached the server (above), or a 2xx answer whose body could not be read (the
  * job exists, its id was cut off). Such a POST is never re-sent blindly: the caller looks for the job

@@ -1,6 +1,6 @@
 /**
  * The shapes the rest of the worker sees from the Data Extraction API, after the client has absorbed
- * every response variant the contract lists (../shared/cxone-api.md, "Jobs").
+ * every response variant the contract lists (docs/API.md, "Jobs").
  */
 
 /** The documented enum (CONFIRMED upper case); the client normalises other letter cases to this. */

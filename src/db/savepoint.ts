@@ -1,7 +1,7 @@
 /**
  * Statements that only make sense inside the caller's transaction. A savepoint lets a step's failure
  * undo only the step: the reporting layer runs in the load's transaction, and a view that cannot be
- * rebuilt must not roll back the rows and the checkpoint with it (issue 8: quality signals "never block
+ * rebuilt must not roll back the rows and the checkpoint with it (quality signals "never block
  * the load").
  */
 import { pgErrorCode } from './sqlstate.js';

@@ -13,7 +13,7 @@ export const RETRYABLE_SQLSTATES: ReadonlyMap<string, string> = new Map([
   ['08004', 'sqlserver_rejected_establishment_of_sqlconnection'],
   ['08006', 'connection_failure'],
   // The COMMIT's outcome is unknown. Retrying is safe here only because a window load replaces exactly
-  // that window's rows and checkpoints in the same transaction (STYLE.md principle 11).
+  // that window's rows and checkpoints in the same transaction.
   ['08007', 'transaction_resolution_unknown'],
   // Class 40: the transaction lost a race and was rolled back whole; running it again is the documented cure.
   ['40001', 'serialization_failure'],

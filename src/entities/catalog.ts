@@ -1,5 +1,5 @@
 /**
- * The five Data Extraction API entities (contract: ../shared/cxone-api.md, "Entities").
+ * The five Data Extraction API entities (docs/API.md, "Entities").
  * One place for each entity's API name, default version, time basis and date format; the worker and
  * the simulator both read it, so they cannot disagree about what an entity is.
  */
@@ -73,7 +73,7 @@ export function isEntityName(name: string): name is EntityName {
   return ENTITY_NAMES.includes(name as EntityName);
 }
 
-/** Staging table name: the entity name with `-` replaced by `_` (issue 4). */
+/** Staging table name: the entity name with `-` replaced by `_`. */
 export function stagingTableName(entity: EntityName): string {
   return entity.replace(/-/g, '_');
 }

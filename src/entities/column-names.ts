@@ -1,5 +1,5 @@
 /**
- * Staging column names from CSV header names (contract: ../shared/cxone-api.md, "CSV files"). The
+ * Staging column names from CSV header names (docs/API.md, "CSV files"). The
  * header drives the table, so the mapping must be deterministic (the same header text always lands in
  * the same column, file after file) and must always give a valid, distinct Postgres identifier.
  */

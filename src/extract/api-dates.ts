@@ -1,5 +1,5 @@
 /**
- * How a half-open window [start, end) is written in a job request. The contract (cxone-api.md,
+ * How a half-open window [start, end) is written in a job request. The contract (docs/API.md,
  * "Entities") says every public client sends yyyy-mm-dd and that recording metadata takes
  * `yyyy-mm-dd hh:mm:ss` in UTC; whether endDate is inclusive is ASSUMED, so it is per-entity config.
  * With an inclusive end, the last day (date format) or the last second (datetime) is sent instead,

@@ -73,7 +73,7 @@ export async function advanceCheckpoint(
 }
 
 /**
- * Inside the load transaction, when windows load out of order (several jobs in flight, issue 15): the
+ * Inside the load transaction, when windows load out of order (several jobs in flight): the
  * checkpoint becomes the end of the contiguous run of loaded windows that starts at it (or at `from`,
  * the run's first window, when there is none yet), so a later window loaded first never moves it past
  * a window still in flight or failed. Loaded ledger windows never overlap (markLoaded), and a window

@@ -1,7 +1,7 @@
 /**
  * SQL for cxone_etl.tenant_jobs_limit (migrations/, the jobs-in-flight migration): per tenant, how many
  * jobs EXTRACT_MAX_JOBS_IN_FLIGHT=auto learned it may run at once. Persisted so that a tenant whose API
- * refuses a second job costs one busy answer once, not once per run (issue 15).
+ * refuses a second job costs one busy answer once, not once per run.
  */
 import type { Queryable } from '../db/queryable.js';
 

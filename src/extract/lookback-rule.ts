@@ -3,7 +3,7 @@
  * One rule, used by planning (src/extract/plan-windows.ts) and shown by `gaps` and `status`.
  *
  * - Loaded at least EXTRACT_LOOKBACK after the window's end: that load already saw every row the
- *   lookback exists to catch; a new pass would fetch the same file (issue 13: every restart repeated it).
+ *   lookback exists to catch; a new pass would fetch the same file (every restart repeated it).
  * - Loaded less than EXTRACT_SETTLE_DELAY ago: what could arrive since is later than the API's own
  *   30-minute promise (contract, PORTAL), and the next run past the settle delay still does the pass.
  *   This covers restarts, crash loops, and a run right after another process's.

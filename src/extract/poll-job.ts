@@ -8,7 +8,7 @@
  * the midpoint is recorded; when the very first poll already says SUCCEEDED, the job took at most that
  * long, and 3/4 of it is recorded, so an estimate that came out too long shrinks instead of sticking.
  * Only a job this process posted is learned from: a job resumed from the ledger was posted before a
- * downtime of unknown length, and its "duration" would include the downtime (issue 13: a 3-s job
+ * downtime of unknown length, and its "duration" would include the downtime (a 3-s job
  * resumed after 30 s down taught 25 s, and the next window failed its deadline before polling once).
  */
 import type { JobState, JobStatus } from '../cxone/types.js';

@@ -1,5 +1,5 @@
 /**
- * Getting a job for a window without ever re-sending a POST that may have landed (issue 13). A POST
+ * Getting a job for a window without ever re-sending a POST that may have landed. A POST
  * answered 5xx, timed out, or cut off (src/cxone/http-errors.ts `postMayHaveLanded`), or one whose
  * process died before the ledger write, may have created a job. Before posting again for that window,
  * one GET /jobs looks for it: a listed id the worker does not know (cxone_etl.jobs_seen, the ledger)

@@ -1,5 +1,5 @@
 /**
- * Several jobs in flight for one tenant (EXTRACT_MAX_JOBS_IN_FLIGHT ≥ 2, issue 15). Calls are the scarce
+ * Several jobs in flight for one tenant (EXTRACT_MAX_JOBS_IN_FLIGHT ≥ 2). Calls are the scarce
  * resource (one per 30 s per tenant), and a serial run spends most of its time waiting on jobs: here,
  * while a job runs, the next window's job is requested in the next gated slot, up to the limit. The
  * contract assumes a tenant runs one job at a time and no source forbids two ("one caller" speaks of
@@ -23,7 +23,8 @@ import { advanceCheckpointContiguous } from './checkpoints.repository.js';
 import { buildQueue, costOf, overlapBudgetStop, type Task } from './overlap-queue.js';
 import { asEtlError, loadJob, SAMPLE_MAX_AGE_MS, type CheckpointAdvance } from './extract-window.js';
 import { saveLearnedJobsLimit } from './jobs-limit.repository.js';
-import { expectedJobMs, firstPollDelay, learnedJobMs, nextPollDelay } from './poll-job.js';
+import { learn, pickPoll, scheduleFlight, type DurationBook, type PollCandidate } from './overlap-timing.js';
+import { learnedJobMs } from './poll-job.js';
 import { obtainJob } from './post-job.js';
 import type { EntitySummary, PlannedEntity, RunDeps, RunSummary, WindowReport } from './run-extraction.js';
 import { accountWindow } from './window-accounting.js';
@@ -41,17 +42,11 @@ export interface OverlapRun {
   learned: number | undefined;
 }
 
-interface Flight {
+interface Flight extends PollCandidate {
   task: Task;
   jobId: string;
   postedAt: number;
   postedHere: boolean;
-  expectedMs: number | undefined;
-  nextPollAt: number;
-  previousWaitMs: number;
-  lastRunningAt: number | undefined;
-  /** A listing showed it no longer RUNNING: its status call comes next. */
-  ended: boolean;
   /** When that listing answered: the job's end as the polls bracket it, for learning its duration. */
   endedSeenAt: number | undefined;
 }
@@ -119,26 +114,37 @@ export async function runOverlapped(deps: RunDeps, run: OverlapRun): Promise<voi
     queue.unshift(task);
   };
 
-  const fly = async (task: Task, jobId: string, postedAt: number, postedHere: boolean): Promise<void> => {
-    const samples = await ledger.recentJobDurations(
-      deps.pool,
-      task.key.tenantId,
-      task.key.entity,
-      clock.now() - SAMPLE_MAX_AGE_MS,
-    );
-    const expectedMs = expectedJobMs(samples, task.key.end - task.key.start);
-    flying.push({
+  // Durations by entity, the ledger's and then what this run watches (overlap-timing.ts).
+  const book: DurationBook = new Map();
+  for (const plan of run.plans) {
+    const name = plan.entity.name;
+    const since = clock.now() - SAMPLE_MAX_AGE_MS;
+    book.set(name, await ledger.recentJobDurations(deps.pool, run.tenantId, name, since));
+  }
+  const schedule = (f: Flight): void => {
+    scheduleFlight(book, f, flying, clock.now(), settings.minCallIntervalMs);
+    // Never past the deadline: the last call comes at it (poll-job.ts does the same).
+    const deadline = f.postedAt + settings.jobTimeoutMs;
+    if (f.lastRunningAt !== undefined)
+      f.nextPollAt = Math.min(f.nextPollAt, Math.max(f.lastRunningAt, deadline));
+  };
+
+  const fly = (task: Task, jobId: string, postedAt: number, postedHere: boolean): void => {
+    const flight: Flight = {
       task,
       jobId,
+      entity: task.key.entity,
       postedAt,
       postedHere,
-      expectedMs,
-      nextPollAt: clock.now() + firstPollDelay(clock.now(), postedAt, expectedMs),
-      previousWaitMs: 0,
+      windowMs: task.key.end - task.key.start,
+      expectedMs: undefined,
+      nextPollAt: clock.now(),
       lastRunningAt: undefined,
       ended: false,
       endedSeenAt: undefined,
-    });
+    };
+    schedule(flight);
+    flying.push(flight);
   };
 
   const start = async (task: Task): Promise<void> => {
@@ -161,7 +167,7 @@ export async function runOverlapped(deps: RunDeps, run: OverlapRun): Promise<voi
     if (task.window.reason === 'resume' && task.window.jobId && !task.passStarted) {
       task.passStarted = true;
       event(task, { type: 'resumed', jobId: task.window.jobId });
-      await fly(task, task.window.jobId, (await ledger.postedAt(deps.pool, task.key)) ?? clock.now(), false);
+      fly(task, task.window.jobId, (await ledger.postedAt(deps.pool, task.key)) ?? clock.now(), false);
       return;
     }
     if (!task.passStarted) {
@@ -194,7 +200,7 @@ export async function runOverlapped(deps: RunDeps, run: OverlapRun): Promise<voi
           ? { type: 'adopted', jobId: job.jobId, note: job.note ?? '' }
           : { type: 'requested', jobId: job.jobId, attempt: job.attempt },
       );
-      await fly(task, job.jobId, job.postedAt, job.postedHere);
+      fly(task, job.jobId, job.postedAt, job.postedHere);
     } catch (thrown) {
       if (others > 0 && isBusy(thrown)) {
         // The tenant runs no more jobs than ours in flight: wait for one to end, and remember it.
@@ -242,12 +248,8 @@ export async function runOverlapped(deps: RunDeps, run: OverlapRun): Promise<voi
         await fail(task, error);
         return;
       }
-      flight.previousWaitMs = nextPollDelay(
-        flight.previousWaitMs,
-        settings.minCallIntervalMs,
-        flight.expectedMs,
-      );
-      flight.nextPollAt = now + Math.min(flight.previousWaitMs, Math.max(0, deadline - now));
+      // What it has run so far may raise the others' estimates too (overlap-timing.ts).
+      flying.forEach(schedule);
       return;
     }
     flying.splice(flying.indexOf(flight), 1);
@@ -267,12 +269,12 @@ export async function runOverlapped(deps: RunDeps, run: OverlapRun): Promise<voi
       );
       return;
     }
-    await ledger.markReady(
-      deps.pool,
-      task.key,
-      now,
-      learnedJobMs(flight, state.status, flight.lastRunningAt, flight.endedSeenAt ?? now),
-    );
+    const jobMs = learnedJobMs(flight, state.status, flight.lastRunningAt, flight.endedSeenAt ?? now);
+    await ledger.markReady(deps.pool, task.key, now, jobMs);
+    if (jobMs !== undefined) {
+      learn(book, task.key.entity, { jobMs, windowMs: flight.windowMs });
+      flying.forEach(schedule);
+    }
     try {
       const loaded = await loadJob(
         { ...deps, onEvent: (e) => event(task, e) },
@@ -313,13 +315,10 @@ export async function runOverlapped(deps: RunDeps, run: OverlapRun): Promise<voi
    */
   const poll = async (): Promise<void> => {
     const now = clock.now();
-    const due = flying.filter((f) => f.nextPollAt <= now).sort((a, b) => a.nextPollAt - b.nextPollAt);
-    const first = due.find((f) => f.ended) ?? due[0];
-    if (!first) return;
-    const guessed = due.filter(
-      (f) => !f.ended && (f.expectedMs === undefined || f.lastRunningAt !== undefined),
-    );
-    if (first.ended || guessed.length < 2) return pollOne(first);
+    const pick = pickPoll(flying, now);
+    if (!pick) return;
+    if ('one' in pick) return pollOne(pick.one);
+    const first = pick.listing[0] as Flight;
     let listing: Map<string, string>;
     try {
       const jobs = await deps.api.listJobs(deps.signal ? { signal: deps.signal } : {});

@@ -1,7 +1,6 @@
 /**
  * Named places where the reliability suite has the process killed with SIGKILL (no cleanup, no
- * rollback, no log flush), to prove that a crash anywhere loses and doubles nothing (issue 6, "Crash
- * anywhere"). A no-op unless src/main.ts arms it from CXONE_ETL_CRASH_AT=<point>:<n>, which kills the
+ * rollback, no log flush), to prove that a crash anywhere loses and doubles nothing. A no-op unless src/main.ts arms it from CXONE_ETL_CRASH_AT=<point>:<n>, which kills the
  * process the n-th time that point is reached.
  */
 export const CRASH_POINTS = [

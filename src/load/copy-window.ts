@@ -1,7 +1,7 @@
 /**
- * Loads one window's CSV into its staging table inside the caller's open transaction (issue 4, item
- * 7): the caller also advances the checkpoint and commits, so a window is either fully replaced and
- * checkpointed or not at all (STYLE.md principle 11). We never BEGIN or COMMIT here.
+ * Loads one window's CSV into its staging table inside the caller's open transaction: the caller also
+ * advances the checkpoint and commits, so a window is either fully replaced and checkpointed or not at
+ * all. We never BEGIN or COMMIT here.
  */
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -202,7 +202,7 @@ function assertInLoadTransaction(client: pg.ClientBase, context: EtlErrorContext
 }
 
 /**
- * Issue 9, item 4: a file COPY read differently from our count (e.g. bare-CR line ends, which COPY
+ * A file COPY read differently from our count (e.g. bare-CR line ends, which COPY
  * accepts and we do not count) fails the window rather than loading something else than was sent.
  */
 function reconcile(rows: number, records: number, context: EtlErrorContext): void {

@@ -1,5 +1,5 @@
 /**
- * Byte-level checks on a downloaded CSV (PERFORMANCE.md: the body goes to COPY untouched, and
+ * Byte-level checks on a downloaded CSV (docs/DESIGN.md "Load speed": the body goes to COPY untouched, and
  * anything that must look at every record is a `Buffer.indexOf` scan, never a CSV parser). Only the
  * header line is parsed. Quote handling follows Postgres's COPY CSV reader, which toggles "inside
  * quotes" on every `"` (a doubled `""` toggles twice), so our record count matches COPY's row count.

@@ -2,7 +2,7 @@
  * Checks chosen CSV fields as the bytes stream past on their way to COPY, so the reporting layer's
  * cast-problem counts cost no second pass over the window's rows in Postgres (which took about as long
  * as the COPY itself for a 200 MB recordings window). One byte loop per chunk, no CSV parser
- * (PERFORMANCE.md: a parser costs 2.7x the whole load): it finds field and record ends the way COPY's
+ * (docs/DESIGN.md "Load speed": a parser costs 2.7x the whole load): it finds field and record ends the way COPY's
  * CSV reader does and hands only the chosen fields to their checks.
  *
  * Field rules, as Postgres's COPY CSV reader (CopyReadAttributesCSV) applies them with quote and

@@ -1,7 +1,7 @@
 /**
  * Counts CSV records as the bytes stream past on their way to COPY, without parsing them
- * (PERFORMANCE.md: a CSV parser costs 2.7x the whole load; `Buffer.indexOf` runs at memchr speed).
- * The count is what reconciliation compares with COPY's row count (issue 9, item 4), so the rules
+ * (docs/DESIGN.md "Load speed": a CSV parser costs 2.7x the whole load; `Buffer.indexOf` runs at memchr speed).
+ * The count is what reconciliation compares with COPY's row count, so the rules
  * mirror Postgres's COPY CSV reader rather than RFC 4180:
  * - a record ends at an LF outside quotes (a CRLF's CR is part of the line end);
  * - every `"` toggles "inside quotes", wherever it sits in a field, and `""` toggles twice;

@@ -2,7 +2,7 @@
  * SQL for the staging tables `{schema}.{entity}`: all-text data columns named from the CSV header,
  * plus `_load_id`, the load (cxone_etl.loads: tenant, window, job) each row came from.
  * Every identifier goes through `escapeIdentifier`: header names come from the download and may be
- * anything, including SQL (issue 6, item 5).
+ * anything, including SQL.
  */
 import type pg from 'pg';
 import { from as copyFrom, type CopyStreamQuery } from 'pg-copy-streams';

@@ -1,5 +1,5 @@
 /**
- * Freshness (issue 18): per entity, how far behind now its checkpoint may fall before it counts as
+ * Freshness: per entity, how far behind now its checkpoint may fall before it counts as
  * stale. "qm data must never be older than 26 hours" is FRESHNESS_MAX_LAG=qm-workflows=26h; without
  * a setting the limit follows the schedule: one schedule period (the gap between two fires) plus one
  * window, so a lag that normally saws between the settle delay and a period plus a window crosses it

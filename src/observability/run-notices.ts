@@ -1,5 +1,5 @@
 /**
- * What a finished run tells the webhook (issue 18): one message for a run that failed windows, was
+ * What a finished run tells the webhook: one message for a run that failed windows, was
  * deferred or left gaps (none for a clean run), and one per entity that turned stale or recovered
  * since the last check (kept in cxone_etl.entity_freshness, so one-shot runs and restarts say each
  * change once). Never throws and never takes longer than NOTIFY_TIMEOUT allows the sending.

@@ -1,5 +1,5 @@
 /**
- * Cast problems (issue 8, item 2): per window and typed column, how many values were there but did not
+ * Cast problems: per window and typed column, how many values were there but did not
  * cast, so the NULLs a view shows for them are visible in `status` and metrics rather than silent.
  * SQL for cxone_etl.cast_problems (migrations/0004_reporting.sql).
  */

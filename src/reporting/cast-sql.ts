@@ -65,7 +65,7 @@ export function castFailsSql(column: string, target: CastTarget, zone: string): 
 
 /**
  * The zone an entity's timestamps are written in: UTC, or WFM_TIMEZONE for entities filtered in the
- * schedule unit's zone (contract: wfm-payroll, cxone-api.md "Entities").
+ * schedule unit's zone (docs/API.md, "Entities": wfm-payroll).
  */
 export function zoneOf(entity: EntityName, scheduleUnitZone: string): string {
   return zoneFor(findEntity(entity)?.timeBasis ?? 'utc', scheduleUnitZone);

@@ -1,5 +1,5 @@
 /**
- * The reporting layer (issue 8): typed views over the staging tables, cast problems and data-quality
+ * The reporting layer: typed views over the staging tables, cast problems and data-quality
  * signals per window. `afterWindowLoaded` is the one call the load makes, inside its transaction,
  * right after copyWindow (which counted the cast problems while streaming, given `castChecksFor`); each step runs under its own savepoint, so a step that fails is undone and
  * reported while the load commits (reporting never blocks a load).

@@ -1,5 +1,5 @@
 /**
- * Type inference from sampled values, the fallback for columns without a type hint (issue 8, item 1).
+ * Type inference from sampled values, the fallback for columns without a type hint.
  * It only suggests: the views cast hinted columns alone, because a view whose column types followed
  * the data would change type under a dashboard the day a malformed value arrives. `cxone-etl schema`
  * shows the suggestion so someone can turn it into a hint.

@@ -1,5 +1,5 @@
 /**
- * When a loaded window looks wrong (issue 8, item 3). Pure: the repository gathers the facts, this
+ * When a loaded window looks wrong. Pure: the repository gathers the facts, this
  * decides. Flags inform (status, summary, metrics); they never block or fail a load.
  */
 

@@ -1,5 +1,5 @@
 /**
- * Data-quality signals per loaded window (issue 8, item 3): gathers the facts quality-rules.ts judges
+ * Data-quality signals per loaded window: gathers the facts quality-rules.ts judges
  * from cxone_etl.window_profiles, records this window's profile and replaces its flags in
  * cxone_etl.quality_flags (migrations/0004_reporting.sql). Three queries whatever the window's size:
  * it reads no staging rows.

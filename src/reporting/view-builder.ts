@@ -1,5 +1,5 @@
 /**
- * (Re)creates `{REPORTING_SCHEMA}.{table}`, the typed view over one staging table (issue 8, item 1),
+ * (Re)creates `{REPORTING_SCHEMA}.{table}`, the typed view over one staging table,
  * inside the caller's transaction: the load that added a column also publishes it, or neither happens.
  * Cheap when nothing changed (two catalog reads and a hash), so the load can call it every time.
  */

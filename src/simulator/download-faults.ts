@@ -1,7 +1,7 @@
 /**
  * Broken downloads, each one a failure the worker must notice rather than load: a stalled body, a
  * body cut short of its Content-Length, an HTML or XML page with status 200, a gzip body, a reset
- * connection (issue 6, "Fault matrix" and "Bad input corpus").
+ * connection.
  */
 import type { ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';

@@ -1,5 +1,5 @@
 /**
- * Every knob of the CXone simulator, with defaults taken from the contract (../shared/cxone-api.md).
+ * Every knob of the CXone simulator, with defaults taken from the contract (docs/API.md).
  * The contract marks some behaviours ASSUMED (no public source shows them): each of those is a setting
  * here, so tests can prove the worker copes with every plausible variant, not just the default one.
  * Where the help page's letter and what public clients get away with disagree (status polls, versions,
@@ -59,7 +59,7 @@ export interface DownloadFault {
   contentEncoding?: boolean;
 }
 
-/** POST /jobs creates the job, then answers a failure instead of 202 (issue 13: "may have landed"). */
+/** POST /jobs creates the job, then answers a failure instead of 202 ("may have landed"). */
 export interface CreatedThenFailFault {
   /** The answer: default 504 (a gateway timing out after the backend acted); ignored with cutOff. */
   status?: number;

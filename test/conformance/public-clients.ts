@@ -1,6 +1,6 @@
 /**
  * Scripted clients written by us that call the Data Extraction API the way the public clients do
- * (cxone-api.md, "CLIENTS": a client generated from the vendor's spec, two Python scripts, one of them
+ * (docs/API.md, public clients: a client generated from the vendor's spec, two Python scripts, one of them
  * production code, and a Node service). They document, in one place, what real callers send and what
  * they rely on; test/conformance/ runs each against the simulator's defaults. Plain fetch, no retries,
  * no rate gate: exactly as naive as the originals.

@@ -14,13 +14,13 @@ import { REAL_TIME_SIMULATOR, stableDates, type StableDates } from '../helpers/r
 import { readLogDir, scanForSecrets, urlPassword, type SecretHit } from '../helpers/secrets.js';
 
 /**
- * Crash anywhere (issue 6): the real CLI, as a child process, against the simulator (in this process,
+ * Crash anywhere: the real CLI, as a child process, against the simulator (in this process,
  * on the system clock at time scale 0.01: the API's 30 s is 300 ms) and a real database. Each start is
  * killed with SIGKILL at a point drawn from a seeded generator (a named crash point reached its n-th
  * time, see src/lib/crash-points.ts, or a timer), and restarted, until a run exits 0. The staging
  * tables must then equal a clean run's, row for row; the ledger must tile the range with loaded
  * windows; the simulator must have seen no rate-limit violation, and the only extra POSTs may be lost
- * posts (a kill between a POST and its ledger write) that the restart could not adopt (issue 13).
+ * posts (a kill between a POST and its ledger write) that the restart could not adopt.
  */
 
 /** The worker's interval: the simulator's 300 ms (REAL_TIME_SIMULATOR) plus a margin for two processes' timers. */
@@ -128,7 +128,7 @@ function extractEnv(dates: StableDates): Record<string, string> {
     EXTRACT_SETTLE_DELAY: String(dates.settleMs),
     EXTRACT_BACKFILL_WINDOW: '2d',
     // The default lookback: every restart finds loaded windows in its lookback period, all loaded less
-    // than EXTRACT_SETTLE_DELAY ago, so the lookback rule must skip them (issue 13: 25 kills cost 43-105
+    // than EXTRACT_SETTLE_DELAY ago, so the lookback rule must skip them (25 kills cost 43-105
     // POSTs for 10 windows). A repeated lookback would show here as a job abandoned for a new POST.
     EXTRACT_LOOKBACK: '1d',
   };

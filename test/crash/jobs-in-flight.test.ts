@@ -1,5 +1,5 @@
 /**
- * Crash-resume with two jobs in flight (issue 15): the real CLI, SIGKILLed at its first status answer
+ * Crash-resume with two jobs in flight: the real CLI, SIGKILLed at its first status answer
  * while both its jobs run, restarted: it resumes both from the ledger and posts nothing new.
  */
 import path from 'node:path';

@@ -1,5 +1,5 @@
 /**
- * The bad-input corpus (issue 6, item 3): files under test/fixtures/bad/ plus generated bodies, served
+ * The bad-input corpus: files under test/fixtures/bad/ plus generated bodies, served
  * by the simulator in place of a job's file (`faults.bodyOverride`), bad answers from the API, and bad
  * configuration given to the real CLI. A body that cannot be loaded must fail its window with an error
  * naming tenant, entity, window and job, and leave the rows that window held untouched; the documented

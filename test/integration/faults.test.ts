@@ -1,5 +1,5 @@
 /**
- * The fault matrix (issue 6, item 2): every failure the API, S3 or Postgres can throw at a run, each
+ * The fault matrix: every failure the API, S3 or Postgres can throw at a run, each
  * with its expected outcome asserted and the data checked row for row against what the simulator
  * served. pipeline-recovery.test.ts already covers a mid-poll restart, a forgotten job, two workers,
  * one expired URL, FAILED then EXPIRED, a permission 403, token expiry, drift, header-only and an HTML

@@ -1,5 +1,5 @@
 /**
- * Recovery without waste (issue 13), end to end on the simulator with the warp clock: a job resumed
+ * Recovery without waste, end to end on the simulator with the warp clock: a job resumed
  * after a long downtime neither fails its window nor teaches the poller the downtime; a stale huge
  * duration sample fails nothing before a poll; a POST whose answer is lost after the job was created
  * costs no second job; a restarted run and a late replica repeat no lookback the rule covers.
@@ -58,7 +58,7 @@ function database(): Database {
 describe('a job resumed after downtime', () => {
   it('downtime longer than EXTRACT_JOB_TIMEOUT: every window loads, and the resumed job teaches nothing', async () => {
     // 3-minute jobs, a 10-minute job timeout; the worker dies at the first RUNNING answer and stays
-    // down an hour. Before issue 13 the resumed window failed "still RUNNING after 0 s" without a poll.
+    // down an hour. The resumed window once failed "still RUNNING after 0 s" without a poll.
     h = await startHarness({
       sim: { jobBaseMs: 3 * MIN, jobPerDayMs: 0 },
       // One job at a time: the report order and POST count below are the serial run's.

@@ -1,5 +1,5 @@
 /**
- * Replicas (issue 6, item 4): real CLI processes started together against one simulator and one
+ * Replicas: real CLI processes started together against one simulator and one
  * database. Three for the same tenant: the tenant lock lets one work while the others wait, then find
  * nothing due. Three for three tenants, each with its own credentials: they run side by side, each
  * under its own tenant's gate. Either way the simulator records no violation, every window is

@@ -1,5 +1,5 @@
 /**
- * Several jobs in flight (issue 15, src/extract/run-overlapped.ts): the same rows as a serial run, the
+ * Several jobs in flight (src/extract/run-overlapped.ts): the same rows as a serial run, the
  * `auto` fallback on a tenant that runs one job at a time, the contiguous checkpoint, and deferral that
  * never strands a job already requested. The worker runs in-process on the harness's WarpClock.
  */
@@ -197,6 +197,39 @@ describe('jobs in flight end to end (simulator + real Postgres)', () => {
     expect(h.sim.stats().jobs.total).toBe(2);
     expect((await getCheckpoint(h.db.pool, TENANT, 'qm-workflows'))?.loadedUntil).toBe(Date.UTC(2026, 2, 15));
     await expectExactRows(h, 'qm-workflows');
+  });
+
+  it('a fresh 14-day backfill with two jobs in flight spends at most 3 status calls on RUNNING answers', async () => {
+    // bench/api-efficiency.ts's `overlap` backfill: five entities, each a 13-day and a 1-day window, on
+    // the simulator's realistic durations (20 s + 10 s a day; recordings x2, payroll x0.5), no history.
+    // Before the run learned across entities and windows (overlap-timing.ts): 12 RUNNING answers, 30 calls.
+    const h = await start({
+      sim: { maxRunningJobs: 2 },
+      env: { EXTRACT_MAX_JOBS_IN_FLIGHT: '2' },
+    });
+    let running = 0;
+    const tracker = inFlightTracker();
+    const { summary } = await h.run(
+      { mode: 'backfill', from: '2026-03-01', to: '2026-03-15' },
+      {
+        observer: {
+          windowEvent: (t, e, w, ev) => {
+            tracker.observer.windowEvent(t, e, w, ev);
+            if (ev.type === 'polled' && ev.status === 'RUNNING') running++;
+          },
+        },
+      },
+    );
+    const stats = h.sim.stats();
+    const calls = ['POST /jobs', 'GET /jobs/:id', 'GET /jobs'] as const;
+    const jobsCalls = calls.reduce((n, k) => n + (stats.calls.byEndpoint[k] ?? 0), 0);
+    expect(summary.failed).toBe(0);
+    expect(summary.windows).toHaveLength(10);
+    expect(tracker.max()).toBe(2);
+    expect(running).toBeLessThanOrEqual(3);
+    expect(jobsCalls).toBeLessThanOrEqual(23);
+    expect(stats.violations.total).toBe(0);
+    await expectExactRows(h, 'recording-interaction-metadata');
   });
 
   it('budget deferral never strands a requested job: every job the API ran is loaded', async () => {

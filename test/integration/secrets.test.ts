@@ -1,5 +1,5 @@
 /**
- * Secrets (issue 6, item 5). Real CLI processes with distinctive credentials of both kinds, debug
+ * Secrets. Real CLI processes with distinctive credentials of both kinds, debug
  * logging in JSON and pretty form, and faults that put URLs and error answers into messages: their
  * whole output, the error texts they store in the database and `status --json` are searched for every
  * secret the test used or the simulator handed out (credentials, tokens, URL signatures, the database

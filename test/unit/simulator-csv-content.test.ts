@@ -29,7 +29,7 @@ function parseCsv(body: string): string[][] {
   return parse(body, { bom: true }) as string[][];
 }
 
-/** The awkward content every day's file must carry (issue 3, item 7). */
+/** The awkward content every day's file must carry. */
 const FEATURES: Record<string, (field: string) => boolean> = {
   comma: (f) => f.includes(','),
   quote: (f) => f.includes('"'),

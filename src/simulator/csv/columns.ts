@@ -1,5 +1,5 @@
 /**
- * Column lists per entity, in file order. The real lists are not public (cxone-api.md, "CSV files"):
+ * Column lists per entity, in file order. The real lists are not public (docs/API.md, "CSV files"):
  * only the recording headers marked "contract" are confirmed; the rest are plausible names in the same
  * human-readable style. Each list contains its drift column (see DRIFT_COLUMNS), which a file only
  * shows when its window reaches the drift date; it sits mid-list on purpose, so a loader that maps

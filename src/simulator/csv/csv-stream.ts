@@ -1,6 +1,6 @@
 /**
  * CSV files as byte streams. Readable.from pulls the generator only when the consumer reads, so a
- * slow download holds one ~64 KiB chunk, not the file (STYLE.md: no buffering a whole file).
+ * slow download holds one ~64 KiB chunk, not the file (streams end to end: never a whole file in memory).
  */
 import { Readable } from 'node:stream';
 import { encodeCsvLine } from './csv-encode.js';

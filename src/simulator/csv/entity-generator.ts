@@ -1,7 +1,7 @@
 /**
  * What each entity's generator provides to the window logic in rows.ts. Time is cut into fixed slots
  * (a UTC minute, or a payroll date); a slot's rows depend only on (tenant, entity, slot), never on the
- * window that asks for them. That is the whole additivity argument (issue 3, item 7).
+ * window that asks for them. That is the whole additivity argument.
  */
 import { HOUR_MS } from './format.js';
 import type { TenantPool } from './tenant-pool.js';

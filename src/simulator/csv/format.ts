@@ -23,7 +23,7 @@ export function formatDate(ms: number): string {
   return cachedDate;
 }
 
-/** `yyyy-mm-dd hh:mm:ss` in UTC: the contract's datetime form (cxone-api.md, "Entities"). */
+/** `yyyy-mm-dd hh:mm:ss` in UTC: the contract's datetime form (docs/API.md, "Entities"). */
 export function formatDateTime(ms: number): string {
   const date = formatDate(ms);
   const seconds = Math.floor((ms - Math.floor(ms / DAY_MS) * DAY_MS) / 1000);

@@ -1,7 +1,7 @@
 /**
  * Seeded randomness for the CSV generators. Every row is derived from a hash of (tenant, entity, time
  * slot, index), never from a running stream that a window would have to start at the beginning of: that
- * is what makes the rows of [a, c) equal the rows of [a, b) plus [b, c) (issue 3, item 7).
+ * is what makes the rows of [a, c) equal the rows of [a, b) plus [b, c).
  */
 
 /** murmur3's finaliser: spreads every input bit over the 32-bit output. */

@@ -1,6 +1,6 @@
 /**
  * The three QM entities as views of the shared evaluations (qm-evaluation.ts), each filtered by the
- * evaluation's submission date (UTC), as the contract says for all three (cxone-api.md, "Entities").
+ * evaluation's submission date (UTC), as the contract says for all three (docs/API.md, "Entities").
  */
 import {
   indexColumns,

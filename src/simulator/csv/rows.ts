@@ -1,7 +1,7 @@
 /**
  * A window's rows: every slot that can hold a row timestamped inside [startMs, endMs) is generated
  * whole and filtered row by row. Nothing about a row depends on the window, so splitting a window
- * anywhere yields the same rows in total (issue 3, item 7: "[a, c) = [a, b) + [b, c)").
+ * anywhere yields the same rows in total ("[a, c) = [a, b) + [b, c)").
  */
 import { columnInVersion } from './columns.js';
 import { GENERATORS } from './generators.js';

@@ -1,7 +1,7 @@
 /**
  * Fixed vocabularies the generators draw from. Some entries are deliberately awkward for a CSV loader
  * (a comma or quote inside a name, Korean text, emoji, embedded CR LF and LF): the contract lists them
- * as things the worker must handle (cxone-api.md, "CSV files"), so the simulator has to produce them.
+ * as things the worker must handle (docs/API.md, "CSV files"), so the simulator has to produce them.
  */
 
 export const KOREAN_NAMES: readonly string[] = [

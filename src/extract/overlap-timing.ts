@@ -1,0 +1,155 @@
+/**
+ * When to poll a job of an overlapped run (run-overlapped.ts). With two jobs in flight the tenant's
+ * slots go to a POST whenever a place is free, so a status call is only ever spent on a job thought to
+ * have ended: one that answers RUNNING costs a call (the scarce resource, one per 30 s per tenant),
+ * one asked too late leaves slots idle. Measured on the simulator's realistic durations (bench/
+ * api-efficiency.ts, a fresh 14-day backfill: per entity one 13-day and one 1-day window), the run
+ * spent 12 of its 30 calls on RUNNING answers, nearly all on the first jobs of each entity, which had
+ * no history of their own. So, within the run:
+ *
+ * - every job this process watched teaches its entity at once (a `book` seeded from the ledger), and an
+ *   entity with no history of its own starts from what the run's other entities took over the same
+ *   window length;
+ * - from samples of one window length only, a longer window is not scaled in proportion: a job's time
+ *   has a fixed part and a part growing with the window, and one length cannot tell them apart. In
+ *   proportion (all growth) overshoots and idles slots (a 30-s day made 13 days look 390 s, against a
+ *   real 150 s); flat (all fixed) undershoots. The geometric middle of the two is the guess, and a
+ *   RUNNING answer then backs off geometrically;
+ * - after a RUNNING answer at `elapsed` since the POST, the next call comes at 1.25 × elapsed (at least
+ *   an interval later, at most MAX_POLL_WAIT_MS), or at the estimate if that is later. Measured: 1.5 and
+ *   2 overshot the jobs that ran just past their estimate (the usual miss) and idled slots (765 and
+ *   840 s against 713 s for the same backfill); a fixed 30 s spent a call per interval on a long job.
+ */
+import { expectedJobMs, MAX_POLL_WAIT_MS } from './poll-job.js';
+
+export interface DurationSample {
+  jobMs: number;
+  windowMs: number;
+}
+
+/** Per entity, its recent job durations, newest first: the ledger's, then what this run learns. */
+export type DurationBook = Map<string, DurationSample[]>;
+
+/** As many samples per entity as the ledger's recentJobDurations returns. */
+const BOOK_DEPTH = 9;
+/** After a RUNNING answer, the next call at this multiple of the time since the POST. */
+const RUNNING_BACKOFF = 1.25;
+
+export function learn(book: DurationBook, entity: string, sample: DurationSample): void {
+  book.set(entity, [sample, ...(book.get(entity) ?? [])].slice(0, BOOK_DEPTH));
+}
+
+/**
+ * The expected duration of a job of `entity` over `windowMs`, undefined when nothing is known at all:
+ * from the entity's own samples when they span window lengths; from one length only, the other
+ * entities' fit at both lengths scaled to this entity's level (a heavier entity takes a multiple of what
+ * the others take over the same window); without samples of its own, the others' fit.
+ */
+export function estimateJobMs(book: DurationBook, entity: string, windowMs: number): number | undefined {
+  const own = book.get(entity) ?? [];
+  const all = [...book].flatMap(([name, samples]) => (name === entity ? [] : samples));
+  if (own.length === 0) return fromSamples(all, windowMs);
+  const lengths = new Set(own.map((s) => s.windowMs));
+  const [ownLength] = lengths;
+  if (lengths.size > 1 || ownLength === undefined || !spansLengths(all)) return fromSamples(own, windowMs);
+  const atOwn = expectedJobMs(all, ownLength);
+  const atWindow = expectedJobMs(all, windowMs);
+  const ownMs = expectedJobMs(own, ownLength);
+  if (!atOwn || atWindow === undefined || ownMs === undefined) return fromSamples(own, windowMs);
+  return Math.round((atWindow * ownMs) / atOwn);
+}
+
+function spansLengths(samples: readonly DurationSample[]): boolean {
+  return new Set(samples.map((s) => s.windowMs)).size > 1;
+}
+
+/** poll-job.ts's fit, except that one window length is not scaled up in proportion (see the header). */
+function fromSamples(samples: readonly DurationSample[], windowMs: number): number | undefined {
+  if (samples.length === 0) return undefined;
+  const longest = Math.max(...samples.map((s) => s.windowMs));
+  if (spansLengths(samples) || windowMs <= longest) return expectedJobMs(samples, windowMs);
+  // One window length, and a longer window: between flat and in proportion.
+  const flat = expectedJobMs(samples, longest) as number;
+  return Math.round(flat * Math.sqrt(windowMs / longest));
+}
+
+/** When to ask again after a RUNNING answer at `now` (see the header). */
+export function nextPollAfterRunning(
+  postedAt: number,
+  now: number,
+  expectedMs: number | undefined,
+  intervalMs: number,
+): number {
+  const elapsed = Math.max(0, now - postedAt);
+  const wait = Math.max(intervalMs, (RUNNING_BACKOFF - 1) * elapsed, postedAt + (expectedMs ?? 0) - now);
+  return now + Math.min(MAX_POLL_WAIT_MS, wait);
+}
+
+/** What the timing of the next status call needs to know of a job in flight. */
+export interface PollCandidate {
+  entity: string;
+  postedAt: number;
+  nextPollAt: number;
+  expectedMs: number | undefined;
+  lastRunningAt: number | undefined;
+  /** A listing showed it no longer RUNNING: its status call comes next. */
+  ended: boolean;
+  windowMs: number;
+}
+
+/**
+ * The next status call, if any is due: `one` job asked with GET /jobs/{id} (its answer carries the
+ * URL), or a `listing` (GET /jobs) when two or more due jobs are guesses (no estimate, or one already
+ * proved short) and none of them is likelier to have ended than the others. A job with no estimate
+ * over a shorter window than every other guess is likelier to have ended: it is asked on its own, so a
+ * 1-day window's job beside a 13-day one costs one call, not a listing and then its status.
+ */
+export function pickPoll<F extends PollCandidate>(
+  flights: readonly F[],
+  now: number,
+): { one: F } | { listing: F[] } | undefined {
+  const due = flights.filter((f) => f.nextPollAt <= now).sort((a, b) => a.nextPollAt - b.nextPollAt);
+  const first = due.find((f) => f.ended) ?? due[0];
+  if (!first) return undefined;
+  const guessed = due.filter(
+    (f) => !f.ended && (f.expectedMs === undefined || f.lastRunningAt !== undefined),
+  );
+  if (first.ended || guessed.length < 2) return { one: first };
+  const shortest = Math.min(...guessed.map((f) => f.windowMs));
+  const [short, ...alike] = guessed.filter((f) => f.windowMs === shortest);
+  if (short && alike.length === 0 && short.expectedMs === undefined) return { one: short };
+  return { listing: guessed };
+}
+
+/**
+ * Sets a job's estimate and next status call from what is known now. An entity with no history of its
+ * own takes the others' estimate, raised to what another entity's job over the same window has already
+ * run (answered RUNNING): the first qm-questions job of a backfill is asked no sooner than the
+ * qm-workflows one beside it has proved to take.
+ */
+export function scheduleFlight(
+  book: DurationBook,
+  flight: PollCandidate,
+  flying: readonly PollCandidate[],
+  now: number,
+  intervalMs: number,
+): void {
+  if (flight.ended) return;
+  let expectedMs = estimateJobMs(book, flight.entity, flight.windowMs);
+  if ((book.get(flight.entity) ?? []).length === 0) {
+    for (const other of flying) {
+      if (other.lastRunningAt === undefined || other.windowMs !== flight.windowMs) continue;
+      expectedMs = Math.max(expectedMs ?? 0, other.lastRunningAt - other.postedAt);
+    }
+  }
+  flight.expectedMs = expectedMs;
+  flight.nextPollAt =
+    flight.lastRunningAt === undefined
+      ? flight.postedAt + Math.max(now - flight.postedAt, firstPollWait(expectedMs))
+      : nextPollAfterRunning(flight.postedAt, flight.lastRunningAt, expectedMs, intervalMs);
+}
+
+/** The first call at the expected end, capped like every wait (poll-job.ts's firstPollDelay). */
+function firstPollWait(expectedMs: number | undefined): number {
+  return expectedMs === undefined ? 0 : Math.min(MAX_POLL_WAIT_MS, expectedMs);
+}
