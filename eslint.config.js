@@ -103,7 +103,11 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-restricted-properties': [
         'error',
-        { object: 'process', property: 'env', message: 'Only src/main.ts reads process.env (STYLE.md).' },
+        {
+          object: 'process',
+          property: 'env',
+          message: 'Only src/main.ts reads process.env: everything else receives config.',
+        },
       ],
     },
   },

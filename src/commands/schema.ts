@@ -1,6 +1,6 @@
 /**
  * `cxone-etl schema --entity E`: the entity's staging columns, the type its reporting view gives each,
- * and what sampled values suggest for columns without a type hint (issue 8, item 1).
+ * and what sampled values suggest for columns without a type hint.
  */
 import type { Writable } from 'node:stream';
 import type { Config } from '../config.js';

@@ -1,12 +1,12 @@
 /**
- * Column types for the typed reporting views (issue 8), one list per entity, beside the entity
+ * Column types for the typed reporting views, one list per entity, beside the entity
  * definitions in catalog.ts. Staging keeps every column as text so a load never fails on a value; the
  * views in REPORTING_SCHEMA cast the columns listed here through the safe casts of
  * migrations/0004_reporting.sql. A column not listed stays text in the view (`cxone-etl schema` shows
  * what its sampled values look like, to decide whether it deserves a hint).
  *
  * Headers are written as the CSV writes them (the staging name comes from columnNamesFor). Only the
- * recording headers marked `contract` are confirmed by a public source (cxone-api.md, "CSV files");
+ * recording headers marked `contract` are confirmed by a public source (docs/API.md, "CSV files");
  * the rest follow the simulator's plausible headers (src/simulator/csv/columns.ts) and are checked
  * against them by test/unit/type-hints.test.ts. Identifiers stay text even when they look numeric:
  * a leading zero or a later letter must not turn into a cast problem or break a join.

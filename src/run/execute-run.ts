@@ -56,7 +56,7 @@ export async function executeRun(deps: ExecuteRunDeps, request: RunCommandReques
   const log = deps.log.child({ tenant: tenantId });
   return withRunLock({ ...deps, pool, log }, tenantId, async ({ signal, waited }) => {
     // Fresh is relative to the run of the process we waited for, not to when we began waiting: a
-    // replica started a few seconds late would otherwise repeat lookbacks loaded moments before (issue 13).
+    // replica started a few seconds late would otherwise repeat lookbacks loaded moments before.
     const freshSince = waited ? await latestRunStart(pool, tenantId) : undefined;
     const progress = createProgress({ log, out: deps.out, isTty: deps.isTty });
     try {
