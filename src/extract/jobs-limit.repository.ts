@@ -40,11 +40,6 @@ export async function saveLearnedJobsLimit(
   );
 }
 
-/** Forgets what was learned, so the next auto run tries 2 again (tests; `check --entities` relearns it). */
-export async function forgetLearnedJobsLimit(db: Queryable, tenantId: string): Promise<void> {
-  await db.query('DELETE FROM cxone_etl.tenant_jobs_limit WHERE tenant_id = $1', [tenantId]);
-}
-
 /** Every tenant's learned limit, for `status`. */
 export async function listLearnedJobsLimits(
   db: Queryable,
