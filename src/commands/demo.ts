@@ -5,16 +5,13 @@
  * only what is due is extracted: a new day, and yesterday's lookback once its last load is older than
  * EXTRACT_SETTLE_DELAY (src/extract/lookback-rule.ts); a run minutes later finds nothing to do.
  */
-import type { Writable } from 'node:stream';
-import { parseConfig, type Config } from '../config.js';
+import { parseConfig } from '../config.js';
 import type { Database } from '../db/open-database.js';
 import { stagingTableName, ENTITY_NAMES } from '../entities/catalog.js';
 import { countStagingRows } from '../load/staging-counts.repository.js';
-import type { Clock } from '../lib/clock.js';
-import type { Logger } from '../logger.js';
 import { runExampleQuery } from '../reporting/index.js';
 import { DEFAULT_TENANT, startSimulator } from '../simulator/index.js';
-import { executeRun } from '../run/execute-run.js';
+import { executeRun, type ExecuteRunDeps } from '../run/execute-run.js';
 import { formatSummary } from './summary.js';
 import { formatTable } from './format-table.js';
 
@@ -22,13 +19,7 @@ import { formatTable } from './format-table.js';
 const DEMO_TIME_SCALE = 0.01;
 
 export async function demoCommand(
-  deps: {
-    config: Config;
-    log: Logger;
-    clock: Clock;
-    signal: AbortSignal;
-    out: Writable;
-    isTty: boolean;
+  deps: Pick<ExecuteRunDeps, 'config' | 'log' | 'clock' | 'signal' | 'out' | 'isTty'> & {
     /** The App's database (DATABASE_URL or the embedded Postgres), migrated; the App closes it. */
     database: () => Promise<Database>;
   },
