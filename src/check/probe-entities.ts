@@ -68,7 +68,8 @@ export async function probeEntities(
   if (limit) {
     // A busy answer is a limit of 1 only once that entity's own POST is accepted (403 may be permission).
     const pending = limit.verdict === undefined && second !== first ? second : undefined;
-    if (pending && rest[0] === pending) {
+    // Not while the first job still runs (past the probe timeout): that POST would be busy again.
+    if (pending && rest[0] === pending && lines.at(-1)?.details?.status !== 'RUNNING') {
       const line = emit(await finishProbe(client, deps, await postProbe(client, deps, pending)));
       lines.push(line);
       rest = rest.slice(1);
