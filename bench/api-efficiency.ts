@@ -240,7 +240,7 @@ function jobDurationMs(o: SimulatorOptions, job: CreatedJob): number {
   return (o.jobBaseMs + o.jobPerDayMs * days) * factor * o.timeScale;
 }
 
-/** Calls per window, as the issues set them (async and sync; jobs in flight). */
+/** Calls per window goals: async and sync, and with jobs in flight. */
 const GOAL_PER_WINDOW: Record<ApiMode, string> = {
   async: '<= 2.2',
   sync: '1.0',

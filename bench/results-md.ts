@@ -59,7 +59,7 @@ function header(r: BenchResults): string {
     .join(', ');
   return `# Benchmark results
 
-Written by \`${r.large ? 'npm run bench:large' : 'npm run bench'}\` (bench/run-all.ts) on ${m.date} in ${fixed(r.seconds, 0)} s; every figure below comes from that run. Rerun to refresh: absolute MB/s vary a lot between runs on this kind of machine (PERFORMANCE.md), so each contender ran in the same session on the same bytes, in alternating order, ${r.runs} times per size (medians), with a CHECKPOINT before each timed run.
+Written by \`${r.large ? 'npm run bench:large' : 'npm run bench'}\` (bench/run-all.ts) on ${m.date} in ${fixed(r.seconds, 0)} s; every figure below comes from that run. Rerun to refresh: absolute MB/s vary a lot between runs on this kind of machine (docs/DESIGN.md "Load speed"), so each contender ran in the same session on the same bytes, in alternating order, ${r.runs} times per size (medians), with a CHECKPOINT before each timed run.
 
 ## Machine
 
@@ -96,7 +96,7 @@ function loadRows(loads: Record<string, MachineLoad>): string {
     .join('\n');
 }
 
-/** Issue 12's goals, first: the figures the user waits for. */
+/** The end-to-end goals first: the figures the user waits for. */
 function e2eGoals(r: BenchResults): string {
   const sizes = r.e2e.sizes;
   const copyTimeRatios = r.copy.sizes.map((s) => ({ label: s.label, ratio: 1 / s.workerVsPsql }));
@@ -130,7 +130,7 @@ function e2eGoals(r: BenchResults): string {
         (r.large ? '' : ' (1 GB: `npm run bench:large`)'),
     ],
   ];
-  return `## Goals (issue 12: end to end)
+  return `## Goals: end to end
 
 | goal | measured | met |
 |---|---|---|
@@ -207,7 +207,7 @@ function goals(r: BenchResults): string {
       verdict(r.api.runs.every((f) => f.vsCallsBound <= 1.1)),
     ],
   ];
-  return `## Goals (issue 7: the legs)
+  return `## Goals: the legs
 
 | goal | measured | met |
 |---|---|---|
