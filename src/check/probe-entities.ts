@@ -55,32 +55,31 @@ export async function probeEntities(
   const second =
     config.extract.maxJobsInFlight === 'auto' && posted.jobId ? (entities[1] ?? first) : undefined;
   const limit = second && posted.jobId ? await probeJobsLimit(client, deps, posted.jobId, second) : undefined;
-  const lines = [emit(await finishProbe(client, deps, posted))];
+  // The last probe line: a job still RUNNING there would make the next POST busy.
+  let last = emit(await finishProbe(client, deps, posted));
   let rest = entities.slice(1);
   if (limit?.beside) {
     const besideLine = await finishProbe(client, deps, limit.beside);
     // The same entity twice (one entity configured): its permission line is already out.
     if (second !== first) {
-      lines.push(emit(besideLine));
+      last = emit(besideLine);
       rest = rest.slice(1);
     }
   }
   if (limit) {
-    // A busy answer is a limit of 1 only once that entity's own POST is accepted (403 may be permission).
-    const pending = limit.verdict === undefined && second !== first ? second : undefined;
-    // Not while the first job still runs (past the probe timeout): that POST would be busy again.
-    if (pending && rest[0] === pending && lines.at(-1)?.details?.status !== 'RUNNING') {
-      const line = emit(await finishProbe(client, deps, await postProbe(client, deps, pending)));
-      lines.push(line);
-      rest = rest.slice(1);
-      if (line.status !== 'fail') limit.verdict = 1;
-    } else if (limit.verdict === undefined && second === first && limit.busy) {
+    if (limit.busy && second === first) {
       limit.verdict = 1;
+    } else if (limit.busy && second && last.details?.status !== 'RUNNING') {
+      // A busy answer is a limit of 1 only once that entity's own POST is accepted (403 may be
+      // permission). Not while the first job still runs past the probe timeout: it would be busy again.
+      last = emit(await finishProbe(client, deps, await postProbe(client, deps, second)));
+      rest = rest.slice(1);
+      if (last.status !== 'fail') limit.verdict = 1;
     }
     emit(await saveJobsLimit(deps, limit));
   }
   for (const [i, entity] of rest.entries()) {
-    if (lines.at(-1)?.details?.status === 'RUNNING') {
+    if (last.details?.status === 'RUNNING') {
       // A job still running makes the next POST busy, which three attempts would misread as no permission.
       emit({
         check: 'probe',
@@ -93,7 +92,7 @@ export async function probeEntities(
       });
       return;
     }
-    lines.push(emit(await finishProbe(client, deps, await postProbe(client, deps, entity))));
+    last = emit(await finishProbe(client, deps, await postProbe(client, deps, entity)));
   }
 }
 
@@ -234,10 +233,9 @@ async function saveJobsLimit(deps: ProbeDeps, probe: JobsLimitProbe): Promise<Li
       message: `jobs in flight not settled: ${probe.note}; runs keep what they learned`,
     };
   }
-  const tenantId = deps.tenantId;
   await saveLearnedJobsLimit(
     deps.pool,
-    tenantId,
+    deps.tenantId,
     probe.verdict,
     `check --probe: ${probe.note}`,
     deps.clock.now(),
