@@ -21,6 +21,7 @@
  *   840 s against 713 s for the same backfill); a fixed 30 s spent a call per interval on a long job.
  */
 import { expectedJobMs, MAX_POLL_WAIT_MS } from './poll-job.js';
+import { RECENT_JOB_SAMPLES } from './windows.repository.js';
 
 export interface DurationSample {
   jobMs: number;
@@ -30,13 +31,11 @@ export interface DurationSample {
 /** Per entity, its recent job durations, newest first: the ledger's, then what this run learns. */
 export type DurationBook = Map<string, DurationSample[]>;
 
-/** As many samples per entity as the ledger's recentJobDurations returns. */
-const BOOK_DEPTH = 9;
 /** After a RUNNING answer, the next call at this multiple of the time since the POST. */
 const RUNNING_BACKOFF = 1.25;
 
 export function learn(book: DurationBook, entity: string, sample: DurationSample): void {
-  book.set(entity, [sample, ...(book.get(entity) ?? [])].slice(0, BOOK_DEPTH));
+  book.set(entity, [sample, ...(book.get(entity) ?? [])].slice(0, RECENT_JOB_SAMPLES));
 }
 
 /**

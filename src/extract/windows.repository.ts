@@ -273,6 +273,9 @@ export async function markDeferred(db: Queryable, key: WindowKey, now: number): 
   );
 }
 
+/** How many recent job durations the poll model reads per entity (and an overlapped run keeps). */
+export const RECENT_JOB_SAMPLES = 9;
+
 /**
  * Recent job durations of this entity with their window lengths, newest first (the poll model's input).
  * Samples age out twice over: only the newest `limit`, and none older than `since`, so a bad one stops
@@ -283,7 +286,7 @@ export async function recentJobDurations(
   tenantId: string,
   entity: string,
   since: number,
-  limit = 9,
+  limit = RECENT_JOB_SAMPLES,
 ): Promise<{ jobMs: number; windowMs: number }[]> {
   const { rows } = await db.query(
     `SELECT job_ms, extract(epoch FROM window_end - window_start) * 1000 AS window_ms FROM cxone_etl.windows
