@@ -96,7 +96,7 @@ export function entitySummary(state: OverlapState, task: Task): EntitySummary {
 /** The run's reports in plan order (entity, window), whatever order they ended in. */
 export function sortReports(state: OverlapState): void {
   const { summary } = state.run;
-  const key = (r: WindowReport): [number, number] => state.planOrder.get(r) ?? [Infinity, Infinity];
+  const key = (r: WindowReport): [number, number] => state.planOrder.get(r) ?? [Number.MAX_SAFE_INTEGER, 0];
   const reports = summary.windows.splice(state.firstReport);
   reports.sort((a, b) => key(a)[0] - key(b)[0] || key(a)[1] - key(b)[1]);
   summary.windows.push(...reports);
