@@ -1,7 +1,10 @@
 # cxone-etl: the worker daemon (default command) and, with another command, any CLI command, e.g.
 #   docker build -t cxone-etl .
 #   docker run --rm -e DATABASE_URL=... cxone-etl node dist/main.js migrate
-#   docker run --rm -p 8787:8787 cxone-etl node dist/main.js sim --host 0.0.0.0 --port 8787 \
+# The CXone simulator is a development tool and not in that image; the `simulator` target is the same
+# image with it (the whole tree compiled):
+#   docker build --target simulator -t cxone-etl-sim .
+#   docker run --rm -p 8787:8787 cxone-etl-sim node dist/main.js sim --host 0.0.0.0 --port 8787 \
 #     --public-url http://localhost:8787 --time-scale 0.01
 # (the simulator must listen on 0.0.0.0 to be reachable through -p, and hand out URLs the client can
 # reach: --public-url is the published address, not the container's).
@@ -29,12 +32,13 @@ COPY package.json package-lock.json ./
 # npm can exit 0 after "Exit handler never called!" with half a tree installed; `npm ls` exits 1 on any
 # missing package, so a broken install fails here instead of at `tsc: not found`.
 RUN npm ci --no-audit --no-fund && npm ls >/dev/null
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json tsconfig.build.json tsconfig.sim.json ./
 COPY src ./src
-RUN npm run build
+# dist/: the production build (no simulator); dist-sim/: the whole tree, for the simulator target.
+RUN npm run build && npm run build:sim
 
-# ---- runtime: production dependencies and the compiled JavaScript only ------------------------------
-FROM ${NODE_IMAGE} AS runtime
+# ---- base: production dependencies, migrations and the launcher; every layer but the compiled code ---
+FROM ${NODE_IMAGE} AS base
 # tini as PID 1: forwards SIGTERM/SIGINT to node and reaps zombies (node as PID 1 does neither well).
 RUN apt-get update \
   && apt-get install -y --no-install-recommends tini \
@@ -47,7 +51,6 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --omit=optional --no-audit --no-fund \
   && npm ls --omit=dev --omit=optional >/dev/null \
   && npm cache clean --force
-COPY --from=build /app/dist ./dist
 COPY migrations ./migrations
 COPY bin ./bin
 # The files stay root-owned and read-only to the service, which writes nothing to disk (DATA_DIR serves
@@ -75,3 +78,12 @@ LABEL org.opencontainers.image.title="cxone-etl" \
 
 ENTRYPOINT ["/usr/bin/tini", "--"]
 CMD ["node", "dist/main.js", "daemon"]
+
+# ---- simulator: the base with the whole tree compiled, the CXone simulator included ----------------
+# For the demo stack (docker-compose.sim.yml) and trying the worker without credentials; never deployed.
+FROM base AS simulator
+COPY --from=build /app/dist-sim ./dist
+
+# ---- runtime (the default target, last): the base with the production build, no simulator ----------
+FROM base AS runtime
+COPY --from=build /app/dist ./dist

@@ -94,7 +94,7 @@ function layerRules() {
 }
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.cxone-etl/**', 'bench/out/**'] },
+  { ignores: ['dist/**', 'dist-sim/**', 'node_modules/**', 'coverage/**', '.cxone-etl/**', 'bench/out/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -8,7 +8,7 @@ import type { App, AppContext } from './app.js';
 import { ConfigError } from './config.js';
 import type { Database } from './db/open-database.js';
 import type { EntityName } from './entities/catalog.js';
-import type { SimCommandOptions } from './commands/sim.js';
+import type { SimCommandOptions } from './commands/types.js';
 import type { RunCommandRequest } from './run/run-request.js';
 import {
   dateArg,

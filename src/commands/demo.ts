@@ -6,25 +6,19 @@
  * EXTRACT_SETTLE_DELAY (src/extract/lookback-rule.ts); a run minutes later finds nothing to do.
  */
 import { parseConfig } from '../config.js';
-import type { Database } from '../db/open-database.js';
 import { stagingTableName, ENTITY_NAMES } from '../entities/catalog.js';
 import { countStagingRows } from '../load/staging-counts.repository.js';
 import { runExampleQuery } from '../reporting/index.js';
 import { DEFAULT_TENANT, startSimulator } from '../simulator/index.js';
-import { executeRun, type ExecuteRunDeps } from '../run/execute-run.js';
+import { executeRun } from '../run/execute-run.js';
 import { formatSummary } from './summary.js';
+import type { DemoCommandDeps, DemoCommandOptions } from './types.js';
 import { formatTable } from './format-table.js';
 
 /** 1/100: the API's 30-s interval becomes 300 ms, a 20-s job 200 ms. */
 const DEMO_TIME_SCALE = 0.01;
 
-export async function demoCommand(
-  deps: Pick<ExecuteRunDeps, 'config' | 'log' | 'clock' | 'signal' | 'out' | 'isTty'> & {
-    /** The App's database (DATABASE_URL or the embedded Postgres), migrated; the App closes it. */
-    database: () => Promise<Database>;
-  },
-  opts: { days: number },
-): Promise<number> {
+export async function demoCommand(deps: DemoCommandDeps, opts: DemoCommandOptions): Promise<number> {
   const started = Date.now();
   const db = await deps.database();
   const sim = await startSimulator({ timeScale: DEMO_TIME_SCALE, clock: deps.clock });

@@ -1,33 +1,14 @@
 /** `cxone-etl sim`: the CXone simulator as a standalone server, for trying the worker without credentials. */
 import { untilAborted } from '../lib/clock.js';
-import type { Writable } from 'node:stream';
-import type { Logger } from '../logger.js';
 import {
   STRICT_SIMULATOR_OPTIONS,
   startSimulator,
   type SimulatorOptions,
   type SimulatorTenant,
 } from '../simulator/index.js';
+import type { SimCommandDeps, SimCommandOptions } from './types.js';
 
-export interface SimCommandOptions {
-  port: number;
-  host?: string;
-  publicUrl?: string;
-  timeScale: number;
-  violationResponse?: 403 | 429 | 400;
-  syncEndpoint?: boolean;
-  allowConcurrentJobs?: boolean;
-  /** How many jobs a tenant may run at once (simulator option maxRunningJobs). */
-  maxRunningJobs?: number;
-  /** The help page's letter where the defaults follow public clients (STRICT_SIMULATOR_OPTIONS). */
-  strict?: boolean;
-  rateLimitScope?: 'all' | 'create-only';
-}
-
-export async function simCommand(
-  deps: { log: Logger; out: Writable; signal: AbortSignal },
-  opts: SimCommandOptions,
-): Promise<number> {
+export async function simCommand(deps: SimCommandDeps, opts: SimCommandOptions): Promise<number> {
   const overrides: Partial<SimulatorOptions> = {
     ...(opts.strict ? STRICT_SIMULATOR_OPTIONS : {}),
     ...(opts.rateLimitScope ? { rateLimitScope: opts.rateLimitScope } : {}),

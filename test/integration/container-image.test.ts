@@ -16,6 +16,8 @@ import { BASE, composeWithDotenv, DEMO, REAL_DOTENV } from '../helpers/compose-f
 import { createEmptyTestDatabase, type TestDatabase } from '../helpers/database.js';
 
 const IMAGE = process.env.CXONE_ETL_IMAGE ?? '';
+/** The image's simulator target (the demo stack's simulator); .ci/run builds it beside IMAGE. */
+const SIM_IMAGE = process.env.CXONE_ETL_SIM_IMAGE ?? '';
 const ENGINE = process.env.CONTAINER_ENGINE ?? 'podman';
 /** podman's settings (base-images.sh --env-only): without them it does not see the built images. */
 const PASS_THROUGH = ['CONTAINERS_CONF', 'CONTAINERS_STORAGE_CONF', 'XDG_RUNTIME_DIR', 'DOCKER_HOST'];
@@ -61,6 +63,9 @@ async function availability(): Promise<string | undefined> {
 const unavailable = await availability();
 if (unavailable) console.warn(`container image tests: skipping: ${unavailable}`);
 const withImage = unavailable ? it.skip : it;
+if (!unavailable && SIM_IMAGE === '')
+  console.warn('container image tests: skipping the demo stack: CXONE_ETL_SIM_IMAGE is not set');
+const withStack = unavailable || SIM_IMAGE === '' ? it.skip : it;
 
 interface DryRun {
   plans: { tenant: string; entities: { entity: string }[]; minApiCalls: number; minWallSeconds: number }[];
@@ -158,6 +163,24 @@ describe(`the image ${IMAGE || '(none)'}`, () => {
     expect(result.stdout).toContain('NPM-LS-OK');
   });
 
+  withImage('holds no simulator: `sim` says it is a development tool and exits non-zero', async () => {
+    const listing = await engine([
+      'run',
+      '--rm',
+      '--no-healthcheck',
+      IMAGE,
+      'sh',
+      '-c',
+      'ls dist dist/commands',
+    ]);
+    expect(listing.code).toBe(0);
+    expect(listing.stdout).toContain('main.js');
+    expect(listing.stdout.split(/\s+/).filter((f) => /^(simulator|sim\.js|demo\.js)$/.test(f))).toEqual([]);
+    const sim = await engine(['run', '--rm', '--no-healthcheck', IMAGE, 'node', 'dist/main.js', 'sim']);
+    expect(sim.code).not.toBe(0);
+    expect(sim.stderr).toContain('`sim` is a development tool and not part of this build');
+  });
+
   withImage(
     'carries OCI labels: the version of package.json and the git revision it was built from',
     async () => {
@@ -245,7 +268,7 @@ describe('the demo stack (both compose files) in podman', () => {
     }
   }
 
-  withImage(
+  withStack(
     'postgres, the simulator and the worker come up and the worker loads rows',
     async () => {
       // No .env: the demo needs none.
@@ -253,7 +276,12 @@ describe('the demo stack (both compose files) in podman', () => {
       expect((await engine(['network', 'create', id])).code).toBe(0);
       for (const name of ['postgres', 'simulator', 'worker']) {
         const service = project.services[name] ?? {};
-        const image = service.image === 'cxone-etl:local' ? IMAGE : (service.image as string);
+        const image =
+          service.image === 'cxone-etl:local'
+            ? IMAGE
+            : service.image === 'cxone-etl-sim:local'
+              ? SIM_IMAGE
+              : (service.image as string);
         const envFile = path.join(dir, `${name}.env`);
         await writeFile(
           envFile,

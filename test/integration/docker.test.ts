@@ -362,8 +362,9 @@ describe('docker-compose.yml (real CXone) and docker-compose.sim.yml (the demo)'
     const { services } = project;
     expect(Object.keys(services).sort()).toEqual(['postgres', 'simulator', 'worker']);
     const simulator = services.simulator ?? {};
-    expect(simulator.build).toBe('.');
-    expect(simulator.image).toBe('cxone-etl:local');
+    // The runtime image leaves the simulator out: the demo stack builds the image's simulator target.
+    expect(simulator.build).toEqual({ context: '.', target: 'simulator' });
+    expect(simulator.image).toBe('cxone-etl-sim:local');
     expect(simulator.command).toEqual([
       'node',
       'dist/main.js',
