@@ -107,6 +107,36 @@ async function dockerfileInstructions(): Promise<{ op: string; args: string }[]>
     });
 }
 
+type Step = { op: string; args: string };
+
+/** `node:20 AS build` -> build; a FROM without AS has no name. */
+function stageName(fromArgs: string): string | undefined {
+  return /\bAS\s+(\S+)/i.exec(fromArgs)?.[1];
+}
+
+/** The instructions of the stage named `name`, its FROM first. */
+function stageSteps(steps: Step[], name: string): Step[] {
+  const start = steps.findIndex((s) => s.op === 'FROM' && stageName(s.args) === name);
+  if (start < 0) throw new Error(`no stage ${name} in the Dockerfile`);
+  const next = steps.findIndex((s, i) => i > start && s.op === 'FROM');
+  return steps.slice(start, next < 0 ? undefined : next);
+}
+
+/**
+ * What the default (last) stage is made of: its instructions after those of the stages it builds on
+ * (`FROM base AS runtime` takes base's), so that "the runtime image" means every layer it has.
+ */
+function finalStageChain(steps: Step[]): Step[] {
+  let stage = steps.slice(steps.map((s) => s.op).lastIndexOf('FROM'));
+  const chain: Step[] = [];
+  for (;;) {
+    chain.unshift(...stage);
+    const parent = stage[0]?.args.split(/\s+/)[0] ?? '';
+    if (!steps.some((s) => s.op === 'FROM' && stageName(s.args) === parent)) return chain;
+    stage = stageSteps(steps, parent);
+  }
+}
+
 /** The exec-form JSON array after an instruction, e.g. CMD ["node", "dist/main.js", "daemon"]. */
 function execForm(args: string): string[] {
   const json = args.slice(args.indexOf('['));
@@ -136,21 +166,22 @@ describe('Dockerfile', () => {
   let runtime: { op: string; args: string }[];
   beforeAll(async () => {
     steps = await dockerfileInstructions();
-    const lastFrom = steps.map((s) => s.op).lastIndexOf('FROM');
-    runtime = steps.slice(lastFrom);
+    runtime = finalStageChain(steps);
   });
 
   it('builds in one stage and runs from a slim Node 20 stage with production dependencies only', () => {
     const args = Object.fromEntries(
       steps.filter((s) => s.op === 'ARG' && s.args.includes('=')).map((s) => s.args.split('=', 2)),
     );
+    const stages = new Set(steps.filter((s) => s.op === 'FROM').map((s) => stageName(s.args)));
+    // FROM lines that name an image, not an earlier stage (`FROM base AS runtime`).
     const froms = steps
-      .filter((s) => s.op === 'FROM')
+      .filter((s) => s.op === 'FROM' && !stages.has(s.args.split(/\s+/)[0] ?? ''))
       .map((s) => s.args.split(/\s+/)[0]?.replace(/^\$\{(\w+)\}$/, (_, name: string) => args[name] ?? ''));
     expect(froms.length).toBeGreaterThanOrEqual(2);
     for (const image of froms) expect(image).toBe('node:20-bookworm-slim');
 
-    const build = steps.slice(0, steps.length - runtime.length);
+    const build = stageSteps(steps, 'build');
     expect(build.some((s) => s.op === 'RUN' && /\bnpm ci\b/.test(s.args))).toBe(true);
     expect(build.some((s) => s.op === 'RUN' && /\bnpm run build\b/.test(s.args))).toBe(true);
 
@@ -208,12 +239,21 @@ describe('Dockerfile', () => {
       .map((l) => l.replace(/^#\s?/, ''))
       .join('\n')
       .replace(/\\\n\s*/g, '');
-    const tag = /docker build (?:.* )?-t (\S+) \./.exec(header)?.[1];
-    expect(tag).toBe('cxone-etl');
+    const builds = [...header.matchAll(/docker build (.* )?-t (\S+) \./g)].map((m) => ({
+      tag: m[2] as string,
+      target: /--target (\S+)/.exec(m[1] ?? '')?.[1],
+    }));
+    expect(builds.find((b) => b.target === undefined)?.tag).toBe('cxone-etl');
+    // The runtime image holds no simulator: the simulator example runs the simulator target's image.
+    const simTag = builds.find((b) => b.target === 'simulator')?.tag;
+    expect(simTag).toBeDefined();
     const runs = header.split('\n').filter((l) => /^\s*docker run /.test(l));
     expect(runs.length).toBeGreaterThanOrEqual(2);
-    for (const run of runs) expect(run).toMatch(new RegExp(` ${tag as string} node dist/main\\.js `));
     const sim = runs.find((r) => / sim /.test(r)) ?? '';
+    for (const run of runs) {
+      const tag = run === sim ? (simTag as string) : 'cxone-etl';
+      expect(run).toMatch(new RegExp(` ${tag} node dist/main\\.js `));
+    }
     const published = /-p (\d+):(\d+)/.exec(sim);
     expect(published).not.toBeNull();
     expect(sim).toMatch(/--host 0\.0\.0\.0/);
