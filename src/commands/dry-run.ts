@@ -17,6 +17,8 @@ import {
 } from '../extract/run-extraction.js';
 import { knownTenants, ledgerExists } from '../extract/windows.repository.js';
 import type { Clock } from '../lib/clock.js';
+import { EtlError, toError } from '../lib/errors.js';
+import { pgErrorCode } from '../db/sqlstate.js';
 import type { RunCommandRequest } from '../run/run-request.js';
 import { formatTable } from './format-table.js';
 import { zoneFor } from '../entities/time-zone.js';
@@ -40,8 +42,7 @@ export async function dryRunCommand(
   opts: { json: boolean },
 ): Promise<number> {
   const { config } = deps;
-  // Not "fully migrated": a database one migration behind still has a ledger worth planning from.
-  const migrated = await ledgerExists(deps.db.pool).catch(() => false);
+  const migrated = await ledgerReadable(deps.db);
   const tenants = config.cxone.tenantId
     ? [config.cxone.tenantId]
     : migrated
@@ -96,6 +97,32 @@ export async function dryRunCommand(
   deps.out.write('Dry run: no API call was made and nothing was written.\n');
   return 0;
 }
+
+/**
+ * Not "fully migrated": a database one migration behind still has a ledger worth planning from. Only
+ * a missing schema or table means "not migrated"; any other failure (no such database, refused
+ * connection, wrong password, no privilege) is reported, not planned around as an empty ledger.
+ */
+async function ledgerReadable(db: Database): Promise<boolean> {
+  try {
+    return await ledgerExists(db.pool);
+  } catch (err) {
+    if (NOT_MIGRATED_SQLSTATES.has(pgErrorCode(err) ?? '')) return false;
+    throw new EtlError(
+      'DATABASE',
+      `dry run: could not read the window ledger at ${db.displayUrl}: ${toError(err).message}`,
+      {
+        cause: err,
+      },
+    );
+  }
+}
+
+/** SQLSTATEs that mean the control tables are not there yet, so the plan is a first run's. */
+const NOT_MIGRATED_SQLSTATES = new Set([
+  '3F000', // invalid_schema_name: the cxone_etl schema does not exist
+  '42P01', // undefined_table: the schema exists, the ledger table does not
+]);
 
 /** Stands in for the pool when the control tables do not exist yet: every ledger read is empty. */
 const emptyLedgerDb = {

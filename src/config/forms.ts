@@ -202,6 +202,7 @@ export function isValidTimeZone(zone: string): boolean {
     new Intl.DateTimeFormat('en-US', { timeZone: zone });
     return true;
   } catch {
+    // RangeError is how Intl says "unknown time zone": the answer, not a failure.
     return false;
   }
 }
@@ -215,6 +216,7 @@ function hasScheme(text: string, schemes: readonly string[]): boolean {
   try {
     return schemes.includes(new URL(text).protocol);
   } catch {
+    // TypeError is how URL says "not a URL": the answer, not a failure.
     return false;
   }
 }

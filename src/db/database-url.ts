@@ -9,6 +9,7 @@ export function redactDatabaseUrl(url: string): string {
   try {
     parsed = new URL(url);
   } catch {
+    // The text may hold a password we cannot locate: hide it whole rather than echo it.
     return '[unparseable database URL]';
   }
   if (parsed.password) parsed.password = '***';

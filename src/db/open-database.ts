@@ -68,6 +68,7 @@ export async function openDatabase(opts: {
       }
     }
   } catch (err) {
+    // Cleaning up after a failed start: the start's error is the one to report, not a second failure.
     await pool.end().catch(() => undefined);
     await stopEmbedded?.().catch(() => undefined);
     throw err;
@@ -79,6 +80,7 @@ export async function openDatabase(opts: {
     embedded: stopEmbedded !== undefined,
     async close() {
       closing = true;
+      // pg-pool's end() rejects only when called twice; a second close() is harmless.
       await pool.end().catch(() => undefined);
       await stopEmbedded?.();
     },

@@ -72,6 +72,7 @@ async function stillUsable(client: pg.PoolClient): Promise<boolean> {
     await ping(client);
     return true;
   } catch {
+    // The ping failing is the answer: the caller throws the statement's own error either way.
     return false;
   }
 }

@@ -60,7 +60,7 @@ export async function executeRun(deps: ExecuteRunDeps, request: RunCommandReques
     const freshSince = waited ? await latestRunStart(pool, tenantId) : undefined;
     const progress = createProgress({ log, out: deps.out, isTty: deps.isTty });
     try {
-      const record = await startRunRecord(pool, clock, tenantId, deps.trigger ?? request.mode);
+      const record = await startRunRecord(pool, clock, log, tenantId, deps.trigger ?? request.mode);
       try {
         const runDeps = tenantRunDeps({ ...deps, log, signal }, request, {
           tenantId,

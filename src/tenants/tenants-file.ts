@@ -379,6 +379,7 @@ function isHttpUrl(text: string): boolean {
   try {
     return ['http:', 'https:'].includes(new URL(text).protocol);
   } catch {
+    // TypeError is how URL says "not a URL": the answer, not a failure.
     return false;
   }
 }
