@@ -90,6 +90,20 @@ export function url() {
   return documented(schema, form);
 }
 
+/** A Postgres URL kept as a Secret: its password must reach the connection, never a log or a table. */
+export function databaseUrl() {
+  const form = 'an absolute URL such as postgres://user:password@host:5432/db';
+  const schema = z
+    .string()
+    // The value itself stays out of the message: it may carry the password.
+    .refine((t) => hasScheme(t, ['postgres:', 'postgresql:']), {
+      message: form,
+      params: { shown: '(value hidden)' } satisfies ShownAs,
+    })
+    .transform((t) => new Secret(t));
+  return documented(schema, `${form} (kept secret)`);
+}
+
 /** An http(s) URL kept as a Secret: it may carry a token in its path or query. */
 export function secretUrl() {
   const form = 'an http:// or https:// URL';

@@ -17,7 +17,8 @@ export interface EntitySettings {
 }
 
 export interface Config {
-  readonly databaseUrl: string | undefined;
+  /** A secret: its password goes to the connection only; messages use the redacted form. */
+  readonly databaseUrl: Secret | undefined;
   /** Where the embedded Postgres keeps its data when DATABASE_URL is unset. */
   readonly dataDir: string;
   readonly cxone: {

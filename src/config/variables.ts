@@ -9,6 +9,7 @@ import { CRASH_POINTS } from '../lib/crash-points.js';
 import { formatDuration } from '../lib/duration.js';
 import {
   clockTime,
+  databaseUrl,
   duration,
   entityList,
   entityMap,
@@ -41,10 +42,10 @@ const DAY = 86_400_000;
 
 export const VARIABLES = {
   // --- Database
-  DATABASE_URL: variable('database', url().optional(), {
+  DATABASE_URL: variable('database', databaseUrl().optional(), {
     unset: 'an embedded Postgres',
     description:
-      'Postgres for the control tables (schema `cxone_etl`) and the staging tables. Unset: an embedded Postgres is started with its data under `DATA_DIR/postgres` (no install, no Docker), and one log line says so.',
+      'Postgres for the control tables (schema `cxone_etl`) and the staging tables. Unset: an embedded Postgres is started with its data under `DATA_DIR/postgres` (no install, no Docker), and one log line says so. Treated as a secret: printed with its password as `***`.',
   }),
   DATA_DIR: variable('database', text('a directory path').prefault('.cxone-etl'), {
     description:

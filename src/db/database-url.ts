@@ -20,6 +20,18 @@ export function redactDatabaseUrl(url: string): string {
   return parsed.toString().replaceAll('%2A%2A%2A', '***');
 }
 
+/**
+ * The URL with no password at all, for a psql command line that works as printed: psql then asks for
+ * the password or reads PGPASSWORD or ~/.pgpass. Secret query parameters are masked as in the redacted form.
+ */
+export function withoutPassword(url: string): string {
+  const redacted = redactDatabaseUrl(url);
+  if (!URL.canParse(redacted)) return redacted;
+  const parsed = new URL(redacted);
+  parsed.password = '';
+  return parsed.toString().replaceAll('%2A%2A%2A', '***');
+}
+
 /** The same server, user and options, connected to `database` instead. */
 export function withDatabase(url: string, database: string): string {
   const parsed = new URL(url);
