@@ -1,6 +1,6 @@
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { startRunRecord } from '../../src/run/run-record.js';
-import { ManualClock } from '../../src/lib/clock.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 
 describe('run record', () => {
   let db: TestDatabase;
