@@ -282,8 +282,12 @@ export const VARIABLES = {
   // --- Logging
   LOG_LEVEL: variable(
     'logging',
-    oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).prefault('info'),
-    { description: 'How much to log.' },
+    oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+    {
+      unset: '`info`; `warn` for `demo` when logs go to a terminal',
+      description:
+        'How much to log. Unset, `demo` in a terminal logs warnings and errors only, so its banner, progress bar and tables are not interleaved with routine lines; set it to see them.',
+    },
   ),
   LOG_FORMAT: variable('logging', oneOf(['auto', 'json', 'pretty']).prefault('auto'), {
     description: '`auto`: pretty on a terminal, JSON otherwise.',

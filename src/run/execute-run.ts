@@ -107,8 +107,12 @@ function tenantRunDeps(
     clock: deps.clock,
     signal: deps.signal,
     maxJobsInFlight: config.extract.maxJobsInFlight,
+    // Under `auto` learning the tenant's limit is the design (learned once, kept); a set number refused is news.
     onJobsLimit: (info) =>
-      log.warn({ jobsInFlight: info.limit }, `jobs in flight lowered for this tenant: ${info.reason}`),
+      log[config.extract.maxJobsInFlight === 'auto' ? 'info' : 'warn'](
+        { jobsInFlight: info.limit },
+        `jobs in flight lowered for this tenant: ${info.reason}`,
+      ),
     settings: extractSettings(config),
     planning: planningFrom(config),
     ...windowHooks({ ...parts, observer: deps.observer }),
