@@ -1,10 +1,12 @@
 /**
+ * The database's own commands. `cxone-etl migrate` applies pending migrations and says what is applied.
  * `cxone-etl db`: opens the database the other commands use (the embedded one when DATABASE_URL is unset),
  * prints how to connect with psql, and keeps it running until Ctrl-C. The demo's data lives in the
  * embedded database, which otherwise only runs while a command does.
  */
 import type { Writable } from 'node:stream';
 import { withoutPassword } from '../db/database-url.js';
+import { migrationStatus } from '../db/migrate.js';
 import type { Database } from '../db/open-database.js';
 import { untilAborted } from '../lib/clock.js';
 
@@ -27,4 +29,16 @@ export async function dbCommand(deps: { db: Database; out: Writable; signal: Abo
  */
 export function psqlCommand(db: Database): string {
   return `psql '${db.embedded ? db.url : withoutPassword(db.url)}'`;
+}
+
+export async function migrateCommand(deps: { db: Database; out: Writable }): Promise<number> {
+  // openDatabase has already migrated under the advisory lock; report the result.
+  const status = await migrationStatus(deps.db.pool);
+  const last = status.applied.at(-1);
+  deps.out.write(
+    `Database ${deps.db.displayUrl}: ${status.applied.length} migrations applied` +
+      (last ? ` (latest ${String(last.id).padStart(4, '0')}_${last.name})` : '') +
+      `, ${status.pending.length} pending\n`,
+  );
+  return status.pending.length === 0 ? 0 : 1;
 }

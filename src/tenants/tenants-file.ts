@@ -17,7 +17,7 @@ import {
   type Env,
 } from '../config.js';
 import { ENTITY_NAMES, isEntityName, type EntityName } from '../entities/catalog.js';
-import { DURATION_FORM, formatDuration, parseDuration } from '../lib/duration.js';
+import { DURATION_FORM, formatDuration, parseDuration } from '../config/forms.js';
 import { Secret } from '../lib/secret.js';
 
 /** Per-tenant settings that replace the environment's; absent means "use the global value". */

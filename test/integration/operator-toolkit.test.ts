@@ -1,9 +1,8 @@
 import { Writable } from 'node:stream';
 import { parseConfig } from '../../src/config.js';
-import { dryRunCommand } from '../../src/commands/dry-run.js';
+import { dryRunCommand, runCommand } from '../../src/commands/run.js';
 import { gapsCommand } from '../../src/commands/gaps.js';
 import { reloadCommand } from '../../src/commands/reload.js';
-import { runCommand } from '../../src/commands/run.js';
 import { withDatabase } from '../../src/db/database-url.js';
 import type { Database } from '../../src/db/open-database.js';
 import { createPool } from '../../src/db/pool.js';
