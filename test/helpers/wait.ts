@@ -73,3 +73,22 @@ export function until<T>(
     if (onChange) changes.off('change', onChange);
   });
 }
+
+/**
+ * Resolves once `check` holds, for state that sends no event: one that lives in Postgres (a session
+ * waiting on a lock). Each look is one round trip, and no look is a sleep. Fails naming the state when it
+ * has not come within `ms`.
+ */
+export async function untilState(
+  what: string,
+  check: () => Promise<boolean>,
+  ms = STATE_DEADLINE_MS,
+): Promise<void> {
+  let gaveUp = false;
+  const look = async (): Promise<void> => {
+    while (!gaveUp && !(await check()));
+  };
+  await withDeadline(look(), what, ms).finally(() => {
+    gaveUp = true;
+  });
+}

@@ -4,7 +4,7 @@ import { busyRetryAfterMs, errorFromAnswer } from '../../src/cxone/http-errors.j
 import { createRateGate, type RateGate } from '../../src/db/rate-gate.js';
 import { readGateRow } from '../../src/db/rate-gate.repository.js';
 import { drive, flushMicrotasks, ManualClock } from '../helpers/manual-clock.js';
-import { withDeadline } from '../helpers/wait.js';
+import { untilState, withDeadline } from '../helpers/wait.js';
 import { EtlError } from '../../src/lib/errors.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
@@ -55,21 +55,6 @@ async function lockWaiters(applicationName: string): Promise<number> {
     [applicationName],
   );
   return rows[0]?.n ?? 0;
-}
-
-/**
- * Resolves once `check` holds. For state that lives in Postgres, which sends no event for it: each look
- * is one round trip, and no look is a sleep. Fails naming the state when it has not come within
- * STATE_DEADLINE_MS.
- */
-async function untilState(what: string, check: () => Promise<boolean>): Promise<void> {
-  let gaveUp = false;
-  const look = async (): Promise<void> => {
-    while (!gaveUp && !(await check()));
-  };
-  await withDeadline(look(), what).finally(() => {
-    gaveUp = true;
-  });
 }
 
 describe('rate gate', () => {
