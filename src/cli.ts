@@ -3,12 +3,15 @@
  * business logic and no SQL here. Exit codes: 0 all good, 1 a window failed (or a command failed),
  * 2 configuration error, 3 another process holds the tenant (EXTRACT_ON_LOCKED=exit).
  */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import type { App, AppContext } from './app.js';
 import { ConfigError } from './config.js';
 import type { Database } from './db/open-database.js';
 import type { EntityName } from './entities/catalog.js';
-import type { SimCommandOptions } from './commands/types.js';
+import type { DemoCommand, SimCommand, SimCommandOptions } from './commands/types.js';
+import { EtlError } from './lib/errors.js';
 import type { RunCommandRequest } from './run/run-request.js';
 import {
   dateArg,
@@ -18,20 +21,76 @@ import {
   withRunOptions,
   type RunOptions,
 } from './cli/arguments.js';
-import {
-  checkCommand,
-  daemonCommand,
-  dbCommand,
-  demoCommand,
-  dryRunCommand,
-  gapsCommand,
-  migrateCommand,
-  reloadCommand,
-  runCommand,
-  schemaCommand,
-  simCommand,
-  statusCommand,
-} from './cli/lazy-commands.js';
+
+/**
+ * Each command's module loads when that command runs, so `run` pays at start-up for neither the
+ * simulator, the daemon's metrics and health server, nor the demo: time and resident memory (the
+ * bench's end-to-end leg counts both).
+ */
+const migrateCommand: typeof import('./commands/db.js').migrateCommand = async (...args) =>
+  (await import('./commands/db.js')).migrateCommand(...args);
+const runCommand: typeof import('./commands/run.js').runCommand = async (...args) =>
+  (await import('./commands/run.js')).runCommand(...args);
+const dryRunCommand: typeof import('./commands/run.js').dryRunCommand = async (...args) =>
+  (await import('./commands/run.js')).dryRunCommand(...args);
+const gapsCommand: typeof import('./commands/gaps.js').gapsCommand = async (...args) =>
+  (await import('./commands/gaps.js')).gapsCommand(...args);
+const reloadCommand: typeof import('./commands/reload.js').reloadCommand = async (...args) =>
+  (await import('./commands/reload.js')).reloadCommand(...args);
+const statusCommand: typeof import('./commands/status.js').statusCommand = async (...args) =>
+  (await import('./commands/status.js')).statusCommand(...args);
+const daemonCommand: typeof import('./commands/daemon.js').daemonCommand = async (...args) =>
+  (await import('./commands/daemon.js')).daemonCommand(...args);
+const dbCommand: typeof import('./commands/db.js').dbCommand = async (...args) =>
+  (await import('./commands/db.js')).dbCommand(...args);
+const schemaCommand: typeof import('./commands/schema.js').schemaCommand = async (...args) =>
+  (await import('./commands/schema.js')).schemaCommand(...args);
+const checkCommand: typeof import('./commands/check.js').checkCommand = async (...args) =>
+  (await import('./commands/check.js')).checkCommand(...args);
+
+/**
+ * The development tools, `sim` and `demo`, live outside the production build (tsconfig.build.json) and
+ * the runtime image: their paths are held in a variable, so tsc does not follow them into the build. A
+ * build without them answers with what to run instead; a checkout (tsx) and the image's `simulator`
+ * target have them.
+ */
+const DEV_TOOLS = {
+  sim: { module: './commands/sim.js', instead: 'npm run sim, or the image built with --target simulator' },
+  demo: { module: './commands/demo.js', instead: 'npm run demo' },
+} as const;
+
+const simCommand: SimCommand = async (...args) =>
+  (await loadDevTool<{ simCommand: SimCommand }>('sim')).simCommand(...args);
+const demoCommand: DemoCommand = async (...args) =>
+  (await loadDevTool<{ demoCommand: DemoCommand }>('demo')).demoCommand(...args);
+
+async function loadDevTool<T>(name: keyof typeof DEV_TOOLS): Promise<T> {
+  const tool = DEV_TOOLS[name];
+  const specifier: string = tool.module;
+  try {
+    return (await import(specifier)) as T;
+  } catch (err) {
+    // Only the tool's own module missing means "not in this build"; a missing module further down is
+    // a broken install and keeps its own error.
+    if (errorCode(err) !== 'ERR_MODULE_NOT_FOUND' || devToolPresent(specifier)) throw err;
+    throw new EtlError(
+      'CONFIG',
+      `\`${name}\` is a development tool and not part of this build (the runtime image leaves it out): ` +
+        `run it from a checkout of cxone-etl (${tool.instead})`,
+      { cause: err },
+    );
+  }
+}
+
+function errorCode(err: unknown): unknown {
+  return typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+}
+
+/** The tool's module exists as compiled JavaScript or, from a checkout under tsx, as TypeScript. */
+function devToolPresent(specifier: string): boolean {
+  const file = fileURLToPath(new URL(specifier, import.meta.url));
+  return existsSync(file) || existsSync(file.replace(/\.js$/, '.ts'));
+}
 
 interface CliDeps extends AppContext {
   setExitCode: (code: number) => void;

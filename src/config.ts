@@ -4,11 +4,10 @@
  * (the CLI prints it and exits 2). The variables, their forms and defaults: src/config/variables.ts
  * (zod), which docs/CONFIGURATION.md is generated from.
  */
-import { ConfigError } from './config/config-error.js';
-import { cxoneSection, extractSection, readVariables, warningsOf } from './config/sections.js';
+import { ConfigError, cxoneSection, extractSection, readVariables, warningsOf } from './config/sections.js';
 import type { Config, Credentials, Env } from './config/types.js';
 
-export { ConfigError } from './config/config-error.js';
+export { ConfigError } from './config/sections.js';
 export { isClockTime, isValidTimeZone } from './config/forms.js';
 export {
   API_MAX_WINDOW_MS,
@@ -16,7 +15,7 @@ export {
   DEFAULT_ISSUER_URL,
   DEFAULT_JOBS_IN_FLIGHT,
   MAX_JOBS_IN_FLIGHT,
-} from './config/limits.js';
+} from './config/variables.js';
 export type { ClientAuthSetting, Config, Credentials, EntitySettings, Env } from './config/types.js';
 
 export function parseConfig(env: Env): Config {

@@ -48,8 +48,21 @@ export interface LoggerOptions {
   isTty?: boolean;
 }
 
+/** Whether logs are rendered for a person (pino-pretty) rather than as JSON lines. */
+export function usesPrettyLogs(format: LoggerOptions['format'], isTty: boolean): boolean {
+  return format === 'pretty' || (format === 'auto' && isTty);
+}
+
+/**
+ * The level when LOG_LEVEL is unset: `info`, except `warn` for `demo` in a terminal, whose own output
+ * (banner, progress bar, tables) is the report and routine lines would only break it up.
+ */
+export function defaultLogLevel(command: string | undefined, pretty: boolean): string {
+  return command === 'demo' && pretty ? 'warn' : 'info';
+}
+
 export function createLogger(options: LoggerOptions): Logger {
-  const usePretty = options.format === 'pretty' || (options.format === 'auto' && (options.isTty ?? false));
+  const usePretty = usesPrettyLogs(options.format, options.isTty ?? false);
   const base = {
     level: options.level,
     redact: { paths: REDACT_PATHS, censor: '[Redacted]' },
@@ -63,6 +76,8 @@ export function createLogger(options: LoggerOptions): Logger {
           colorize: true,
           translateTime: 'SYS:HH:MM:ss',
           ignore: 'pid,hostname',
+          // One line per entry, its fields as JSON after the message: a terminal reads a log, not a form.
+          singleLine: true,
           sync: true,
           destination: 2,
         })

@@ -14,7 +14,7 @@ import { ConfigError, parseConfig, type Config } from './config.js';
 import { EtlError } from './lib/errors.js';
 import { systemClock } from './lib/clock.js';
 import { armCrashPoint } from './lib/crash-points.js';
-import { createLogger } from './logger.js';
+import { createLogger, defaultLogLevel, usesPrettyLogs } from './logger.js';
 
 dotenv.config({ quiet: true });
 
@@ -45,10 +45,11 @@ function armCrashPointFromEnv(): void {
 async function main(): Promise<void> {
   armCrashPointFromEnv();
   const { config, configError } = loadConfig();
+  const isTty = process.stdout.isTTY === true;
   const log = createLogger({
-    level: config.log.level,
+    level: config.log.level ?? defaultLogLevel(process.argv[2], usesPrettyLogs(config.log.format, isTty)),
     format: config.log.format,
-    isTty: process.stdout.isTTY === true,
+    isTty,
   });
   for (const warning of config.warnings) log.warn(warning);
 

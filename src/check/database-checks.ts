@@ -4,7 +4,7 @@
  * and the migration state. Each returns one CheckLine; a hard failure stops the checks after it.
  */
 import pg from 'pg';
-import { migrate, migrationStatus } from '../db/migrate.js';
+import { migrate, migrationStatus, type MigrateOptions } from '../db/migrate.js';
 import { toError } from '../lib/errors.js';
 import type { CheckLine } from './check-line.js';
 import {
@@ -135,7 +135,7 @@ export async function checkMigrations(
   pool: pg.Pool,
   opts: {
     apply: boolean;
-    log?: { info(obj: object, msg: string): void };
+    log?: MigrateOptions['log'];
     /** What openDatabase runs after applying migrations (the typed views' rebuild). */
     afterMigrate?: (pool: pg.Pool) => Promise<void>;
   },

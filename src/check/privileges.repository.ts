@@ -2,7 +2,7 @@
  * Catalog queries for `cxone-etl check`: who we are on the server, and which of the privileges the
  * worker needs on its own schemas are missing. Read-only; nothing here creates or grants anything.
  */
-import type { Queryable } from '../db/queryable.js';
+import type { Queryable } from '../db/pool.js';
 
 export interface ServerInfo {
   version: string;

@@ -6,6 +6,7 @@
  */
 import type { Config, ConfigError, Env } from '../config.js';
 import type { Database } from '../db/open-database.js';
+import type { MigrateOptions } from '../db/migrate.js';
 import type { Clock } from '../lib/clock.js';
 import { toError } from '../lib/errors.js';
 import { configForTenant } from '../tenants/tenant-config.js';
@@ -24,8 +25,8 @@ export interface RunChecksDeps {
   readFile?: ReadTextFile;
   /** Opens the database (a failure is the postgres check's), or the one already open (daemon). */
   database: () => Promise<Database>;
-  /** Told each applied migration. */
-  log?: { info(obj: object, msg: string): void };
+  /** Told the migrations applied (one info line; each file at debug). */
+  log?: MigrateOptions['log'];
   /** Run after applying migrations, as openDatabase does (rebuilds the typed views). */
   afterMigrate?: (pool: Database['pool']) => Promise<void>;
   onLine: OnCheckLine;

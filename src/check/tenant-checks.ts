@@ -1,7 +1,7 @@
 /**
  * The CXone half of `cxone-etl check`, for one tenant, in the order a run needs them: a token (which
  * flow, its lifetime, the tenant id; never the token), the API base, one rate-gated `GET /jobs` (the
- * tenant answers and nobody else's job is running), and with probing one tiny job per entity to prove
+ * tenant answers; a job already RUNNING is a warning naming it, as a run would just wait), and with probing one tiny job per entity to prove
  * its permission. Probe jobs are the API's only: they never enter the window ledger, so a check leaves
  * no row to clean up, even when it is killed mid-way.
  */
@@ -77,7 +77,19 @@ export async function checkTenant(deps: TenantCheckDeps, opts: { probe: boolean 
   const source = config.cxone.apiBaseUrl ? 'CXONE_API_BASE_URL' : 'discovered from cxone-configuration';
   emit({ check: 'api', status: 'ok', message: `${apiBase} (${source})`, details: { apiBase } });
 
-  if (!(await checkJobsList(client, deps, emit))) return false;
+  const jobs = await checkJobsList(client, deps, emit);
+  if (jobs === 'failed') return false;
+  if (opts.probe && jobs === 'busy') {
+    // A probe job would only queue behind the running one (the API runs one at a time for most
+    // tenants): the permissions stay unproven rather than the check waiting for someone else's job.
+    emit({
+      check: 'probe',
+      status: 'warn',
+      message: 'not run: the tenant is busy with the job named above',
+      remedy: 'run cxone-etl check --entities again once that job has ended',
+    });
+    return true;
+  }
   if (opts.probe) await probeEntities(client, { ...deps, tenantId }, emit);
   return true;
 }
@@ -102,12 +114,15 @@ function tokenFailure(error: unknown): Omit<CheckLine, 'tenant'> {
   return { check: 'token', status: 'fail', hard: true, message: err.message, remedy };
 }
 
-/** One gated GET /jobs: the tenant answers, and no job (of another caller, or a run) is running. */
+/**
+ * One gated GET /jobs: the tenant answers ('ok'), or answers with a job RUNNING ('busy': a warning,
+ * since a run would simply wait for the tenant), or does not ('failed').
+ */
 async function checkJobsList(
   client: CxoneClient,
   deps: TenantCheckDeps,
   emit: (line: Omit<CheckLine, 'tenant'>) => CheckLine,
-): Promise<boolean> {
+): Promise<'ok' | 'busy' | 'failed'> {
   let jobs: { id: string; status: string }[];
   try {
     jobs = await client.listJobs({ signal: deps.signal });
@@ -123,20 +138,22 @@ async function checkJobsList(
         ? 'another program may be calling the API for this tenant (stop it, or wait and check again); if not, give the API user the Data Extraction permission'
         : 'check the API base and the network; the message says what failed',
     });
-    return false;
+    return 'failed';
   }
   const running = jobs.filter((j) => j.status === 'RUNNING');
   if (running.length > 0) {
+    const ids = running.map((j) => j.id);
     emit({
       check: 'jobs',
-      status: 'fail',
-      hard: true,
-      message: `the tenant is busy: ${running.length} job(s) RUNNING (${running.map((j) => j.id).join(', ')})`,
+      status: 'warn',
+      message:
+        `GET /jobs answered through the rate gate: the tenant is busy, ${running.length} job(s) RUNNING ` +
+        `(${ids.join(', ')}); a run waits for the tenant`,
       remedy:
-        'another caller (or a cxone-etl run) is extracting for this tenant: let it finish, then check again',
-      details: { jobs: jobs.length, running: running.length },
+        'nothing, unless it stays busy: another caller (or a cxone-etl run) is extracting for this tenant',
+      details: { jobs: jobs.length, running: running.length, runningJobs: ids },
     });
-    return false;
+    return 'busy';
   }
   emit({
     check: 'jobs',
@@ -144,5 +161,5 @@ async function checkJobsList(
     message: `GET /jobs answered through the rate gate: ${jobs.length} job(s), none running`,
     details: { jobs: jobs.length, running: 0 },
   });
-  return true;
+  return 'ok';
 }

@@ -14,6 +14,7 @@ import { executeRun } from '../run/execute-run.js';
 import { formatSummary } from './summary.js';
 import type { DemoCommandDeps, DemoCommandOptions } from './types.js';
 import { formatTable } from './format-table.js';
+import { psqlCommand } from './db.js';
 
 /** 1/100: the API's 30-s interval becomes 300 ms, a 20-s job 200 ms. */
 const DEMO_TIME_SCALE = 0.01;
@@ -93,7 +94,7 @@ export async function demoCommand(deps: DemoCommandDeps, opts: DemoCommandOption
     );
     const shell = db.embedded
       ? 'npm run cli -- db     (starts the embedded database again and prints a psql command)'
-      : `psql '${db.displayUrl}'`;
+      : psqlCommand(db);
     deps.out.write(
       `\nLook at the data:  ${shell}\n` +
         `  e.g.  SELECT agent_1_name, count(*) FROM ${config.stagingSchema}.recording_interaction_metadata GROUP BY 1 ORDER BY 2 DESC LIMIT 5;\n` +

@@ -2,7 +2,7 @@
  * The signatures of the two development tools, `sim` and `demo`. Their modules (commands/sim.ts,
  * commands/demo.ts and src/simulator/) stay out of the production build (tsconfig.build.json) and the
  * runtime image, so the CLI cannot name them in an import that tsc would follow: it types them from
- * here and loads them by a path held in a variable (cli/lazy-commands.ts).
+ * here and loads them by a path held in a variable (src/cli.ts).
  */
 import type { Writable } from 'node:stream';
 import type { Database } from '../db/open-database.js';

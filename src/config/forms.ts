@@ -6,8 +6,37 @@
  */
 import { z } from 'zod';
 import { ENTITY_NAMES, isEntityName, type DateFormat, type EntityName } from '../entities/catalog.js';
-import { DURATION_FORM, formatDuration, parseDuration } from '../lib/duration.js';
 import { Secret } from '../lib/secret.js';
+
+/** Durations in config are written `500ms`, `30s`, `15m`, `2h`, `1d` or `2w`; a bare number is milliseconds. */
+const UNIT_MS: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+};
+
+export const DURATION_FORM = 'a duration such as 30s, 15m, 2h or 1d';
+
+export function parseDuration(text: string): number | undefined {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$/i.exec(text);
+  if (!match) return undefined;
+  const value = Number(match[1]);
+  const unit = (match[2] ?? 'ms').toLowerCase();
+  const factor = UNIT_MS[unit];
+  if (factor === undefined || !Number.isFinite(value)) return undefined;
+  return Math.round(value * factor);
+}
+
+export function formatDuration(ms: number): string {
+  if (ms % 86_400_000 === 0 && ms !== 0) return `${ms / 86_400_000}d`;
+  if (ms % 3_600_000 === 0 && ms !== 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0 && ms !== 0) return `${ms / 60_000}m`;
+  if (ms % 1000 === 0 && ms !== 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}
 
 export interface FormDoc {
   /** What a value looks like, in words; the error message says the same, more tersely at times. */
@@ -88,6 +117,20 @@ export function url() {
     })
     .transform((t) => t.replace(/\/+$/, ''));
   return documented(schema, form);
+}
+
+/** A Postgres URL kept as a Secret: its password must reach the connection, never a log or a table. */
+export function databaseUrl() {
+  const form = 'an absolute URL such as postgres://user:password@host:5432/db';
+  const schema = z
+    .string()
+    // The value itself stays out of the message: it may carry the password.
+    .refine((t) => hasScheme(t, ['postgres:', 'postgresql:']), {
+      message: form,
+      params: { shown: '(value hidden)' } satisfies ShownAs,
+    })
+    .transform((t) => new Secret(t));
+  return documented(schema, `${form} (kept secret)`);
 }
 
 /** An http(s) URL kept as a Secret: it may carry a token in its path or query. */
@@ -202,6 +245,7 @@ export function isValidTimeZone(zone: string): boolean {
     new Intl.DateTimeFormat('en-US', { timeZone: zone });
     return true;
   } catch {
+    // RangeError is how Intl says "unknown time zone": the answer, not a failure.
     return false;
   }
 }
@@ -215,6 +259,7 @@ function hasScheme(text: string, schemes: readonly string[]): boolean {
   try {
     return schemes.includes(new URL(text).protocol);
   } catch {
+    // TypeError is how URL says "not a URL": the answer, not a failure.
     return false;
   }
 }

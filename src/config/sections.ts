@@ -4,13 +4,35 @@
  * window, credentials given in whole) live here.
  */
 import { ENTITIES } from '../entities/catalog.js';
-import { DURATION_FORM } from '../lib/duration.js';
+import { EtlError } from '../lib/errors.js';
 import { Secret } from '../lib/secret.js';
-import { ConfigError } from './config-error.js';
-import type { ShownAs } from './forms.js';
-import { API_MIN_CALL_INTERVAL_MS } from './limits.js';
+import { DURATION_FORM, type ShownAs } from './forms.js';
 import type { Config, Credentials, EntitySettings, Env } from './types.js';
-import { ENV_SCHEMA, VARIABLES, type VariableName, type Variables } from './variables.js';
+import {
+  API_MIN_CALL_INTERVAL_MS,
+  ENV_SCHEMA,
+  VARIABLES,
+  type VariableName,
+  type Variables,
+} from './variables.js';
+
+/** A bad configuration value: one line naming the variable and the form it expects (the CLI exits 2). */
+export class ConfigError extends EtlError {
+  constructor(
+    readonly variable: string,
+    expected: string,
+    got: string | undefined,
+  ) {
+    super(
+      'CONFIG',
+      `${variable}: expected ${expected}${got === undefined ? ' (not set)' : `, got ${quote(got)}`}`,
+    );
+  }
+}
+
+function quote(value: string): string {
+  return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
+}
 
 /** Reads one variable; empty strings count as unset so `FOO=` in .env means "default". */
 export function raw(env: Env, name: VariableName): string | undefined {

@@ -17,7 +17,8 @@ export interface EntitySettings {
 }
 
 export interface Config {
-  readonly databaseUrl: string | undefined;
+  /** A secret: its password goes to the connection only; messages use the redacted form. */
+  readonly databaseUrl: Secret | undefined;
   /** Where the embedded Postgres keeps its data when DATABASE_URL is unset. */
   readonly dataDir: string;
   readonly cxone: {
@@ -74,7 +75,8 @@ export interface Config {
     /** How long one notification may take, retries included: never longer than this to a run. */
     readonly timeoutMs: number;
   };
-  readonly log: { readonly level: string; readonly format: 'auto' | 'json' | 'pretty' };
+  /** level: undefined when LOG_LEVEL is unset; src/main.ts picks the level for the command (logger.ts). */
+  readonly log: { readonly level: string | undefined; readonly format: 'auto' | 'json' | 'pretty' };
   readonly run: {
     /** HH:MM in SCHEDULE_TZ: no window starts that could not end before it (e.g. business hours). */
     readonly deadline: string | undefined;

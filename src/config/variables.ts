@@ -6,9 +6,10 @@
 import { z } from 'zod';
 import { ENTITIES, ENTITY_NAMES } from '../entities/catalog.js';
 import { CRASH_POINTS } from '../lib/crash-points.js';
-import { formatDuration } from '../lib/duration.js';
 import {
+  formatDuration,
   clockTime,
+  databaseUrl,
   duration,
   entityList,
   entityMap,
@@ -26,25 +27,36 @@ import {
   url,
   wholeNumber,
 } from './forms.js';
-import {
-  API_MAX_WINDOW_MS,
-  API_MIN_CALL_INTERVAL_MS,
-  DEFAULT_ISSUER_URL,
-  DEFAULT_JOBS_IN_FLIGHT,
-  MAX_JOBS_IN_FLIGHT,
-} from './limits.js';
 import { variable } from './variable.js';
 
 const MINUTE = 60_000;
 const SECOND = 1000;
 const DAY = 86_400_000;
 
+// --- The numbers behind the defaults and bounds, each with where it comes from
+
+/** 30 s: "one API call per 30 seconds per tenant" (Data Extraction API help page, contract "Limits"). */
+export const API_MIN_CALL_INTERVAL_MS = 30_000;
+/** 14 days: "historical extraction at most two weeks per request" (CXone developer portal). */
+export const API_MAX_WINDOW_MS = 14 * 86_400_000;
+/** The public CXone issuer; users of other clusters set CXONE_ISSUER_URL. */
+export const DEFAULT_ISSUER_URL = 'https://cxone.niceincontact.com';
+
+/** Above this the listing poll gains little and one tenant's jobs crowd its own interval. */
+export const MAX_JOBS_IN_FLIGHT = 8;
+/**
+ * `auto`: try two jobs in flight and fall back to one after a busy answer, remembered per tenant (the
+ * API contract's reading: "one caller" speaks of callers, and no source forbids a second job). Learning
+ * costs one refused POST per tenant, once; it keeps the 30-s interval, so it is no rate-rule breach.
+ */
+export const DEFAULT_JOBS_IN_FLIGHT: 'auto' | number = 'auto';
+
 export const VARIABLES = {
   // --- Database
-  DATABASE_URL: variable('database', url().optional(), {
+  DATABASE_URL: variable('database', databaseUrl().optional(), {
     unset: 'an embedded Postgres',
     description:
-      'Postgres for the control tables (schema `cxone_etl`) and the staging tables. Unset: an embedded Postgres is started with its data under `DATA_DIR/postgres` (no install, no Docker), and one log line says so.',
+      'Postgres for the control tables (schema `cxone_etl`) and the staging tables. Unset: an embedded Postgres is started with its data under `DATA_DIR/postgres` (no install, no Docker), and one log line says so. Treated as a secret: printed with its password as `***`.',
   }),
   DATA_DIR: variable('database', text('a directory path').prefault('.cxone-etl'), {
     description:
@@ -281,8 +293,12 @@ export const VARIABLES = {
   // --- Logging
   LOG_LEVEL: variable(
     'logging',
-    oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).prefault('info'),
-    { description: 'How much to log.' },
+    oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+    {
+      unset: '`info`; `warn` for `demo` when logs go to a terminal',
+      description:
+        'How much to log. Unset, `demo` in a terminal logs warnings and errors only, so its banner, progress bar and tables are not interleaved with routine lines; set it to see them.',
+    },
   ),
   LOG_FORMAT: variable('logging', oneOf(['auto', 'json', 'pretty']).prefault('auto'), {
     description: '`auto`: pretty on a terminal, JSON otherwise.',

@@ -10,6 +10,7 @@ export function decodeJwtPayload(token: string): Record<string, unknown> | undef
       ? (parsed as Record<string, unknown>)
       : undefined;
   } catch {
+    // Not JSON: an opaque token, which carries no tenant id for us to read.
     return undefined;
   }
 }

@@ -9,6 +9,7 @@ export function redactDatabaseUrl(url: string): string {
   try {
     parsed = new URL(url);
   } catch {
+    // The text may hold a password we cannot locate: hide it whole rather than echo it.
     return '[unparseable database URL]';
   }
   if (parsed.password) parsed.password = '***';
@@ -16,6 +17,18 @@ export function redactDatabaseUrl(url: string): string {
     if (SECRET_PARAM.test(name)) parsed.searchParams.set(name, '***');
   }
   // URL percent-encodes the asterisks it was given.
+  return parsed.toString().replaceAll('%2A%2A%2A', '***');
+}
+
+/**
+ * The URL with no password at all, for a psql command line that works as printed: psql then asks for
+ * the password or reads PGPASSWORD or ~/.pgpass. Secret query parameters are masked as in the redacted form.
+ */
+export function withoutPassword(url: string): string {
+  const redacted = redactDatabaseUrl(url);
+  if (!URL.canParse(redacted)) return redacted;
+  const parsed = new URL(redacted);
+  parsed.password = '';
   return parsed.toString().replaceAll('%2A%2A%2A', '***');
 }
 

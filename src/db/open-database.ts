@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import type pg from 'pg';
+import type { Secret } from '../lib/secret.js';
 import type { Logger } from '../logger.js';
 import { redactDatabaseUrl } from './database-url.js';
 import { migrate } from './migrate.js';
@@ -14,14 +15,17 @@ export interface Database {
   pool: pg.Pool;
   /** The URL with its password masked, for messages. */
   displayUrl: string;
-  /** The real URL (for psql hints on the embedded database, whose password is not a user secret). */
+  /**
+   * The real URL, password included: for the connection, and for the psql hint on the embedded database
+   * only (its generated password is not a user secret). Anything printed uses displayUrl.
+   */
   url: string;
   embedded: boolean;
   close(): Promise<void>;
 }
 
 export async function openDatabase(opts: {
-  databaseUrl: string | undefined;
+  databaseUrl: Secret | undefined;
   dataDir: string;
   log: Logger;
   migrate?: boolean;
@@ -33,7 +37,7 @@ export async function openDatabase(opts: {
    */
   afterMigrate?: (pool: pg.Pool) => Promise<void>;
 }): Promise<Database> {
-  let url = opts.databaseUrl;
+  let url = opts.databaseUrl?.reveal();
   let stopEmbedded: (() => Promise<void>) | undefined;
   if (!url) {
     const dataDir = path.resolve(opts.dataDir, 'postgres');
@@ -68,6 +72,7 @@ export async function openDatabase(opts: {
       }
     }
   } catch (err) {
+    // Cleaning up after a failed start: the start's error is the one to report, not a second failure.
     await pool.end().catch(() => undefined);
     await stopEmbedded?.().catch(() => undefined);
     throw err;
@@ -79,6 +84,7 @@ export async function openDatabase(opts: {
     embedded: stopEmbedded !== undefined,
     async close() {
       closing = true;
+      // pg-pool's end() rejects only when called twice; a second close() is harmless.
       await pool.end().catch(() => undefined);
       await stopEmbedded?.();
     },

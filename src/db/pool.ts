@@ -1,7 +1,9 @@
 import pg from 'pg';
 import { toError } from '../lib/errors.js';
-import type { Queryable } from './queryable.js';
 import { pgErrorCode } from './sqlstate.js';
+
+/** What a repository function needs: a pool, a checked-out client or a client in a transaction. */
+export type Queryable = Pick<pg.ClientBase, 'query'>;
 
 export interface PoolOptions {
   /** Connections at most; pg's default of 10 suits one worker process. */
@@ -72,6 +74,7 @@ async function stillUsable(client: pg.PoolClient): Promise<boolean> {
     await ping(client);
     return true;
   } catch {
+    // The ping failing is the answer: the caller throws the statement's own error either way.
     return false;
   }
 }

@@ -3,7 +3,7 @@
  * epoch milliseconds from the injected clock and are stored as timestamptz, so the gate's arithmetic
  * is the same in tests (manual clock) and production (system clock).
  */
-import type { Queryable } from './queryable.js';
+import type { Queryable } from './pool.js';
 
 export interface GateRow {
   tenantId: string;

@@ -5,7 +5,7 @@
  * the load").
  */
 import { pgErrorCode } from './sqlstate.js';
-import type { Queryable } from './queryable.js';
+import type { Queryable } from './pool.js';
 
 /** no_active_sql_transaction: SAVEPOINT outside a transaction block. */
 const NO_ACTIVE_SQL_TRANSACTION = '25P01';

@@ -6,8 +6,7 @@
  * so adjacent windows neither overlap nor leave a gap either way.
  */
 import type { EntitySettings } from '../config.js';
-import type { TimeBasis } from '../entities/catalog.js';
-import { zoneFor } from '../entities/time-zone.js';
+import { zoneFor, type TimeBasis } from '../entities/catalog.js';
 import { localDateString } from './time-grid.js';
 
 export interface WindowBounds {

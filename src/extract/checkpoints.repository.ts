@@ -1,5 +1,5 @@
 /** SQL for cxone_etl.checkpoints: per tenant and entity, how far data is loaded and the last header seen. */
-import type { Queryable } from '../db/queryable.js';
+import type { Queryable } from '../db/pool.js';
 
 export interface Checkpoint {
   loadedUntil: number;

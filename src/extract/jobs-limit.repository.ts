@@ -3,7 +3,7 @@
  * jobs EXTRACT_MAX_JOBS_IN_FLIGHT=auto learned it may run at once. Persisted so that a tenant whose API
  * refuses a second job costs one busy answer once, not once per run.
  */
-import type { Queryable } from '../db/queryable.js';
+import type { Queryable } from '../db/pool.js';
 
 export interface LearnedJobsLimit {
   maxJobsInFlight: number;

@@ -2,7 +2,7 @@
  * SQL for cxone_etl.jobs_seen (migrations/, the recovery migration): the job ids this worker already knows per
  * tenant, so that after a POST whose answer was lost, GET /jobs can show which job is that POST's.
  */
-import type { Queryable } from '../db/queryable.js';
+import type { Queryable } from '../db/pool.js';
 
 export type JobSource = 'posted' | 'adopted' | 'listed';
 

@@ -7,7 +7,7 @@ import { apiDates, windowLabel } from './api-dates.js';
 import type { PlannedWindow } from './plan-windows.js';
 import type { PlannedEntity, RunBudget, RunDeps } from './run-extraction.js';
 import type { WindowKey } from './windows.repository.js';
-import { zoneFor } from '../entities/time-zone.js';
+import { zoneFor } from '../entities/catalog.js';
 
 /** A window of the run, from the plan until its outcome. */
 export interface Task {

@@ -7,8 +7,7 @@
  */
 import type pg from 'pg';
 import type { Config, EntitySettings } from '../config.js';
-import { findEntity, type TimeBasis } from '../entities/catalog.js';
-import { zoneFor } from '../entities/time-zone.js';
+import { findEntity, zoneFor, type TimeBasis } from '../entities/catalog.js';
 import type { Clock } from '../lib/clock.js';
 import type { EtlError } from '../lib/errors.js';
 import { windowLabel } from './api-dates.js';

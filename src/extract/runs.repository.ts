@@ -1,5 +1,5 @@
 /** SQL for cxone_etl.runs, the run history shown by `status` and used for the last-success metric. */
-import type { Queryable } from '../db/queryable.js';
+import type { Queryable } from '../db/pool.js';
 
 export type RunOutcome = 'running' | 'succeeded' | 'partial' | 'failed' | 'aborted';
 

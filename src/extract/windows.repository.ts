@@ -3,7 +3,7 @@
  * window goes through here, so the ledger always says what the worker knows: in particular the job id
  * is stored as soon as the API returns it, before any polling, so a restart resumes that job.
  */
-import type { Queryable } from '../db/queryable.js';
+import type { Queryable } from '../db/pool.js';
 import type { LedgerState, LedgerWindow } from './plan-windows.js';
 
 export interface WindowKey {

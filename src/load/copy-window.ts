@@ -128,7 +128,8 @@ export async function copyWindow(client: pg.ClientBase, input: CopyWindowInput):
       fieldProblems: checker?.problems,
     };
   } catch (err) {
-    // Aborts the download when we failed before COPY read it (a no-op once the pipeline ran).
+    // Aborts the download when we failed before COPY read it (a no-op once the pipeline ran). A failure
+    // to abort is not reported: the error thrown below is the one that says what went wrong.
     await split.body[Symbol.asyncIterator]()
       .return?.()
       .catch(() => undefined);

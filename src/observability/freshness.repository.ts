@@ -1,5 +1,5 @@
 /** SQL for cxone_etl.entity_freshness (migrations/0008_freshness.sql). */
-import type { Queryable } from '../db/queryable.js';
+import type { Queryable } from '../db/pool.js';
 
 /** Per entity of the tenant: whether the last check found it stale. */
 export async function lastFreshness(db: Queryable, tenantId: string): Promise<Map<string, boolean>> {

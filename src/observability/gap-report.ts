@@ -10,7 +10,7 @@ import { horizonOf, planSettings } from '../extract/plan-windows.js';
 import { withTimeBasis } from '../extract/run-extraction.js';
 import { knownTenants, listWindows } from '../extract/windows.repository.js';
 import { freshnessOf, freshnessSettings, type Freshness } from './freshness.js';
-import { zoneFor } from '../entities/time-zone.js';
+import { zoneFor } from '../entities/catalog.js';
 
 export interface EntityReport {
   tenant: string;

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Endpoint, JobStatus } from '../cxone/types.js';
+import { toError } from '../lib/errors.js';
 
 /**
  * The worker's Prometheus metrics, in one registry the /metrics route serializes. Names follow the
@@ -40,6 +41,11 @@ export interface MetricsOptions {
   defaultMetrics?: boolean;
   /** Bound on each scrape-time callback; see COLLECT_TIMEOUT_MS. */
   collectTimeoutMs?: number;
+  /**
+   * Told of each failed or timed-out scrape-time read, with its error, besides the collect-errors
+   * counter: the counter says how often, the caller's log says why.
+   */
+  onCollectError?: (source: ScrapeSource, err: Error) => void;
 }
 
 /**
@@ -84,7 +90,10 @@ function buildMetrics(registry: Registry, opts: MetricsOptions) {
       await reads.refresh();
     },
   });
-  const reads = scrapeReads(opts, (source) => collectErrors.inc({ source }));
+  const reads = scrapeReads(opts, (source, err) => {
+    collectErrors.inc({ source });
+    opts.onCollectError?.(source, err);
+  });
 
   /** A per-checkpoint gauge of the freshness limit: `value(lag, limit)` for entities that have a limit. */
   const checkpointGauge = (def: {
@@ -285,7 +294,7 @@ export function recordRunSkipped(m: Metrics): void {
  * On failure the last values stay: lag is recomputed from the last checkpoints read, so it keeps growing
  * while the database is away (a checkpoint only moves forward, so it is a lower bound on the truth).
  */
-function scrapeReads(opts: MetricsOptions, onError: (source: ScrapeSource) => void) {
+function scrapeReads(opts: MetricsOptions, onError: (source: ScrapeSource, err: Error) => void) {
   const timeoutMs = opts.collectTimeoutMs ?? COLLECT_TIMEOUT_MS;
   const state = {
     checkpoints: [] as CheckpointPosition[],
@@ -298,8 +307,8 @@ function scrapeReads(opts: MetricsOptions, onError: (source: ScrapeSource) => vo
     if (!fn) return;
     try {
       keep(await withTimeout(fn(), timeoutMs, source));
-    } catch {
-      onError(source);
+    } catch (err) {
+      onError(source, toError(err));
     }
   }
 

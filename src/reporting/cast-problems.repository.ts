@@ -7,7 +7,7 @@ import pg from 'pg';
 import { stagingTableName, type EntityName } from '../entities/catalog.js';
 import { hintsByColumn, type ColumnType } from '../entities/type-hints.js';
 import { castFailsSql, zoneOf } from './cast-sql.js';
-import type { Queryable } from '../db/queryable.js';
+import type { Queryable } from '../db/pool.js';
 import { qualifiedName, relationInfo } from './relations.repository.js';
 
 export interface WindowRef {

@@ -4,8 +4,7 @@
  * so all three read a value the same way.
  */
 import pg from 'pg';
-import { findEntity, type EntityName } from '../entities/catalog.js';
-import { zoneFor } from '../entities/time-zone.js';
+import { findEntity, zoneFor, type EntityName } from '../entities/catalog.js';
 import type { ColumnType } from '../entities/type-hints.js';
 
 export interface CastTarget {

@@ -7,7 +7,7 @@ import type { EntityName } from '../entities/catalog.js';
 import { hintsByColumn, type ColumnHint, type ColumnType } from '../entities/type-hints.js';
 import { castFailsSql, castSql } from './cast-sql.js';
 import type { ValueCounts } from './inference.js';
-import type { Queryable } from '../db/queryable.js';
+import type { Queryable } from '../db/pool.js';
 import { qualifiedName } from './relations.repository.js';
 
 /** Postgres allows 1,664 result columns; each sampled column costs 8. */

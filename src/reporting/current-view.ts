@@ -14,7 +14,7 @@ import pg from 'pg';
 import { ROW_VERSION_HEADERS, rowKeyColumn, stagingColumnName } from '../entities/type-hints.js';
 import type { EntityName } from '../entities/catalog.js';
 import { EtlError } from '../lib/errors.js';
-import type { Queryable } from '../db/queryable.js';
+import type { Queryable } from '../db/pool.js';
 import { qualifiedName, relationInfo } from './relations.repository.js';
 import type { ViewAction } from './view-builder.js';
 import { fingerprintOf } from './view-plan.js';

@@ -13,7 +13,7 @@ import {
 import { zoneOf } from './cast-sql.js';
 import { sampleColumns } from './column-sample.repository.js';
 import { inferType, type ValueCounts } from './inference.js';
-import type { Queryable } from '../db/queryable.js';
+import type { Queryable } from '../db/pool.js';
 import { relationInfo } from './relations.repository.js';
 import { fingerprintOf, planView } from './view-plan.js';
 

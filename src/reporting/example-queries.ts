@@ -3,7 +3,7 @@
  * and the reporting tests run them all, so the docs cannot drift from what the views hold.
  */
 import pg from 'pg';
-import type { Queryable } from '../db/queryable.js';
+import type { Queryable } from '../db/pool.js';
 
 export type ExampleQueryName =
   'calls-per-agent-per-day' | 'evaluation-scores-per-form' | 'weakest-questions' | 'paid-hours-per-week';

@@ -5,14 +5,13 @@
  * reported while the load commits (reporting never blocks a load).
  */
 import type pg from 'pg';
-import { withTransaction } from '../db/pool.js';
+import { withTransaction, type Queryable } from '../db/pool.js';
 import { inSavepoint } from '../db/savepoint.js';
 import { ENTITY_NAMES, type EntityName } from '../entities/catalog.js';
 import { EtlError, toError } from '../lib/errors.js';
 import { castChecksFor } from './cast-check.js';
 import { recordCastProblems, type CastProblem, type WindowRef } from './cast-problems.repository.js';
 import { assessWindowQuality, type QualityFlag } from './quality.repository.js';
-import type { Queryable } from '../db/queryable.js';
 import { refreshReportingView, type RefreshResult } from './view-builder.js';
 
 export { castProblemSummary, countCastProblems, recordCastProblems } from './cast-problems.repository.js';

@@ -7,7 +7,7 @@
 import type { WindowRef } from './cast-problems.repository.js';
 import { zoneOf } from './cast-sql.js';
 import { judgeWindow, QUALITY_THRESHOLDS, type QualityFlagKind } from './quality-rules.js';
-import type { Queryable } from '../db/queryable.js';
+import type { Queryable } from '../db/pool.js';
 
 export interface QualityInput extends Omit<WindowRef, 'stagingSchema'> {
   /** Rows the load put in the window (CopyWindowResult.rows). */

@@ -4,7 +4,7 @@
  */
 import pg from 'pg';
 import { REPORTING_DDL_LOCK_CLASS } from '../db/lock-keys.js';
-import type { Queryable } from '../db/queryable.js';
+import type { Queryable } from '../db/pool.js';
 
 export interface RelationColumn {
   name: string;

@@ -3,7 +3,7 @@
  * inside the caller's transaction: the load that added a column also publishes it, or neither happens.
  * Cheap when nothing changed (two catalog reads and a hash), so the load can call it every time.
  */
-import type { Queryable } from '../db/queryable.js';
+import type { Queryable } from '../db/pool.js';
 import { pgErrorCode } from '../db/sqlstate.js';
 import { stagingTableName, type EntityName } from '../entities/catalog.js';
 import { EtlError, toError } from '../lib/errors.js';

@@ -3,7 +3,7 @@
  * `target` is a name already quoted by `qualifiedName`; `select` is a planned view's SELECT.
  */
 import pg from 'pg';
-import type { Queryable } from '../db/queryable.js';
+import type { Queryable } from '../db/pool.js';
 
 /** CREATE VIEW, or CREATE OR REPLACE VIEW when the new columns only append to the old ones. */
 export async function createView(

@@ -60,7 +60,7 @@ export async function executeRun(deps: ExecuteRunDeps, request: RunCommandReques
     const freshSince = waited ? await latestRunStart(pool, tenantId) : undefined;
     const progress = createProgress({ log, out: deps.out, isTty: deps.isTty });
     try {
-      const record = await startRunRecord(pool, clock, tenantId, deps.trigger ?? request.mode);
+      const record = await startRunRecord(pool, clock, log, tenantId, deps.trigger ?? request.mode);
       try {
         const runDeps = tenantRunDeps({ ...deps, log, signal }, request, {
           tenantId,
@@ -107,8 +107,12 @@ function tenantRunDeps(
     clock: deps.clock,
     signal: deps.signal,
     maxJobsInFlight: config.extract.maxJobsInFlight,
+    // Under `auto` learning the tenant's limit is the design (learned once, kept); a set number refused is news.
     onJobsLimit: (info) =>
-      log.warn({ jobsInFlight: info.limit }, `jobs in flight lowered for this tenant: ${info.reason}`),
+      log[config.extract.maxJobsInFlight === 'auto' ? 'info' : 'warn'](
+        { jobsInFlight: info.limit },
+        `jobs in flight lowered for this tenant: ${info.reason}`,
+      ),
     settings: extractSettings(config),
     planning: planningFrom(config),
     ...windowHooks({ ...parts, observer: deps.observer }),

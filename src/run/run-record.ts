@@ -7,12 +7,16 @@ import type pg from 'pg';
 import type { RunSummary } from '../extract/run-extraction.js';
 import { finishRun, insertRun, type RunOutcome } from '../extract/runs.repository.js';
 import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../logger.js';
 
 export interface RunRecord {
   runId: number;
   /** Records the run's outcome from its summary and the jobs calls it made. */
   finish(summary: RunSummary, apiCalls: number): Promise<void>;
-  /** Records a run that threw, unless it was finished already; never throws itself. */
+  /**
+   * Records a run that threw, unless it was finished already; never throws itself, so the run's own
+   * error is the one thrown. A record that cannot be written is logged: the row stays 'running'.
+   */
   fail(err: unknown): Promise<void>;
 }
 
@@ -26,6 +30,7 @@ export function runOutcome(summary: RunSummary): Exclude<RunOutcome, 'running'> 
 export async function startRunRecord(
   pool: pg.Pool,
   clock: Clock,
+  log: Pick<Logger, 'warn'>,
   tenantId: string,
   trigger: string,
 ): Promise<RunRecord> {
@@ -41,7 +46,12 @@ export async function startRunRecord(
       if (finished) return;
       const failed = { outcome: 'failed' as const, windowsLoaded: 0, windowsFailed: 0, rows: 0, bytes: 0 };
       const result = { ...failed, apiCalls: 0, error: (err as Error).message };
-      await finishRun(pool, runId, result, clock.now()).catch(() => undefined);
+      await finishRun(pool, runId, result, clock.now()).catch((writeErr: unknown) => {
+        log.warn(
+          { err: writeErr, runId },
+          `run ${runId} failed and its outcome could not be recorded in cxone_etl.runs`,
+        );
+      });
     },
   };
 }

@@ -104,6 +104,8 @@ async function daemonMetrics(registry: Registry, deps: DaemonServicesDeps): Prom
     failedWindows: () => countFailedWindows(db.pool),
     maxLagMs: (entity, at) =>
       isEntityName(entity) ? maxLagFor(entity, freshnessSettings(config), at) : undefined,
+    onCollectError: (source, err) =>
+      deps.log.warn({ err, source }, `metrics scrape: reading ${source} failed; the last values were served`),
   });
   for (const s of await lastSuccessPerTenant(db.pool))
     recordLastSuccess(metrics, { tenant: s.tenantId, endedAtMs: s.endedAt });

@@ -203,6 +203,7 @@ function formDecode(text: string): string {
   try {
     return decodeURIComponent(text.replace(/\+/g, ' '));
   } catch {
+    // URIError: not form-encoded after all, so the raw text is the candidate.
     return text;
   }
 }

@@ -60,6 +60,7 @@ async function serveGzip(ctx: SimContext, contentEncoding: boolean, body: BodyFa
     'content-type': 'text/csv',
     ...(contentEncoding ? { 'content-encoding': 'gzip' } : {}),
   });
+  // A client that hangs up mid-body is its own business; the simulator just stops sending.
   await pipeline(body(), createGzip(), byteCounter(ctx), res).catch(() => undefined);
 }
 

@@ -17,7 +17,7 @@ import {
   type Env,
 } from '../config.js';
 import { ENTITY_NAMES, isEntityName, type EntityName } from '../entities/catalog.js';
-import { DURATION_FORM, formatDuration, parseDuration } from '../lib/duration.js';
+import { DURATION_FORM, formatDuration, parseDuration } from '../config/forms.js';
 import { Secret } from '../lib/secret.js';
 
 /** Per-tenant settings that replace the environment's; absent means "use the global value". */
@@ -379,6 +379,7 @@ function isHttpUrl(text: string): boolean {
   try {
     return ['http:', 'https:'].includes(new URL(text).protocol);
   } catch {
+    // TypeError is how URL says "not a URL": the answer, not a failure.
     return false;
   }
 }

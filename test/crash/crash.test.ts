@@ -1,7 +1,9 @@
 import path from 'node:path';
+import type pg from 'pg';
 import { DEFAULT_TENANT, startSimulator } from '../../src/simulator/index.js';
 import { runCli, suiteLogDir } from '../helpers/cli-process.js';
 import { createTestDatabase } from '../helpers/database.js';
+import { readGateRow } from '../../src/db/rate-gate.repository.js';
 import { listWindows } from '../../src/extract/windows.repository.js';
 import { recordFigures } from '../helpers/figures.js';
 import { canonicalRows } from '../helpers/pipeline.js';
@@ -44,16 +46,19 @@ it(
 );
 
 it.each([
-  // The gate's record of a call must survive the process (found by this suite: it did not).
-  ['gate:1', 'right after an API call', 'keeps the interval', 20_000],
+  // The gate's record of a call must survive the process (found by this suite: it did not). At time
+  // scale 0.2 the API's 30 s is 6 s: the restart starts inside it (checked below), so its first call
+  // would break the rule had the record been lost.
+  ['gate:1', 'right after an API call', 'keeps the interval', 20_000, 0.2],
   // The job whose id was lost may still run: the restart adopts it (GET /jobs) instead of posting again.
-  ['post:1', 'between a POST and the ledger write', 'adopts the orphaned job', 80_000],
+  // At time scale 0.05 the orphaned job runs 4.5 s, longer than the restart and one interval together.
+  ['post:1', 'between a POST and the ledger write', 'adopts the orphaned job', 80_000, 0.05],
 ])(
   'a worker killed at %s (%s) and restarted at once %s: 0 violations',
-  async (crashAt, _where, _promise, jobBaseMs) => {
-    // At time scale 0.05 the API's 30 s is 1.5 s, longer than a restart takes; the orphaned job of the
-    // second case runs 4.5 s, longer than the restart and one interval together.
-    const sim = await startSimulator({ timeScale: 0.05, lateArrivalMaxMs: 0, jobBaseMs });
+  async (crashAt, _where, _promise, jobBaseMs, timeScale) => {
+    const sim = await startSimulator({ timeScale, lateArrivalMaxMs: 0, jobBaseMs });
+    // The worker's interval: the simulator's 30 s at this scale, and 50 ms to spare for rounding.
+    const intervalMs = 30_000 * timeScale + 50;
     const db = await createTestDatabase();
     const logDir = suiteLogDir('crash');
     try {
@@ -62,7 +67,7 @@ it.each([
         CXONE_ISSUER_URL: sim.url,
         CXONE_ACCESS_KEY_ID: DEFAULT_TENANT.accessKeyId,
         CXONE_ACCESS_KEY_SECRET: DEFAULT_TENANT.accessKeySecret,
-        CXONE_MIN_CALL_INTERVAL_MS: '1550',
+        CXONE_MIN_CALL_INTERVAL_MS: String(intervalMs),
         EXTRACT_ENTITIES: 'qm-workflows',
         EXTRACT_BACKFILL_WINDOW: '1d',
         LOG_FORMAT: 'json',
@@ -75,6 +80,7 @@ it.each([
       });
       expect(killed.signal).toBe('SIGKILL');
       expect(killed.stderr).toContain(`crash point ${crashAt.split(':')[0]} reached`);
+      if (crashAt === 'gate:1') await expectReservationSurvived(db.pool, intervalMs);
       const restarted = await runCli(['run'], {
         env,
         deadlineMs: 120_000,
@@ -147,3 +153,18 @@ it('a backfill killed mid-poll and run again loads each day once', async () => {
     await db.drop();
   }
 }, 180_000);
+
+/**
+ * After a kill at `gate:1` (the call answered, its record not yet written): the reservation written
+ * before the call is in the gate row, whatever the timing, and the restart begins with most of the
+ * interval still to run, so the restart's 0 violations test that row rather than a slow restart.
+ */
+async function expectReservationSurvived(pool: pg.Pool, intervalMs: number): Promise<void> {
+  const row = await readGateRow(pool, DEFAULT_TENANT.id);
+  // The kill came between the call and its record: the record never counted it.
+  expect(row?.calls).toBe(0);
+  expect(row?.lastCallMs).toBeDefined();
+  expect(row?.nextAllowedMs).toBe((row?.lastCallMs ?? 0) + intervalMs);
+  // Half the interval: a restart boots in well under 3 s; if not, this fails instead of proving nothing.
+  expect((row?.nextAllowedMs ?? 0) - Date.now()).toBeGreaterThan(intervalMs / 2);
+}

@@ -364,8 +364,8 @@ describe('each failure class: its line and exit code', () => {
     expect(sim.stats().calls.byEndpoint['POST /jobs']).toBe(2 + 3);
   });
 
-  it('busy tenant: another caller has a job running: exit 1 at the jobs line, no probe', async () => {
-    const sim = await simulator({ jobBaseMs: 3_600_000 });
+  /** Starts a job as another caller would (its own token, straight to the API); returns its id. */
+  async function foreignJob(sim: Simulator): Promise<string> {
     const token = (await (
       await fetch(`${sim.url}/authentication/v1/token/access-key`, {
         method: 'POST',
@@ -382,13 +382,40 @@ describe('each failure class: its line and exit code', () => {
         endDate: '2026-01-02',
       }),
     });
-    const jobId = (await foreign.json()) as string;
-    const result = await check(envFor(sim), { sim, probe: true });
-    expect(result.code).toBe(1);
+    return (await foreign.json()) as string;
+  }
+
+  it('busy tenant: another caller has a job running: a WARN line naming it, exit 0', async () => {
+    const sim = await simulator({ jobBaseMs: 3_600_000 });
+    const jobId = await foreignJob(sim);
+    const result = await check(envFor(sim), { sim });
+    expect(result.code).toBe(0);
     expect(line(result.out, 'jobs')).toMatch(
-      new RegExp(`^FAIL .*the tenant is busy: 1 job\\(s\\) RUNNING \\(${jobId}\\) \\| fix: another caller`),
+      new RegExp(
+        `^WARN .*the tenant is busy, 1 job\\(s\\) RUNNING \\(${jobId}\\); a run waits for the tenant`,
+      ),
     );
-    expect(result.out).not.toMatch(/probe/);
+    expect(result.out).toMatch(/^All checks passed/m);
+    expect(sim.stats().jobs.total).toBe(1);
+
+    const json = await check(envFor(sim), { sim, json: true });
+    expect(json.code).toBe(0);
+    expect(json.json?.checks.find((c) => c.check === 'jobs')).toMatchObject({
+      status: 'warn',
+      details: { running: 1, runningJobs: [jobId] },
+    });
+  });
+
+  it('busy tenant with --entities: the probe is not run (a WARN line says why), exit 0, no job posted', async () => {
+    const sim = await simulator({ jobBaseMs: 3_600_000 });
+    await foreignJob(sim);
+    const result = await check(envFor(sim), { sim, probe: true });
+    expect(result.code).toBe(0);
+    expect(line(result.out, 'jobs')).toMatch(/^WARN /);
+    expect(line(result.out, 'probe')).toMatch(
+      /^WARN .*probe: not run: the tenant is busy .*\| fix: run cxone-etl check --entities again/,
+    );
+    expect(result.out).not.toMatch(/probe qm-/);
     expect(sim.stats().jobs.total).toBe(1);
   });
 });

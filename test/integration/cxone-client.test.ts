@@ -3,7 +3,6 @@
  * ManualClock, so the API's 30 s rule, job durations, URL and token lifetimes all run on virtual time:
  * `drive` moves the clock whenever something is waiting on it, and nothing sleeps on the wall clock.
  */
-import { setTimeout as delay } from 'node:timers/promises';
 import type { Readable } from 'node:stream';
 import type { Config, Credentials } from '../../src/config.js';
 import { createCxoneClient, type CxoneClient, type CxoneClientOptions } from '../../src/cxone/client.js';
@@ -12,7 +11,7 @@ import { busyRetryAfterMs } from '../../src/cxone/http-errors.js';
 import { createHttp } from '../../src/cxone/http.js';
 import type { CallInfo, JobRequest, JobState } from '../../src/cxone/types.js';
 import { createRateGate } from '../../src/db/rate-gate.js';
-import { ManualClock } from '../../src/lib/clock.js';
+import { drive, ManualClock } from '../helpers/manual-clock.js';
 import { EtlError } from '../../src/lib/errors.js';
 import { Secret } from '../../src/lib/secret.js';
 import {
@@ -128,20 +127,6 @@ function cxoneConfig(url: string, patch: Partial<Config['cxone']> = {}): Config[
     downloadIdleTimeoutMs: 60_000,
     ...patch,
   };
-}
-
-/** Settles `promise`, moving the clock a step whenever something sleeps on it; real I/O runs in between. */
-async function drive<T>(clock: ManualClock, promise: Promise<T>, stepMs = 1000): Promise<T> {
-  let settled = false;
-  const watched = promise.finally(() => {
-    settled = true;
-  });
-  watched.catch(() => undefined);
-  while (!settled) {
-    if (clock.pending > 0) await clock.advance(stepMs);
-    else await delay(1);
-  }
-  return watched;
 }
 
 async function failure(clock: ManualClock, promise: Promise<unknown>): Promise<EtlError> {
@@ -545,7 +530,7 @@ describe.each([
     await drive(s.clock, s.client.listJobs());
     const controller = new AbortController();
     const waiting = s.client.listJobs({ signal: controller.signal });
-    for (let i = 0; i < 2000 && s.clock.pending === 0; i++) await delay(1);
+    await s.clock.untilPending(1, 'the listJobs call waiting on the gate');
     controller.abort(new Error('shutdown'));
     await expect(waiting).rejects.toMatchObject({ code: 'ABORTED' });
     expect(s.sim.stats().calls.byEndpoint['GET /jobs']).toBe(1);

@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import pg from 'pg';
 import { parseConfig, type Env } from '../../src/config.js';
 import { daemonCommand } from '../../src/commands/daemon.js';
 import type { Database } from '../../src/db/open-database.js';
@@ -11,6 +12,7 @@ import { DEFAULT_TENANT, startSimulator, type Simulator } from '../../src/simula
 import { loadTenantsFile } from '../../src/tenants/tenants-file.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { ScaledClock } from '../helpers/scaled-clock.js';
+import { Changes, until as untilChanged } from '../helpers/wait.js';
 
 const discard = (): Writable =>
   new Writable({
@@ -19,15 +21,34 @@ const discard = (): Writable =>
     },
   });
 
-/** Waits for a condition by re-checking after each turn of the event loop, with a wall-clock deadline. */
-async function until<T>(probe: () => Promise<T | undefined>, what: string, deadlineMs = 30_000): Promise<T> {
-  const deadline = Date.now() + deadlineMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+/**
+ * The daemon runs on a ScaledClock (real timers, sped up), so its states come in real time: a test
+ * re-checks them on every change it can see, never on a timer. Changes: each log line, and a NOTIFY from
+ * a trigger on the tables the probes read (cxone_etl.runs, cxone_etl.windows).
+ */
+const changes = new Changes();
+const NOTIFY_CHANNEL = 'daemon_test_change';
+
+async function notifyOnChange(db: TestDatabase): Promise<pg.Client> {
+  await db.pool.query(`
+    CREATE FUNCTION public.daemon_test_notify() RETURNS trigger LANGUAGE plpgsql AS
+      $$ BEGIN PERFORM pg_notify('${NOTIFY_CHANNEL}', TG_TABLE_NAME); RETURN NULL; END $$;
+    CREATE TRIGGER daemon_test_notify AFTER INSERT OR UPDATE ON cxone_etl.runs
+      FOR EACH STATEMENT EXECUTE FUNCTION public.daemon_test_notify();
+    CREATE TRIGGER daemon_test_notify AFTER INSERT OR UPDATE ON cxone_etl.windows
+      FOR EACH STATEMENT EXECUTE FUNCTION public.daemon_test_notify();`);
+  const listener = new pg.Client({ connectionString: db.url });
+  await listener.connect();
+  listener.on('notification', () => changes.changed());
+  await listener.query(`LISTEN ${NOTIFY_CHANNEL}`);
+  return listener;
+}
+
+/** 30 s: a run of the daemon on the scaled clock takes well under a real second, a cron minute one. */
+const DAEMON_DEADLINE_MS = 30_000;
+
+function until<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
+  return untilChanged(changes, probe, what, DAEMON_DEADLINE_MS);
 }
 
 describe('daemon', () => {
@@ -41,6 +62,7 @@ describe('daemon', () => {
     destination: new Writable({
       write(c: Buffer, _e, cb) {
         logs.push(c.toString());
+        changes.changed();
         cb();
       },
     }),
@@ -49,12 +71,15 @@ describe('daemon', () => {
   // 60 clock seconds per real second; the API's interval is 1 s of clock time in these tests (simulator
   // and worker agree), so a run takes a fraction of a real second and a cron minute one real second.
   const FAST = { minCallIntervalMs: 1000, jobBaseMs: 2000, jobPerDayMs: 0 };
+  let listener: pg.Client;
   beforeEach(async () => {
     clock = new ScaledClock(Date.UTC(2026, 2, 15, 2, 0, 30), 60);
     db = await createTestDatabase();
+    listener = await notifyOnChange(db);
   });
   afterEach(async () => {
     await sim?.stop();
+    await listener.end();
     await db.drop();
   });
 

@@ -28,6 +28,7 @@ import { scanForSecrets } from '../helpers/secrets.js';
 import { copyWindow } from '../../src/load/index.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { stagingRowsSql } from '../helpers/staging-rows.js';
+import { untilState } from '../helpers/wait.js';
 
 const TENANT = DEFAULT_TENANT.id;
 const ONE_DAY = { EXTRACT_ENTITIES: 'qm-workflows', EXTRACT_START_DATE: '2026-03-14' };
@@ -593,14 +594,14 @@ describe('two loads of one window at once', () => {
         () => (settled = true),
       );
       // Either the second load waits for the first (it must), or it finished on its own (the bug).
-      for (let i = 0; i < 2000 && !settled; i++) {
+      await untilState('the second load to wait on a lock or to finish', async () => {
+        if (settled) return true;
         const { rows } = await db.pool.query<{ waiting: boolean }>(
           `SELECT count(*) > 0 AS waiting FROM pg_stat_activity
             WHERE datname = current_database() AND wait_event_type = 'Lock'`,
         );
-        if (rows[0]?.waiting) break;
-        await new Promise((r) => setImmediate(r));
-      }
+        return rows[0]?.waiting === true;
+      });
       await c1.query('COMMIT');
       await second;
       await c2.query('COMMIT');

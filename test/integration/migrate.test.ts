@@ -76,6 +76,29 @@ describe('migrate', () => {
     expect(await recorded(db.pool)).toHaveLength(all.length);
   });
 
+  it('reports a run in one info line, each file only at debug, and nothing when up to date', async () => {
+    const lines: { level: string; msg: string; obj: Record<string, unknown> }[] = [];
+    const log = {
+      info: (obj: object, msg: string) => void lines.push({ level: 'info', msg, obj: { ...obj } }),
+      debug: (obj: object, msg: string) => void lines.push({ level: 'debug', msg, obj: { ...obj } }),
+    };
+    const all = await readMigrations();
+    await migrate(db.pool, { log });
+    const info = lines.filter((l) => l.level === 'info');
+    expect(info).toHaveLength(1);
+    expect(info[0]?.msg).toMatch(new RegExp(`^applied ${all.length} migrations in \\d+ ms$`));
+    const last = all.at(-1);
+    expect(info[0]?.obj).toMatchObject({
+      migrations: all.length,
+      latest: `${String(last?.id).padStart(4, '0')}_${last?.name}`,
+    });
+    expect(lines.filter((l) => l.level === 'debug').map((l) => l.obj.migration)).toHaveLength(all.length);
+
+    lines.length = 0;
+    await migrate(db.pool, { log });
+    expect(lines).toEqual([]);
+  });
+
   it('applies each file once when two processes migrate at the same moment', async () => {
     // Neither statement is idempotent: a second CREATE TABLE fails, a second INSERT makes two rows.
     const dir = await migrationsDir({

@@ -1,10 +1,11 @@
 import { Writable } from 'node:stream';
 import { parseConfig } from '../../src/config.js';
-import { dryRunCommand } from '../../src/commands/dry-run.js';
+import { dryRunCommand, runCommand } from '../../src/commands/run.js';
 import { gapsCommand } from '../../src/commands/gaps.js';
 import { reloadCommand } from '../../src/commands/reload.js';
-import { runCommand } from '../../src/commands/run.js';
+import { withDatabase } from '../../src/db/database-url.js';
 import type { Database } from '../../src/db/open-database.js';
+import { createPool } from '../../src/db/pool.js';
 import { listWindows } from '../../src/extract/windows.repository.js';
 import { createLogger } from '../../src/logger.js';
 import { DEFAULT_TENANT } from '../../src/simulator/index.js';
@@ -126,6 +127,27 @@ describe('operator toolkit', () => {
       expect(h.sim.stats().calls.total).toBe(0);
     } finally {
       await empty.drop();
+    }
+  });
+
+  it('a dry run reports a database it cannot read instead of planning a first run', async () => {
+    h = await startHarness({ env: { EXTRACT_ENTITIES: 'qm-workflows' } });
+    // 3D000 invalid_catalog_name: not "not migrated", so the plan of an empty ledger would be a lie.
+    const url = withDatabase(h.db.url, `no_such_database_${process.pid}`);
+    const pool = createPool(url, { applicationName: 'cxone-etl-test' });
+    try {
+      const out = sink();
+      const db: Database = { pool, url, displayUrl: url, embedded: false, close: async () => undefined };
+      const failure = dryRunCommand(
+        { config: h.config, db, clock: h.clock, out: out.stream },
+        { mode: 'run' },
+        { json: false },
+      );
+      await expect(failure).rejects.toMatchObject({ code: 'DATABASE', cause: { code: '3D000' } });
+      await expect(failure).rejects.toThrow(/could not read the window ledger.*does not exist/);
+      expect(out.text()).toBe('');
+    } finally {
+      await pool.end();
     }
   });
 

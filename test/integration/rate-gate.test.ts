@@ -1,15 +1,19 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import type pg from 'pg';
 import { createPool } from '../../src/db/pool.js';
 import { busyRetryAfterMs, errorFromAnswer } from '../../src/cxone/http-errors.js';
 import { createRateGate, type RateGate } from '../../src/db/rate-gate.js';
 import { readGateRow } from '../../src/db/rate-gate.repository.js';
-import { ManualClock } from '../../src/lib/clock.js';
+import { drive, flushMicrotasks, ManualClock } from '../helpers/manual-clock.js';
+import { untilState, withDeadline } from '../helpers/wait.js';
 import { EtlError } from '../../src/lib/errors.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
 const INTERVAL = 30_000;
 const T0 = Date.UTC(2026, 0, 1);
+
+const OTHER_POOL = 'rate-gate-test-2';
+/** The application_name of the test database's own pool (test/helpers/database.ts). */
+const TEST_POOL = 'cxone-etl-test';
 
 let db: TestDatabase;
 let otherPool: pg.Pool;
@@ -17,7 +21,7 @@ let tenantSeq = 0;
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  otherPool = createPool(db.url, { applicationName: 'rate-gate-test-2' });
+  otherPool = createPool(db.url, { applicationName: OTHER_POOL });
 });
 afterAll(async () => {
   await otherPool.end();
@@ -37,24 +41,20 @@ function newTenant(): string {
   return `tenant-${++tenantSeq}`;
 }
 
-/** Settles `promise` while moving the clock whenever something sleeps on it (real I/O runs in between). */
-async function drive<T>(clock: ManualClock, promise: Promise<T>, stepMs = 1000): Promise<T> {
-  let settled = false;
-  const watched = promise.finally(() => {
-    settled = true;
-  });
-  watched.catch(() => undefined);
-  while (!settled) {
-    if (clock.pending > 0) await clock.advance(stepMs);
-    else await delay(1);
-  }
-  return watched;
+/** Resolves when the code under test has parked `n` sleepers on the clock; fails when it never does. */
+function parked(clock: ManualClock, n = 1): Promise<void> {
+  return clock.untilPending(n);
 }
 
-/** Waits (real time, briefly) until the code under test parks `n` sleepers on the clock. */
-async function parked(clock: ManualClock, n = 1): Promise<void> {
-  for (let i = 0; i < 5000 && clock.pending < n; i++) await delay(1);
-  expect(clock.pending).toBeGreaterThanOrEqual(n);
+/** How many sessions of `applicationName` wait on an advisory lock in Postgres right now. */
+async function lockWaiters(applicationName: string): Promise<number> {
+  const { rows } = await db.pool.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM pg_stat_activity
+      WHERE datname = current_database() AND application_name = $1 AND wait_event_type = 'Lock'
+        AND wait_event = 'advisory'`,
+    [applicationName],
+  );
+  return rows[0]?.n ?? 0;
 }
 
 describe('rate gate', () => {
@@ -186,19 +186,31 @@ describe('rate gate', () => {
     const clock = new ManualClock(T0);
     const tenant = newTenant();
     const gates: RateGate[] = [gate(clock, tenant, db.pool), gate(clock, tenant, otherPool)];
+    const pools = [TEST_POOL, OTHER_POOL];
+    const done = [0, 0];
     const spans: { start: number; end: number }[] = [];
     let inFlight = 0;
     let maxInFlight = 0;
-    const fn = async (): Promise<void> => {
+    const fnOf = (me: 0 | 1) => async (): Promise<void> => {
       inFlight++;
       maxInFlight = Math.max(maxInFlight, inFlight);
       const start = clock.now();
-      await delay(5); // real time, so an overlapping caller would have the chance to start
+      // Holds the call until the other gate has tried to get in: queued on the lock in Postgres, or
+      // (were the gate broken) in its own call at the same time, or finished with all its calls.
+      const other = me === 0 ? 1 : 0;
+      await untilState(
+        `gate ${other} queued on the lock, overlapping, or done`,
+        async () => done[other] === 3 || inFlight > 1 || (await lockWaiters(pools[other]!)) > 0,
+      );
       spans.push({ start, end: clock.now() });
       inFlight--;
+      done[me]!++;
     };
     const all = Promise.all(
-      gates.flatMap((g) => [g.call('create', fn), g.call('status', fn), g.call('list', fn)]),
+      gates.flatMap((g, i) => {
+        const fn = fnOf(i === 0 ? 0 : 1);
+        return [g.call('create', fn), g.call('status', fn), g.call('list', fn)];
+      }),
     );
     await drive(clock, all);
 
@@ -232,7 +244,7 @@ describe('rate gate', () => {
       },
       controllerB.signal,
     );
-    await delay(50);
+    await untilState('b queued on the gate lock', async () => (await lockWaiters(OTHER_POOL)) > 0);
     controllerB.abort(new Error('shutdown'));
     await expect(waitingB).rejects.toMatchObject({ code: 'ABORTED' });
 
@@ -272,17 +284,22 @@ describe('rate gate', () => {
     // A create in flight: a poll waits for it to finish.
     await clock.advance(INTERVAL);
     let releaseCreate!: () => void;
+    let createStarted!: () => void;
+    const started = new Promise<void>((r) => (createStarted = r));
     const order: string[] = [];
     const creating = g.call('create', async () => {
       order.push('create start');
+      createStarted();
       await new Promise<void>((r) => (releaseCreate = r));
       order.push('create end');
     });
-    for (let i = 0; i < 1000 && order.length === 0; i++) await delay(1);
+    await withDeadline(started, 'the create call to start');
     const polling = g.call('status', async () => {
       order.push('poll');
     });
-    await delay(20);
+    // A poll of this scope takes no I/O before the in-process mutex: every continuation it could run
+    // without that mutex has run once the queued ones have.
+    await flushMicrotasks();
     expect(order).toEqual(['create start']);
     releaseCreate();
     await Promise.all([creating, polling]);

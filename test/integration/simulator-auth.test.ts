@@ -2,7 +2,7 @@
  * Simulator authentication and discovery (contract "Authentication"): access-key and password-grant
  * tokens, refresh, OpenID and cxone-configuration discovery, and 401 once a token expires (by clock).
  */
-import { ManualClock } from '../../src/lib/clock.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/index.js';
 
 const NOW = Date.UTC(2026, 1, 1);

@@ -5,7 +5,7 @@
  */
 import { gunzipSync } from 'node:zlib';
 import { parse } from 'csv-parse/sync';
-import { ManualClock } from '../../src/lib/clock.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 import { csvStream } from '../../src/simulator/csv/index.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/index.js';
 

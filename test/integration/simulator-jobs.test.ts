@@ -2,7 +2,7 @@
  * Simulator jobs API (contract "Jobs"): validation, the RUNNING → SUCCEEDED → EXPIRED lifecycle on the
  * clock, the one-job-per-tenant rule, listing, tenancy, response variants, /sync, and job faults.
  */
-import { ManualClock } from '../../src/lib/clock.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 import { csvHeader } from '../../src/simulator/csv/index.js';
 import {
   STRICT_SIMULATOR_OPTIONS,

@@ -2,7 +2,7 @@
  * The simulator's per-tenant rate rule (contract "Limits"): one call in flight, one call per 30 s,
  * the configured violation answer (403 by default, 429 with Retry-After, 400), and the counts.
  */
-import { ManualClock } from '../../src/lib/clock.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/index.js';
 
 const NOW = Date.UTC(2026, 1, 1);

@@ -2,7 +2,7 @@
  * What the simulator reports about a run (`stats()` and `GET /__sim/stats`): the numbers end-to-end
  * tests assert on, such as POSTs per window, violations and bytes served.
  */
-import { ManualClock } from '../../src/lib/clock.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 import {
   DEFAULT_SIMULATOR_OPTIONS,
   STRICT_SIMULATOR_OPTIONS,

@@ -1,4 +1,4 @@
-import { ManualClock } from '../../src/lib/clock.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 import { acquireTenantLock } from '../../src/db/tenant-lock.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 

@@ -91,6 +91,13 @@ describe('parseConfig', () => {
     expect(creds.kind === 'access-key' && creds.accessKeySecret.reveal()).toBe('hunter2');
   });
 
+  it('holds DATABASE_URL as a secret: its password reaches no JSON or string form', () => {
+    const c = parseConfig({ DATABASE_URL: 'postgres://etl:hunter2@db:5432/reporting' });
+    expect(JSON.stringify(c)).not.toContain('hunter2');
+    expect(`${String(c.databaseUrl)}`).toBe('[Redacted]');
+    expect(c.databaseUrl?.reveal()).toBe('postgres://etl:hunter2@db:5432/reporting');
+  });
+
   it('names the missing half of a credential pair', () => {
     expect(() => parseConfig({ CXONE_ACCESS_KEY_ID: 'id-1' })).toThrow(/^CXONE_ACCESS_KEY_SECRET: expected/);
     expect(() =>

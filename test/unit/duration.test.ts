@@ -1,4 +1,4 @@
-import { formatDuration, parseDuration } from '../../src/lib/duration.js';
+import { formatDuration, parseDuration } from '../../src/config/forms.js';
 
 describe('parseDuration', () => {
   it.each([

@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { createLogger, safeUrl } from '../../src/logger.js';
+import { createLogger, defaultLogLevel, safeUrl, usesPrettyLogs } from '../../src/logger.js';
 import { Secret } from '../../src/lib/secret.js';
 
 function capture(): { stream: Writable; text: () => string } {
@@ -66,5 +66,15 @@ describe('error serialization', () => {
     expect(out.text()).not.toContain('pg-pass-1');
     expect(out.text()).not.toContain('tok-2');
     expect(line.err.cause.client).toBeUndefined();
+  });
+});
+
+describe('the level when LOG_LEVEL is unset', () => {
+  it('is warn for demo when logs are pretty (a terminal), info otherwise', () => {
+    expect(defaultLogLevel('demo', usesPrettyLogs('auto', true))).toBe('warn');
+    expect(defaultLogLevel('demo', usesPrettyLogs('auto', false))).toBe('info');
+    expect(defaultLogLevel('demo', usesPrettyLogs('json', true))).toBe('info');
+    expect(defaultLogLevel('run', usesPrettyLogs('auto', true))).toBe('info');
+    expect(defaultLogLevel('daemon', usesPrettyLogs('pretty', false))).toBe('info');
   });
 });

@@ -124,11 +124,13 @@ describe('window lag', () => {
     expect(await m.registry.metrics()).not.toContain('tenant="old"');
   });
 
-  it('keeps growing from the last checkpoints read when the database fails, and counts the failure', async () => {
+  it('keeps growing from the last checkpoints read when the database fails, and counts and reports the failure', async () => {
     let fail = false;
     let now = NOW;
+    const reported: string[] = [];
     const m = metricsWith({
       now: () => now,
+      onCollectError: (source, err) => reported.push(`${source}: ${err.message}`),
       checkpoints: async () => {
         if (fail) throw new Error('connection refused');
         return [{ tenant: 'acme', entity: 'contacts', checkpointMs: NOW - HOUR }];
@@ -140,12 +142,19 @@ describe('window lag', () => {
     const text = await m.registry.metrics();
     expect(sample(text, 'cxone_etl_window_lag_seconds{tenant="acme",entity="contacts"}')).toBe(7200);
     expect(sample(text, 'cxone_etl_metrics_collect_errors_total{source="checkpoints"}')).toBe(1);
+    expect(reported).toEqual(['checkpoints: connection refused']);
   });
 
   it('does not let a hung callback hang the scrape', async () => {
-    const m = metricsWith({ checkpoints: () => new Promise<never>(() => undefined), collectTimeoutMs: 1 });
+    const reported: string[] = [];
+    const m = metricsWith({
+      checkpoints: () => new Promise<never>(() => undefined),
+      collectTimeoutMs: 1,
+      onCollectError: (source, err) => reported.push(`${source}: ${err.message}`),
+    });
     const text = await m.registry.metrics();
     expect(sample(text, 'cxone_etl_metrics_collect_errors_total{source="checkpoints"}')).toBe(1);
+    expect(reported).toEqual(['checkpoints: checkpoints took longer than 1 ms']);
   });
 });
 

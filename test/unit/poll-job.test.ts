@@ -1,4 +1,4 @@
-import { ManualClock } from '../../src/lib/clock.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 import type { JobState } from '../../src/cxone/types.js';
 import {
   MAX_POLL_WAIT_MS,

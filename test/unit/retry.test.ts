@@ -1,4 +1,4 @@
-import { ManualClock } from '../../src/lib/clock.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 import { backoffMs, parseRetryAfter, retry } from '../../src/lib/retry.js';
 
 describe('backoffMs', () => {

@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals';
-import { flushMicrotasks, ManualClock } from '../../src/lib/clock.js';
+import { flushMicrotasks, ManualClock } from '../helpers/manual-clock.js';
 import {
   Scheduler,
   type CatchUpInfo,

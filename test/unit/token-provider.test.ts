@@ -6,7 +6,7 @@ import { decodeJwtPayload, tenantIdFromToken } from '../../src/cxone/jwt.js';
 import { chooseClientAuth } from '../../src/cxone/token-flows.js';
 import { createTokenProvider, type TokenProvider } from '../../src/cxone/token-provider.js';
 import { EtlError } from '../../src/lib/errors.js';
-import { ManualClock } from '../../src/lib/clock.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 import { Secret } from '../../src/lib/secret.js';
 
 function jwt(claims: Record<string, unknown>): string {
