@@ -21,24 +21,30 @@ export interface CliCommand {
 
 let chosen: CliCommand | undefined;
 
+/**
+ * The CLI from the sources under tsx, whatever dist/ holds: for the development tools (`demo`, `sim`),
+ * which the production build leaves out (tsconfig.build.json).
+ */
+export function devToolsCliCommand(): CliCommand {
+  return { command: process.execPath, args: tsxArgs(), mode: 'tsx' };
+}
+
 export function cliCommand(): CliCommand {
   if (chosen) return chosen;
   const dist = path.join(REPO_ROOT, 'dist', 'main.js');
   const built = mtimes(path.join(REPO_ROOT, 'dist'));
   const fresh =
     mtimeOf(dist) > -Infinity && Math.min(...built) >= Math.max(...mtimes(path.join(REPO_ROOT, 'src')));
-  chosen = fresh
-    ? { command: process.execPath, args: [dist], mode: 'dist' }
-    : {
-        command: process.execPath,
-        args: [
-          '--import',
-          pathToFileURL(path.join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href,
-          path.join(REPO_ROOT, 'src', 'main.ts'),
-        ],
-        mode: 'tsx',
-      };
+  chosen = fresh ? { command: process.execPath, args: [dist], mode: 'dist' } : devToolsCliCommand();
   return chosen;
+}
+
+function tsxArgs(): string[] {
+  return [
+    '--import',
+    pathToFileURL(path.join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href,
+    path.join(REPO_ROOT, 'src', 'main.ts'),
+  ];
 }
 
 function mtimeOf(file: string): number {

@@ -6,7 +6,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import os from 'node:os';
-import { cliCommand, childEnv } from '../helpers/cli-process.js';
+import { childEnv, devToolsCliCommand } from '../helpers/cli-process.js';
 import { createEmptyTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { readMigrations } from '../../src/db/migrate.js';
 import { withDeadline } from '../helpers/wait.js';
@@ -27,7 +27,8 @@ function inTerminal(
   args: string[],
   env: Record<string, string>,
 ): Promise<{ code: number | null; text: string }> {
-  const { command, args: base } = cliCommand();
+  // demo is a development tool: the production build (dist/) leaves it out.
+  const { command, args: base } = devToolsCliCommand();
   // -q: no "Script started" lines; -e: exit with the command's code; the transcript file is not needed.
   const child = spawn('script', ['-q', '-e', '-c', shellLine([command, ...base, ...args]), '/dev/null'], {
     cwd: os.tmpdir(),
