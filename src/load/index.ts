@@ -16,4 +16,9 @@ export {
   type FieldCheck,
   type FieldProblem,
 } from './csv-scanner.js';
-export { ensureStagingTable, METADATA_COLUMNS, type StagingTableRef } from './staging.repository.js';
+export {
+  ensureStagingTable,
+  METADATA_COLUMNS,
+  type StagingTableRef,
+  type StagingTableState,
+} from './staging.repository.js';
