@@ -163,9 +163,11 @@ export function e2eSection(e: E2eResult): string {
   const rows = e.sizes
     .map(
       (s) =>
-        `| ${s.label} | ${s.bytes} | ${fixed(s.psqlCopyMs / 1000)} s | ${fixed(s.windowMs / 1000)} s | ` +
-        `**${fixed(s.windowRatio)}** | ${fixed(s.psqlProcessMs / 1000)} s | ${fixed(s.processMs / 1000)} s | ` +
-        `**${fixed(s.processRatio)}** | ${fixed(s.reportingShare * 100, 1)}% | ${mb(s.peakRssKb)} | ${fixed(s.spread)} |`,
+        `| ${s.label} | ${s.bytes} | ${fixed(s.psqlCopyMs / 1000)} s | ${fixed(s.curlCopyMs / 1000)} s | ` +
+        `${fixed(s.windowMs / 1000)} s | **${fixed(s.windowRatioCurl)}** | **${fixed(s.windowRatio)}** | ` +
+        `${fixed(s.psqlProcessMs / 1000)} s | ${fixed(s.curlProcessMs / 1000)} s | ${fixed(s.processMs / 1000)} s | ` +
+        `**${fixed(s.processRatioCurl)}** | ${fixed(s.processRatio)} | ${fixed(s.reportingShare * 100, 1)}% | ` +
+        `${mb(s.peakRssKb)} | ${fixed(s.spread)} |`,
     )
     .join('\n');
   const runs = e.sizes
@@ -175,7 +177,9 @@ export function e2eSection(e: E2eResult): string {
         s.runs
           .map(
             (r) =>
-              `psql ${fixed(r.psqlCopyMs, 0)}/${fixed(r.psqlProcessMs, 0)}, CLI ${fixed(r.windowMs, 0)}/${fixed(r.processMs, 0)}`,
+              `psql ${fixed(r.psqlCopyMs, 0)}/${fixed(r.psqlProcessMs, 0)}, ` +
+              `curl | psql ${fixed(r.curlCopyMs, 0)}/${fixed(r.curlProcessMs, 0)}, ` +
+              `CLI ${fixed(r.windowMs, 0)}/${fixed(r.processMs, 0)}`,
           )
           .join('; ') +
         ' ms (\\copy or window / process)',
@@ -183,10 +187,10 @@ export function e2eSection(e: E2eResult): string {
     .join('\n');
   return `## End to end: what the user waits for
 
-The built CLI (\`node bin/cxone-etl.js backfill\`, one recordings window, \`LOG_FORMAT=json\`) against a minimal static-file API on loopback (bench/static-api.ts: token, empty job list, one job SUCCEEDED at once, the file behind a signed-looking URL), beside psql \`\\copy ... csv header\` of the same file into a plain all-text table, alternating, a CHECKPOINT before each. **window**: from the download's first byte (the server's clock) to the COMMIT (the worker's "window loaded" log line, written right after it), against psql's own \`\\timing\` of the \`\\copy\`. **process**: spawn to exit of each program (the CLI's includes start-up, migration check, token, job, poll and pool shutdown). **reporting**: the reporting step inside the load transaction (typed-view check, cast problems counted while streaming, quality flags) as a share of the window. Peak RSS: ${e.rssSource}.
+The built CLI (\`node bin/cxone-etl.js backfill\`, one recordings window, \`LOG_FORMAT=json\`) against a minimal static-file API on loopback (bench/static-api.ts: token, empty job list, one job SUCCEEDED at once, the file behind a signed-looking URL), beside two anchors loading the same bytes into a plain all-text table: psql \`\\copy ... csv header\` from the file, and \`curl URL | psql -c '\\copy ... from pstdin csv header'\` of the same download over the same loopback HTTP (what a user would write by hand). The three take turns going first, a CHECKPOINT before each. **window**: from the download's first byte (the server's clock) to the COMMIT (the worker's "window loaded" log line, written right after it), against each anchor's own psql \`\\timing\` of its \`\\copy\`. **process**: spawn to exit of each program (the CLI's includes start-up, migration check, token, job, poll and pool shutdown; curl | psql's is the shell pipeline). **reporting**: the reporting step inside the load transaction (typed-view check, cast problems counted while streaming, quality flags) as a share of the window. Peak RSS: ${e.rssSource}.
 
-| size | bytes | psql \\copy | CLI window | window ÷ psql | psql process | CLI process | process ÷ psql | reporting in the transaction | CLI peak RSS | window spread |
-|---|---|---|---|---|---|---|---|---|---|---|
+| size | bytes | psql \\copy | curl \\| psql | CLI window | window ÷ curl \\| psql | window ÷ psql | psql process | curl \\| psql process | CLI process | process ÷ curl \\| psql | process ÷ psql | reporting in the transaction | CLI peak RSS | window spread |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
 ${rows}
 
 Run times:
