@@ -131,8 +131,9 @@ export class CsvScanner extends Transform {
   private carry: Buffer[] = [];
 
   // Rewriting state.
-  /** The chunk being scanned. */
+  /** The chunk being scanned, and a Uint8Array view of it. */
   private current: Buffer = Buffer.alloc(0);
+  private view: Uint8Array = new Uint8Array(0);
   /** Output pieces for the chunk being scanned. */
   private out: Buffer[] = [];
   /** Start of the chunk's bytes not yet copied to `out`. */
@@ -233,6 +234,7 @@ export class CsvScanner extends Transform {
   private scan(chunk: Buffer): void {
     const n = chunk.length;
     this.current = chunk;
+    this.view = new Uint8Array(chunk.buffer, chunk.byteOffset, n);
     this.out = [];
     this.outStart = 0;
     this.fieldStart = 0;
@@ -260,10 +262,10 @@ export class CsvScanner extends Transform {
    * `lastWalked`. Returns where to go on.
    */
   private walkFields(chunk: Buffer, from: number): number {
-    // A plain Uint8Array view and local state: V8 keeps the loop tight over these (measured about
-    // twice as fast as indexing the Buffer and reading the fields each byte). The state goes back to
-    // `this` only at the delimiters of the fields that need work.
-    const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length);
+    // A plain Uint8Array view (made once per chunk) and local state: V8 keeps the loop tight over these
+    // (measured about twice as fast as indexing the Buffer and reading the fields each byte). The state
+    // goes back to `this` only at the delimiters of the fields that need work.
+    const bytes = this.view;
     const n = bytes.length;
     const slots = this.slots;
     const lastWalked = this.lastWalked;
