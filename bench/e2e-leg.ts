@@ -17,6 +17,7 @@
  * fails on timing.
  */
 import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import {
@@ -35,6 +36,7 @@ import {
 } from './bench-env.js';
 import { parseLegArgs, type LegOptions } from './copy-leg.js';
 import { writeCsvFile, type BenchSize } from './csv-files.js';
+import { mainThreadProfile, spanFromStart, summariseProfile, type ProfileSummary } from './cpu-profile.js';
 import { startStaticApi, type StaticApi } from './static-api.js';
 import { createPlainTable, dataColumns, PLAIN_TABLE, psqlPlainCopy, qualified } from './tables.js';
 
@@ -64,6 +66,16 @@ export interface E2eRun {
   rssKb: number | undefined;
 }
 
+/** The CLI run once more under `node --cpu-prof` at 200 MB: where its start-up and its window go. */
+export interface CliProfile {
+  label: string;
+  /** Spawn to the download's first byte: start-up, migrations check, token, job, poll. */
+  startupMs: number;
+  windowMs: number;
+  startup: ProfileSummary;
+  window: ProfileSummary;
+}
+
 export interface E2eSize {
   label: string;
   bytes: number;
@@ -87,6 +99,8 @@ export interface E2eSize {
   reportingShare: number;
   peakRssKb: number | undefined;
   spread: number;
+  /** At 200 MB only. */
+  profile?: CliProfile;
 }
 
 export interface E2eResult {
@@ -174,6 +188,11 @@ async function measureSize(
       peakRssKb: maxOf(results.map((r) => r.rssKb)),
       spread: spread(results.map((r) => r.windowMs)),
     };
+    if (size.label === '200 MB') {
+      await reset(db.url);
+      result.profile = await profileCli(db.url, api, size, dir);
+      log(formatCliProfile(result.profile));
+    }
     log(
       `  ${size.label}: window ÷ curl | psql ${fixed(result.windowRatioCurl)} (goal ≤ 1.10), ÷ psql \\copy ` +
         `${fixed(result.windowRatio)} (goal ≤ 1.15); process ÷ curl | psql ${fixed(result.processRatioCurl)} ` +
@@ -264,13 +283,29 @@ function cli(url: string, api: StaticApi, args: string[]): Promise<string> {
   });
 }
 
-async function cliRun(
-  url: string,
-  api: StaticApi,
-  rows: number,
-): Promise<{ windowMs: number; processMs: number; reportingMs: number; rssKb: number | undefined }> {
-  const args = [CLI, 'backfill', '--entity', ENTITY, '--from', '2026-01-01', '--to', '2026-01-02'];
+interface CliRun {
+  windowMs: number;
+  processMs: number;
+  reportingMs: number;
+  rssKb: number | undefined;
+  /** From the spawn (Date.now()) to the download's first byte. */
+  startupMs: number;
+}
+
+async function cliRun(url: string, api: StaticApi, rows: number, nodeFlags: string[] = []): Promise<CliRun> {
+  const args = [
+    ...nodeFlags,
+    CLI,
+    'backfill',
+    '--entity',
+    ENTITY,
+    '--from',
+    '2026-01-01',
+    '--to',
+    '2026-01-02',
+  ];
   const withTime = existsSync(TIME);
+  const spawnedAt = Date.now();
   const started = performance.now();
   const { stderr, hwmKb } = await new Promise<{ stderr: string; hwmKb: number | undefined }>(
     (resolve, reject) => {
@@ -310,7 +345,40 @@ async function cliRun(
     processMs,
     reportingMs: loaded.reportingMs ?? Number.NaN,
     rssKb: rss === undefined ? hwmKb : Number(rss),
+    startupMs: firstByte - spawnedAt,
   };
+}
+
+/** One more CLI run under `node --cpu-prof`, its samples split at the download's first byte. */
+async function profileCli(url: string, api: StaticApi, size: BenchSize, dir: string): Promise<CliProfile> {
+  const profDir = await mkdtemp(path.join(dir, 'cli-prof-'));
+  try {
+    const run = await cliRun(url, api, size.rows, ['--cpu-prof', `--cpu-prof-dir=${profDir}`]);
+    const file = await mainThreadProfile(profDir);
+    const end = run.startupMs + run.windowMs;
+    return {
+      label: size.label,
+      startupMs: run.startupMs,
+      windowMs: run.windowMs,
+      startup: await summariseProfile(file, await spanFromStart(file, 0, run.startupMs)),
+      window: await summariseProfile(file, await spanFromStart(file, run.startupMs, end)),
+    };
+  } finally {
+    await rm(profDir, { recursive: true, force: true });
+  }
+}
+
+export function formatCliProfile(p: CliProfile): string {
+  const part = (name: string, ms: number, s: ProfileSummary): string =>
+    `  ${name} ${fixed(ms, 0)} ms, main thread busy ${fixed(s.busyMs, 0)} ms; top: ` +
+    s.top
+      .slice(0, 6)
+      .map((f) => `${f.name} ${fixed(f.selfMs, 0)} ms`)
+      .join(', ');
+  return (
+    `  ${p.label} CLI under --cpu-prof:\n${part('start-up (spawn to first byte)', p.startupMs, p.startup)}\n` +
+    part('window', p.windowMs, p.window)
+  );
 }
 
 if (isMain(import.meta.url)) {

@@ -4,7 +4,8 @@ import { fixed, mb, spread } from './bench-env.js';
 import { CONTENDERS, type CopyLegResult, type CopySizeResult } from './copy-leg.js';
 import { HTTP_CONTENDERS, type HttpLegResult } from './http-leg.js';
 import type { ProfiledLoad, ProfileLegResult } from './profile-leg.js';
-import type { E2eResult } from './e2e-leg.js';
+import type { CliProfile, E2eResult } from './e2e-leg.js';
+import type { ProfileSummary } from './cpu-profile.js';
 import { VARIANTS, type StagingCostResult } from './staging-cost.js';
 
 export function copySection(copy: CopyLegResult): string {
@@ -194,5 +195,33 @@ The built CLI (\`node bin/cxone-etl.js backfill\`, one recordings window, \`LOG_
 ${rows}
 
 Run times:
-${runs}`;
+${runs}${e.sizes.flatMap((s) => (s.profile ? [cliProfileBlock(s.profile)] : [])).join('')}`;
+}
+
+/** Where the CLI's time goes at 200 MB: one more run under node --cpu-prof, split at the first byte. */
+function cliProfileBlock(p: CliProfile): string {
+  const part = (name: string, ms: number, s: ProfileSummary): string => {
+    const share = (x: number): string => `${fixed((x / s.totalMs) * 100, 1)}%`;
+    const kinds = Object.entries(s.byKind)
+      .sort((a, b) => (b[1] ?? 0) - (a[1] ?? 0))
+      .map(([kind, x]) => `${kind} ${share(x ?? 0)}`)
+      .join(', ');
+    const top = s.top
+      .map((f) => `| ${f.name} | ${f.where} | ${f.kind} | ${fixed(f.selfMs, 1)} | ${share(f.selfMs)} |`)
+      .join('\n');
+    return `**${name}** (${fixed(ms, 0)} ms; main thread busy ${fixed(s.busyMs, 0)} ms, ${share(s.busyMs)}). By kind: ${kinds}.
+
+| function | where | kind | self ms | of the span |
+|---|---|---|---|---|
+${top}`;
+  };
+  return `
+
+### Where the CLI's time goes (${p.label}, node --cpu-prof)
+
+The CLI once more after the timed runs, under \`node --cpu-prof\` (which slows it a little), its main thread's samples split at the download's first byte (the profile starts a few ms after the spawn, with Node's own bootstrap).
+
+${part('Start-up: spawn to first byte', p.startupMs, p.startup)}
+
+${part('Window: first byte to COMMIT', p.windowMs, p.window)}`;
 }
