@@ -132,7 +132,7 @@ function shortUrl(url: string): string {
   const text = url.replace(/^file:\/\//, '');
   const modules = text.lastIndexOf('/node_modules/');
   if (modules >= 0) return text.slice(modules + '/node_modules/'.length);
-  const src = text.indexOf('/src/');
+  const src = Math.max(text.lastIndexOf('/src/'), text.lastIndexOf('/dist/'));
   if (src >= 0) return text.slice(src + 1);
   const bench = text.indexOf('/bench/');
   return bench >= 0 ? text.slice(bench + 1) : text;
