@@ -19,8 +19,10 @@ export function findings(r: BenchResults): string {
 function e2eFindings(r: BenchResults): string[] {
   return r.e2e.sizes.map(
     (s) =>
-      `**End to end, ${s.label}.** The CLI's window takes ${fixed(s.windowRatio)}× psql's \\copy and its whole ` +
-      `process ${fixed(s.processRatio)}× psql's (${fixed((s.processMs - s.windowMs) / 1000)} s outside the window: ` +
+      `**End to end, ${s.label}.** The CLI's window takes ${fixed(s.windowRatioCurl)}× curl | psql's \\copy and ` +
+      `${fixed(s.windowRatio)}× psql's from the file (curl | psql itself: ${fixed(s.curlCopyMs / s.psqlCopyMs)}× psql); ` +
+      `its whole process ${fixed(s.processRatioCurl)}× curl | psql's and ${fixed(s.processRatio)}× psql's ` +
+      `(${fixed((s.processMs - s.windowMs) / 1000)} s outside the window: ` +
       `start-up, token, job, poll, exit); the reporting step is ${fixed(s.reportingShare * 100, 1)}% of the window; ` +
       `peak RSS ${mb(s.peakRssKb)}.`,
   );
@@ -126,7 +128,7 @@ function profileFindings(p: ProfileLegResult): string[] {
     const share = (ms: number): string => `${fixed((ms / l.profile.totalMs) * 100, 1)}%`;
     return (
       `**Profile, ${l.path}.** The worker's main thread is busy ${share(l.profile.busyMs)} of the load and idle ` +
-      `the rest, waiting on Postgres; src/load (RecordCounter, splitHeader, copy-window) takes ` +
+      `the rest, waiting on Postgres; src/load (CsvScanner, splitHeader, copy-window) takes ` +
       `${share(l.profile.byKind['worker: src/load'] ?? 0)} of the load.`
     );
   });

@@ -4,11 +4,21 @@ export { copyWindow, type CopyWindowInput, type CopyWindowResult } from './copy-
 export {
   MAX_HEADER_BYTES,
   POSTGRES_MAX_COLUMNS,
-  RecordCounter,
   splitHeader,
   type SplitHeader,
   type SplitHeaderOptions,
 } from './csv-inspect.js';
-export { type RecordCounterOptions } from './record-counter.js';
-export { FieldChecker, type FieldCheck, type FieldProblem } from './field-checker.js';
-export { ensureStagingTable, METADATA_COLUMNS, type StagingTableRef } from './staging.repository.js';
+export {
+  CsvScanner,
+  keptColumns,
+  type ColumnAction,
+  type CsvScannerOptions,
+  type FieldCheck,
+  type FieldProblem,
+} from './csv-scanner.js';
+export {
+  ensureStagingTable,
+  METADATA_COLUMNS,
+  type StagingTableRef,
+  type StagingTableState,
+} from './staging.repository.js';

@@ -5,7 +5,12 @@ import pg from 'pg';
 import { withClient, withTransaction } from '../../src/db/pool.js';
 import type { EntityName } from '../../src/entities/catalog.js';
 import { EtlError } from '../../src/lib/errors.js';
-import { copyWindow, ensureStagingTable, type CopyWindowInput } from '../../src/load/index.js';
+import {
+  copyWindow,
+  ensureStagingTable,
+  type ColumnAction,
+  type CopyWindowInput,
+} from '../../src/load/index.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { stagingRowsSql } from '../helpers/staging-rows.js';
 
@@ -128,6 +133,57 @@ describe('copyWindow', () => {
     const [, ...expected] = parse(bytes) as string[][];
     expect(result).toMatchObject({ rows: 5000, records: 5000 });
     expect(sorted(await select(result.columns))).toEqual(sorted(expected));
+  });
+
+  it("applies column actions: a dropped column is not in the table, a replaced one holds the hook's text", async () => {
+    const csv =
+      'ACD Call ID,ANI,Agent Notes,Customer Name\r\n' +
+      '1,010-1234,"note, with comma",김민수\r\n' +
+      '2,"010-""9""","multi\r\nline",\r\n';
+    const bytes = Buffer.from(csv, 'utf8');
+    const columnActions = new Map<number, ColumnAction>([
+      [1, { kind: 'replace', replace: (v) => `masked "${v.length}"` }],
+      [3, { kind: 'drop' }],
+    ]);
+    const result = await load(bytes, { columnActions, source: chunked(bytes, 7) });
+    expect(result).toMatchObject({ rows: 2, records: 2, bytes: bytes.length });
+    expect(result.header).toEqual(['ACD Call ID', 'ANI', 'Agent Notes', 'Customer Name']);
+    expect(result.columns).toEqual(['acd_call_id', 'ani', 'agent_notes']);
+    const live = await db.pool.query(
+      `SELECT attname FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped`,
+      [`${schema}.${TABLE}`],
+    );
+    expect(live.rows.map((r) => r.attname)).not.toContain('customer_name');
+    expect(sorted(await select(result.columns))).toEqual(
+      sorted([
+        ['1', 'masked "8"', 'note, with comma'],
+        ['2', 'masked "7"', 'multi\r\nline'],
+      ]),
+    );
+  });
+
+  describe('reconciliation against triggers someone added to the staging table', () => {
+    async function addTrigger(body: string): Promise<void> {
+      await load('A\n0\n');
+      await db.pool.query(
+        `CREATE OR REPLACE FUNCTION ${schema}.t() RETURNS trigger LANGUAGE plpgsql AS $$ ${body} $$`,
+      );
+      await db.pool.query(
+        `CREATE TRIGGER t BEFORE INSERT ON ${schema}.${TABLE} FOR EACH ROW EXECUTE FUNCTION ${schema}.t()`,
+      );
+    }
+
+    it("a row a trigger skipped is missing from COPY's own count", async () => {
+      await addTrigger(`BEGIN IF NEW.a = 'skip' THEN RETURN NULL; END IF; RETURN NEW; END`);
+      const err = await loadError('A\n1\nskip\n2\n');
+      expect(err.message).toMatch(/COPY loaded 2 rows but the file has 3 records/);
+    });
+
+    it('a row a trigger moved to another load is caught by counting the table', async () => {
+      await addTrigger(`BEGIN IF NEW.a = 'move' THEN NEW._load_id := 0; END IF; RETURN NEW; END`);
+      const err = await loadError('A\n1\nmove\n2\n');
+      expect(err.message).toMatch(/COPY loaded 3 rows but the table holds 2 for this window and job/);
+    });
   });
 
   it('accepts a Readable as the source', async () => {
