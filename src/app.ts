@@ -73,6 +73,7 @@ export class App {
         stagingSchema: config.stagingSchema,
         reportingSchema: config.reportingSchema,
         timeZone: config.wfmTimeZone,
+        currentKeys: config.currentKeys,
       }),
     });
     let closed: Promise<void> | undefined;

@@ -92,8 +92,9 @@ export async function copyWindow(client: pg.ClientBase, input: CopyWindowInput):
       await finishLoad(client, loadId, { rows: 0, bytes: split.headerBytes });
       return emptyResult(split.headerBytes, deleted, loadId, input.checks);
     }
-    const columns = columnNamesFor(split.header);
-    const table = await ensureStagingTable(client, { ...ref, columns });
+    // The header's fields go to these columns (tolerant matching may pick an existing spelling).
+    const table = await ensureStagingTable(client, { ...ref, columns: columnNamesFor(split.header) });
+    const { columns } = table;
     const deleted = await deleteLoadRows(client, { ...ref, loadIds: replaced });
     const loadId = await insertLoad(client, { ...key, jobId: input.jobId });
     await setLoadId(client, loadId);

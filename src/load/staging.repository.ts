@@ -6,6 +6,7 @@
  */
 import type pg from 'pg';
 import { from as copyFrom, type CopyStreamQuery } from 'pg-copy-streams';
+import { resolveColumns } from '../entities/column-names.js';
 import { STAGING_DDL_LOCK_CLASS, STAGING_LOAD_LOCK_CLASS } from '../db/lock-keys.js';
 
 /**
@@ -31,7 +32,9 @@ export interface StagingTableRef {
 
 /**
  * Creates the schema and table if missing and adds header columns the table lacks; columns absent
- * from this header stay and read NULL. `added` lists columns added to an existing table.
+ * from this header stay and read NULL. A header name that matches an existing column tolerantly
+ * (resolveColumns: case, spacing and punctuation ignored) loads into that column: `columns` says which
+ * columns the header's fields go to. `added` lists columns added to an existing table.
  * DDL runs only when something is missing, under an advisory lock held to the end of the caller's
  * transaction: two tenants creating the same table at once would otherwise collide on pg_type
  * (23505 unique_violation) or add the same column twice (42701 duplicate_column).
@@ -39,21 +42,25 @@ export interface StagingTableRef {
 export async function ensureStagingTable(
   client: pg.ClientBase,
   ref: StagingTableRef & { columns: readonly string[] },
-): Promise<{ created: boolean; added: string[] }> {
+): Promise<{ created: boolean; added: string[]; columns: string[] }> {
   const before = await existingColumns(client, ref);
-  if (before !== null && ref.columns.every((c) => before.has(c))) return { created: false, added: [] };
+  if (before !== null) {
+    const columns = resolveColumns(ref.columns, [...before]);
+    if (columns.every((c) => before.has(c))) return { created: false, added: [], columns };
+  }
   await lockDdl(client, `${ref.schema}.${ref.table}`);
   const current = await existingColumns(client, ref);
   if (current === null) {
     await createTable(client, ref);
-    return { created: true, added: [] };
+    return { created: true, added: [], columns: [...ref.columns] };
   }
-  const added = ref.columns.filter((c) => !current.has(c));
+  const columns = resolveColumns(ref.columns, [...current]);
+  const added = columns.filter((c) => !current.has(c));
   if (added.length > 0) {
     const clauses = added.map((c) => `ADD COLUMN IF NOT EXISTS ${client.escapeIdentifier(c)} text`);
     await client.query(`ALTER TABLE ${qualified(client, ref)} ${clauses.join(', ')}`);
   }
-  return { created: false, added };
+  return { created: false, added, columns };
 }
 
 /**

@@ -9,7 +9,7 @@
 import type { Readable } from 'node:stream';
 import { ENTITIES, type EntityName } from '../entities/catalog.js';
 import { systemClock, type Clock } from '../lib/clock.js';
-import { RECORDING_VERSIONS } from './csv/columns.js';
+import { QM_QUESTION_VERSIONS, QM_WORKFLOW_VERSIONS, RECORDING_VERSIONS } from './csv/columns.js';
 
 export interface SimulatorTenant {
   id: string;
@@ -167,7 +167,8 @@ export interface SimulatorOptions {
   /**
    * Versions accepted per entity; an entity left out accepts its catalog default only. Default:
    * recordings 7 to 10 (three of four public clients send 7 while the help page says 10: older
-   * versions keep working), each older version with fewer columns (csv/columns.ts).
+   * versions keep working), qm-workflows 3 and 4, qm-questions 1 and 2 (the Singer tap's versions and
+   * the current ones), each older version with fewer columns (csv/columns.ts).
    */
   supportedVersions: Partial<Record<EntityName, string[]>>;
   /** Date-only entities also accept `yyyy-mm-dd hh:mm:ss` (ASSUMED; recordings always do). */
@@ -278,6 +279,8 @@ export const DEFAULT_SIMULATOR_OPTIONS: Readonly<SimulatorOptions> = Object.free
   supportedVersions: Object.freeze({
     ...Object.fromEntries(ENTITIES.map((e) => [e.name, [e.defaultVersion]])),
     'recording-interaction-metadata': [...RECORDING_VERSIONS],
+    'qm-workflows': [...QM_WORKFLOW_VERSIONS],
+    'qm-questions': [...QM_QUESTION_VERSIONS],
   }),
   acceptDateTimeForAll: false,
   endDateInclusive: false,
