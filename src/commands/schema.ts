@@ -134,7 +134,10 @@ async function parseSet(
   const name = text.slice(0, Math.max(0, eq)).trim();
   const type = text.slice(eq + 1).trim() as ColumnType;
   if (eq <= 0 || !TYPES.includes(type)) {
-    throw new EtlError('CONFIG', `--set: expected column=type with a type of ${TYPES.join(', ')}, got ${text}`);
+    throw new EtlError(
+      'CONFIG',
+      `--set: expected column=type with a type of ${TYPES.join(', ')}, got ${text}`,
+    );
   }
   const staging = await relationInfo(deps.db.pool, deps.config.stagingSchema, stagingTableName(entity));
   const key = matchKey(stagingColumnName(name));
@@ -143,7 +146,9 @@ async function parseSet(
     throw new EtlError(
       'CONFIG',
       `--set: ${entity} has no column ${JSON.stringify(name)} in ${deps.config.stagingSchema} yet; ` +
-        'run `cxone-etl schema --entity ' + entity + '` to see its columns',
+        'run `cxone-etl schema --entity ' +
+        entity +
+        '` to see its columns',
     );
   }
   return { column, type };

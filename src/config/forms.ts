@@ -193,11 +193,17 @@ export function rowKeyMap() {
     'entity=Header+Header@Version pairs separated by ; (e.g. qm-workflows=Workflow ID@Last Updated)';
   const schema = z.string().transform((text, ctx) => {
     const keys = new Map<EntityName, RowKeySpec>();
-    for (const part of text.split(';').map((p) => p.trim()).filter((p) => p !== '')) {
+    for (const part of text
+      .split(';')
+      .map((p) => p.trim())
+      .filter((p) => p !== '')) {
       const eq = part.indexOf('=');
       const entity = eq < 0 ? '' : part.slice(0, eq).trim();
       if (!isEntityName(entity)) return invalid(ctx, text, `${form}; unknown entity ${entity}`);
-      const [key = '', version] = part.slice(eq + 1).split('@').map((x) => x.trim());
+      const [key = '', version] = part
+        .slice(eq + 1)
+        .split('@')
+        .map((x) => x.trim());
       const headers = key.split('+').map((h) => h.trim());
       if (headers.some((h) => h === '') || version === '') return invalid(ctx, text, form);
       keys.set(entity, {

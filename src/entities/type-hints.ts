@@ -125,7 +125,7 @@ const QM_WORKFLOW_HINTS: readonly ColumnHint[] = [
   tap('Lastname Agent', 'text', "Agent's last name"),
   tap('Firstname Disp', 'text', "Dispute resolver's first name; empty if not disputed"),
   tap('Lastname Disp', 'text', "Dispute resolver's last name"),
-  tap('Firstname Assigner', 'text', "First name of who assigned the evaluation"),
+  tap('Firstname Assigner', 'text', 'First name of who assigned the evaluation'),
   tap('Lastname Assigner', 'text', 'Last name of who assigned it'),
   hint('Form ID', 'text', 'Id of the evaluation form (version 4, ASSUMED)'),
   hint('Evaluator Role', 'text', 'QA Analyst, Supervisor, Team Lead, ... (version 4, ASSUMED)'),

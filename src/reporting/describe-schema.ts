@@ -146,8 +146,7 @@ export async function describeSchema(db: Queryable, input: DescribeInput): Promi
     viewState,
     sampledRows: sample.rows,
     columns: [...present, ...absent],
-    currentKey:
-      resolved === null ? null : { columns: resolved.key, version: resolved.version ?? null },
+    currentKey: resolved === null ? null : { columns: resolved.key, version: resolved.version ?? null },
   };
 }
 

@@ -119,7 +119,8 @@ export const qmWorkflowGenerator = qmGenerator({
     v[W['Interaction Direction']] = pick(e, 0xd14, 4) === 0 ? 'Outbound' : 'Inbound';
     v[W['Team ID']] = teamId(e.agent.team);
     v[W['Team Name']] = e.agent.team;
-    v[W['Phone Number']] = `010-${String(1000 + pick(e, 0x9401, 9000))}-${String(1000 + pick(e, 0x9402, 9000))}`;
+    v[W['Phone Number']] =
+      `010-${String(1000 + pick(e, 0x9401, 9000))}-${String(1000 + pick(e, 0x9402, 9000))}`;
     v[W['Firstname Eva']] = evaFirst;
     v[W['Lastname Eva']] = evaLast;
     v[W['Firstname Agent']] = agentFirst;
