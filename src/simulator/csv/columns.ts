@@ -91,9 +91,9 @@ export const QM_WORKFLOW_COLUMNS = [
   'Lastname Assigner',
   // Version 4 (ASSUMED additions).
   'Form ID',
+  'Auto QM Score',
   'Evaluator Role',
   'Acknowledged Date',
-  'Auto QM Score',
 ] as const;
 
 /**
@@ -137,8 +137,8 @@ export const QM_QUESTION_COLUMNS = [
   'Bank ID',
   // Version 2 (ASSUMED additions).
   'Last Updated',
-  'Question Comment',
   'AI Suggested Answer',
+  'Question Comment',
 ] as const;
 
 export const QM_COMMENT_COLUMNS = [
