@@ -4,7 +4,7 @@
  * the same column, file after file) and must always give a valid, distinct Postgres identifier.
  */
 import { createHash } from 'node:crypto';
-import { EtlError } from '../lib/errors.js';
+import { EtlError, type EtlErrorContext } from '../lib/errors.js';
 
 /** NAMEDATALEN - 1: Postgres silently truncates longer identifiers, which could merge two columns. */
 export const MAX_IDENTIFIER_BYTES = 63;
@@ -24,7 +24,7 @@ const SYSTEM_COLUMNS = new Set(['tableoid', 'xmin', 'cmin', 'xmax', 'cmax', 'cti
  * becomes `_`. Two headers that match tolerantly (matchKey: case, spacing and punctuation ignored) would
  * land in one column: that is a BAD_INPUT error naming both, never a silent merge or a renamed column.
  */
-export function columnNamesFor(header: readonly string[]): string[] {
+export function columnNamesFor(header: readonly string[], context?: EtlErrorContext): string[] {
   const seen = new Map<string, number>();
   const used = new Set<string>();
   return header.map((name, index) => {
@@ -37,6 +37,7 @@ export function columnNamesFor(header: readonly string[]): string[] {
         `the header has two columns that read as one staging column ${capBytes(base)}: ` +
           `${JSON.stringify(header[first])} (column ${first + 1}) and ${JSON.stringify(name)} (column ${index + 1}); ` +
           'headers match ignoring case, spacing and punctuation, so the export must name them differently',
+        context === undefined ? {} : { context },
       );
     }
     seen.set(key, index);

@@ -93,7 +93,10 @@ export async function copyWindow(client: pg.ClientBase, input: CopyWindowInput):
       return emptyResult(split.headerBytes, deleted, loadId, input.checks);
     }
     // The header's fields go to these columns (tolerant matching may pick an existing spelling).
-    const table = await ensureStagingTable(client, { ...ref, columns: columnNamesFor(split.header) });
+    const table = await ensureStagingTable(client, {
+      ...ref,
+      columns: columnNamesFor(split.header, context),
+    });
     const { columns } = table;
     const deleted = await deleteLoadRows(client, { ...ref, loadIds: replaced });
     const loadId = await insertLoad(client, { ...key, jobId: input.jobId });
