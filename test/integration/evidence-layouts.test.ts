@@ -12,6 +12,7 @@ import { copyWindow } from '../../src/load/index.js';
 import { afterWindowLoaded, castChecksFor } from '../../src/reporting/index.js';
 import { checkCurrentKeys } from '../../src/check/database-checks.js';
 import { schemaCommand } from '../../src/commands/schema.js';
+import { statusCommand } from '../../src/commands/status.js';
 import type { Database } from '../../src/db/open-database.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { startHarness, type Harness } from '../helpers/pipeline.js';
@@ -156,6 +157,27 @@ describe.each([
       `SELECT count(*)::int AS n FROM ${REPORTING}.qm_workflows_current WHERE score_percentage IS NOT NULL`,
     );
     expect(scores[0]?.n).toBe(workflows.keys);
+  });
+
+  it('status says when an entity has no current-state key, and how to set one', async () => {
+    let text = '';
+    const out = new Writable({
+      write(chunk: Buffer, _e, cb) {
+        text += chunk.toString();
+        cb();
+      },
+    });
+    const db = { pool: h.db.pool } as unknown as Database;
+    // A key override naming a header these files do not have leaves qm-workflows without a key.
+    const currentKeys = new Map([
+      ['qm-workflows' as const, { candidates: [['Evaluation Key']], versions: ['Modified On'] }],
+    ]);
+    await statusCommand({ db, clock: h.clock, out, config: { ...h.config, currentKeys } }, { json: false });
+    expect(text).toMatch(
+      /qm-workflows: no current-state view: none of its key candidates \(Evaluation Key\)/,
+    );
+    expect(text).toContain('REPORTING_CURRENT_KEYS=qm-workflows=');
+    expect(text).not.toMatch(/qm-questions: no current-state view/);
   });
 });
 
@@ -325,6 +347,24 @@ describe('a layout no code names', () => {
         remedy: expect.stringContaining('REPORTING_CURRENT_KEYS=wfm-payroll='),
       }),
     ]);
+    let text = '';
+    const out = new Writable({
+      write(chunk: Buffer, _e, cb) {
+        text += chunk.toString();
+        cb();
+      },
+    });
+    const config = {
+      stagingSchema: STAGING,
+      reportingSchema: REPORTING,
+      wfmTimeZone: 'UTC',
+      currentKeys: new Map(),
+    };
+    await schemaCommand({ db: { pool: db.pool } as unknown as Database, config, out }, { entity: other });
+    expect(text).toMatch(
+      /current: NO current-state view: no key candidate matches the columns \(tried Payroll Entry ID\)/,
+    );
+    expect(text).toContain('REPORTING_CURRENT_KEYS');
     const keys = new Map([[other, { candidates: [['entry ref']], versions: [] }]]);
     expect((await loadPayroll(keys)).view?.current).toBe('created');
     const { rows } = await db.pool.query<{ n: number }>(

@@ -8,6 +8,7 @@ import {
   type CsvSpec,
 } from '../../src/simulator/csv/index.js';
 import { REVISION_DELAY_MINUTES } from '../../src/simulator/csv/qm-evaluation.js';
+import { QM_QUESTION_COLUMNS, QM_WORKFLOW_COLUMNS } from '../../src/simulator/csv/columns.js';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -46,6 +47,29 @@ describe('csvHeader', () => {
     expect(new Set(header).size).toBe(header.length);
     expect(header).toContain(KEY_COLUMNS[entity]);
     for (const name of header) expect(name).toMatch(/^[A-Z0-9][A-Za-z0-9 /%-]*$/);
+  });
+
+  it('older QM versions are the Singer tap lists exactly; current ones add columns after them', () => {
+    const header = (entity: EntityName, version: string | undefined): string[] =>
+      csvHeader({ ...spec(entity, D0, D0 + DAY), version, driftFromDate: '2026-01-01' });
+    expect(header('qm-workflows', '3')).toEqual(QM_WORKFLOW_COLUMNS.slice(0, 38));
+    expect(header('qm-workflows', '3')).toContain('Last Updated');
+    expect(header('qm-workflows', '4')).toEqual([...QM_WORKFLOW_COLUMNS]);
+    expect(header('qm-questions', '1')).toEqual(QM_QUESTION_COLUMNS.slice(0, 34));
+    expect(header('qm-questions', '1').filter((h) => h.includes('%'))).toEqual([
+      'Evaluation Score %',
+      'Section Score %',
+    ]);
+    expect(header('qm-questions', '2')).toEqual([...QM_QUESTION_COLUMNS]);
+    // The v3 file's booleans are true/false as the tap types them; dates yyyy-mm-dd hh:mm:ss.
+    const h3 = header('qm-workflows', '3');
+    const rows = [...csvRows({ ...spec('qm-workflows', D0, D0 + DAY), version: '3' })];
+    expect(rows.length).toBeGreaterThan(0);
+    for (const row of rows) {
+      expect(row).toHaveLength(38);
+      expect(['true', 'false']).toContain(row[h3.indexOf('Failed Critical Question')]);
+      expect(row[h3.indexOf('Last Updated')]).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
+    }
   });
 
   it('recording metadata carries every header the contract confirms', () => {
