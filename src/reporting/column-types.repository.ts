@@ -63,6 +63,9 @@ export async function insertColumnTypes(
   now: number,
 ): Promise<void> {
   if (records.length === 0) return;
+  // One order for every load: two loads deciding the same columns wait on each other's rows in the
+  // same order instead of deadlocking (40P01).
+  const sorted = [...records].sort((a, b) => (a.column < b.column ? -1 : a.column > b.column ? 1 : 0));
   await db.query(
     `INSERT INTO cxone_etl.column_types
        (staging_schema, entity, column_name, column_type, origin, learned_from, decided_at)
@@ -72,10 +75,10 @@ export async function insertColumnTypes(
     [
       scope.stagingSchema,
       scope.entity,
-      records.map((r) => r.column),
-      records.map((r) => r.type),
-      records.map((r) => r.origin),
-      records.map((r) => r.learnedFrom),
+      sorted.map((r) => r.column),
+      sorted.map((r) => r.type),
+      sorted.map((r) => r.origin),
+      sorted.map((r) => r.learnedFrom),
       new Date(now),
     ],
   );
