@@ -20,8 +20,7 @@ import { formatTable } from './format-table.js';
 /** Quality flags and cast problems shown by `status`: the last two weeks. */
 const QUALITY_LOOKBACK_MS = 14 * 86_400_000;
 
-type StatusConfig = Pick<Config, 'freshness' | 'schedule' | 'extract'> &
-  Partial<Pick<Config, 'stagingSchema' | 'currentKeys'>>;
+type StatusConfig = Pick<Config, 'freshness' | 'schedule' | 'extract' | 'stagingSchema' | 'currentKeys'>;
 
 export async function statusCommand(
   deps: {
@@ -63,9 +62,9 @@ export async function statusCommand(
 /** Loaded entities whose columns carry no current-state key (the `check` warning, shown again here). */
 async function noCurrentKeyView(pool: pg.Pool, config: StatusConfig) {
   const lines = await checkCurrentKeys(pool, {
-    stagingSchema: config.stagingSchema ?? 'cxone_staging',
+    stagingSchema: config.stagingSchema,
     entities: config.extract.entities.map((e) => e.name),
-    currentKeys: config.currentKeys ?? new Map(),
+    currentKeys: config.currentKeys,
   });
   return lines
     .filter((l) => l.status === 'warn')

@@ -1,7 +1,9 @@
 /**
  * (Re)creates `{REPORTING_SCHEMA}.{table}`, the typed view over one staging table,
  * inside the caller's transaction: the load that added a column also publishes it, or neither happens.
- * Cheap when nothing changed (two catalog reads and a hash), so the load can call it every time.
+ * Cheap when nothing changed (two catalog reads, one read of cxone_etl.column_types and a hash), so the
+ * load can call it every time. Columns seen for the first time get their type decided here
+ * (column-types.ts), in the same transaction.
  */
 import type { Queryable } from '../db/queryable.js';
 import { pgErrorCode } from '../db/sqlstate.js';
