@@ -14,6 +14,8 @@ import { checkCurrentKeys } from '../../src/check/database-checks.js';
 import { schemaCommand } from '../../src/commands/schema.js';
 import { statusCommand } from '../../src/commands/status.js';
 import type { Database } from '../../src/db/open-database.js';
+import { csvHeader, csvRows, encodeCsvLine } from '../../src/simulator/csv/index.js';
+import type { BodyOverrideJob } from '../../src/simulator/index.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { startHarness, type Harness } from '../helpers/pipeline.js';
 
@@ -178,6 +180,89 @@ describe.each([
     );
     expect(text).toContain('REPORTING_CURRENT_KEYS=qm-workflows=');
     expect(text).not.toMatch(/qm-questions: no current-state view/);
+  });
+});
+
+/**
+ * The simulator's qm-workflows files rewritten into a layout no code names: headers renamed (other case,
+ * punctuation, camelCase, or words no hint knows), columns in reverse order, and an extra numeric column.
+ */
+const RENAMED: Record<string, string> = {
+  'Workflow ID': 'workflowId',
+  'Last Updated': 'LAST-UPDATED',
+  'Submission Date': 'submission_date',
+  'Score Percentage': 'Pct Score',
+  Rank: 'Rank Position',
+  'Failed Critical Question': 'Failed critical question?',
+};
+
+function unknownLayout(job: BodyOverrideJob): Buffer {
+  const spec = {
+    tenantId: job.tenantId,
+    entity: job.entity,
+    startMs: job.startMs,
+    endMs: job.endMs,
+    nowMs: job.endMs,
+  };
+  const header = csvHeader(spec);
+  const order = header.map((_, i) => header.length - 1 - i);
+  const names = order.map((i) => {
+    const name = header[i] as string;
+    return RENAMED[name] ?? name;
+  });
+  const lines = [encodeCsvLine([...names, 'Handle Minutes'], '\r\n')];
+  let n = 0;
+  for (const row of csvRows(spec)) {
+    lines.push(
+      encodeCsvLine([...order.map((i) => row[i] as string), (4 + (n++ % 7) * 1.25).toFixed(2)], '\r\n'),
+    );
+  }
+  return Buffer.from(lines.join(''), 'utf8');
+}
+
+describe('a layout no code names, through the pipeline', () => {
+  let h: Harness;
+  afterAll(() => h?.close());
+
+  it('is typed from hints and values and gets a current view on the key it carries', async () => {
+    h = await startHarness({
+      env: { EXTRACT_ENTITIES: 'qm-workflows' },
+      sim: { faults: { bodyOverride: unknownLayout } },
+    });
+    const run = await h.run();
+    expect(run.summary.failed).toBe(0);
+    expect(
+      await viewTypes(h.db.pool, 'qm_workflows', [
+        'workflowid',
+        'last_updated',
+        'submission_date',
+        'pct_score',
+        'rank_position',
+        'failed_critical_question',
+        'handle_minutes',
+      ]),
+    ).toEqual({
+      failed_critical_question: 'boolean',
+      handle_minutes: 'numeric',
+      last_updated: 'timestamp with time zone',
+      pct_score: 'numeric',
+      rank_position: 'bigint',
+      submission_date: 'timestamp with time zone',
+      workflowid: 'text',
+    });
+    const { rows: learned } = await h.db.pool.query<{ column_name: string }>(
+      `SELECT column_name FROM cxone_etl.column_types WHERE origin = 'learned' ORDER BY 1`,
+    );
+    expect(learned.map((r) => r.column_name)).toEqual(['handle_minutes', 'pct_score', 'rank_position']);
+    const workflows = await currentCounts(h.db.pool, 'qm_workflows', 'workflowid');
+    expect(workflows.all).toBeGreaterThan(workflows.keys);
+    expect(workflows).toMatchObject({ current: workflows.keys, dup: 0 });
+    const { rows: stale } = await h.db.pool.query(
+      `SELECT c.workflowid FROM ${REPORTING}.qm_workflows_current c
+         JOIN ${REPORTING}.qm_workflows a USING (_tenant_id, workflowid)
+        WHERE a.last_updated > c.last_updated`,
+    );
+    expect(stale).toEqual([]);
   });
 });
 
