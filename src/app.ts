@@ -78,6 +78,7 @@ export class App {
         stagingSchema: config.stagingSchema,
         reportingSchema: config.reportingSchema,
         timeZone: config.wfmTimeZone,
+        currentKeys: config.currentKeys,
       }),
     });
     let closed: Promise<void> | undefined;

@@ -267,16 +267,22 @@ function registerSchema(program: Command, { deps, withDb }: Cli): void {
   program
     .command('schema')
     .description(
-      "an entity's staging columns, their types in the typed view (hints or inferred) and the view's state",
+      "an entity's staging columns, their types in the typed view and where each came from, and the views' state",
     )
     .requiredOption('--entity <name>', 'the entity', entityArg)
     .option('--json', 'machine-readable output')
     .option('--refresh', 'rebuild the typed view now')
-    .action((opts: { entity: EntityName[]; json?: boolean; refresh?: boolean }) =>
+    .option('--set <column=type>', "set one column's type by hand (kept from then on) and rebuild the view")
+    .action((opts: { entity: EntityName[]; json?: boolean; refresh?: boolean; set?: string }) =>
       withDb((db) =>
         schemaCommand(
           { db, config: deps.config, out: deps.out },
-          { entity: opts.entity[0] as EntityName, json: opts.json ?? false, refresh: opts.refresh ?? false },
+          {
+            entity: opts.entity[0] as EntityName,
+            json: opts.json ?? false,
+            refresh: opts.refresh ?? false,
+            ...(opts.set === undefined ? {} : { set: opts.set }),
+          },
         ),
       ),
     );

@@ -28,6 +28,7 @@ export function parseConfig(env: Env): Config {
     wfmTimeZone: v.WFM_TIMEZONE,
     stagingSchema: v.STAGING_SCHEMA,
     reportingSchema: v.REPORTING_SCHEMA,
+    currentKeys: v.REPORTING_CURRENT_KEYS,
     schedule: Object.freeze({ cron: v.SCHEDULE_CRON, timeZone: v.SCHEDULE_TZ }),
     freshness: Object.freeze({ maxLagMs: v.FRESHNESS_MAX_LAG }),
     notify: Object.freeze({

@@ -5,7 +5,16 @@
 export type CheckStatus = 'ok' | 'info' | 'warn' | 'fail';
 
 export type CheckName =
-  'config' | 'postgres' | 'privileges' | 'migrations' | 'token' | 'api' | 'jobs' | 'probe' | 'jobs-limit';
+  | 'config'
+  | 'postgres'
+  | 'privileges'
+  | 'migrations'
+  | 'current-keys'
+  | 'token'
+  | 'api'
+  | 'jobs'
+  | 'probe'
+  | 'jobs-limit';
 
 export interface CheckLine {
   check: CheckName;

@@ -7,6 +7,9 @@ import pg from 'pg';
 import { migrate, migrationStatus, type MigrateOptions } from '../db/migrate.js';
 import { toError } from '../lib/errors.js';
 import type { CheckLine } from './check-line.js';
+import { stagingTableName, type EntityName } from '../entities/catalog.js';
+import { describeCandidates, resolveRowKey, ROW_KEYS, type RowKeySpec } from '../entities/row-keys.js';
+import { relationInfo } from '../reporting/relations.repository.js';
 import {
   missingTablePrivileges,
   relationsNotOwned,
@@ -200,4 +203,47 @@ export async function checkMigrations(
       remedy: 'fix what the message names, then run cxone-etl migrate',
     };
   }
+}
+
+/**
+ * Per loaded entity, whether its staging columns carry a current-state key (src/entities/row-keys.ts,
+ * or REPORTING_CURRENT_KEYS): without one there is no `{table}_current` view, and dashboards that
+ * count each evaluation once would count re-scored ones twice. Entities not loaded yet are skipped.
+ */
+export async function checkCurrentKeys(
+  pool: pg.Pool,
+  settings: {
+    stagingSchema: string;
+    entities: readonly EntityName[];
+    currentKeys: ReadonlyMap<EntityName, RowKeySpec>;
+  },
+): Promise<CheckLine[]> {
+  const lines: CheckLine[] = [];
+  for (const entity of settings.entities) {
+    const staging = await relationInfo(pool, settings.stagingSchema, stagingTableName(entity));
+    if (staging === null) continue;
+    const spec = settings.currentKeys.get(entity) ?? ROW_KEYS[entity];
+    const key = resolveRowKey(
+      entity,
+      staging.columns.map((c) => c.name),
+      spec,
+    );
+    lines.push(
+      key === null
+        ? {
+            check: 'current-keys',
+            status: 'warn',
+            entity,
+            message: `no current-state view: none of its key candidates (${describeCandidates(spec)}) is in ${settings.stagingSchema}.${stagingTableName(entity)}`,
+            remedy: `set REPORTING_CURRENT_KEYS=${entity}=<key header>[+<header>]@<last-updated header> (cxone-etl schema --entity ${entity} lists its columns)`,
+          }
+        : {
+            check: 'current-keys',
+            status: 'ok',
+            entity,
+            message: `current-state view keyed by ${key.key.join(' + ')}${key.version === undefined ? '' : `, latest ${key.version} wins`}`,
+          },
+    );
+  }
+  return lines;
 }

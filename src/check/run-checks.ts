@@ -12,7 +12,7 @@ import { toError } from '../lib/errors.js';
 import { configForTenant } from '../tenants/tenant-config.js';
 import { loadTenants, type ReadTextFile, type TenantConfig } from '../tenants/tenants-file.js';
 import type { CheckLine, OnCheckLine } from './check-line.js';
-import { checkMigrations, checkPostgres, checkPrivileges } from './database-checks.js';
+import { checkCurrentKeys, checkMigrations, checkPostgres, checkPrivileges } from './database-checks.js';
 import { checkTenant } from './tenant-checks.js';
 
 export interface RunChecksDeps {
@@ -86,6 +86,12 @@ export async function runChecks(deps: RunChecksDeps, opts: RunChecksOptions): Pr
     ...(deps.afterMigrate ? { afterMigrate: deps.afterMigrate } : {}),
   };
   if (!emit(await checkMigrations(db.pool, migrationOpts))) return lines;
+  const keyLines = await checkCurrentKeys(db.pool, {
+    stagingSchema: config.stagingSchema,
+    entities: config.extract.entities.map((e) => e.name),
+    currentKeys: config.currentKeys,
+  });
+  for (const line of keyLines) emit(line);
 
   for (const tenant of tenants) {
     let hardFailure = false;

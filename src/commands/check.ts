@@ -50,6 +50,7 @@ export async function checkCommand(deps: CheckCommandDeps, opts: CheckCommandOpt
             stagingSchema: deps.config.stagingSchema,
             reportingSchema: deps.config.reportingSchema,
             timeZone: deps.config.wfmTimeZone,
+            currentKeys: deps.config.currentKeys,
           }),
           database: async () => {
             db = await (deps.database ?? (() => openUnmigrated(deps)))();

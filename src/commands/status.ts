@@ -11,6 +11,7 @@ import { freshnessOf, freshnessSettings } from '../observability/freshness.js';
 import type { Clock } from '../lib/clock.js';
 import { recentRuns } from '../extract/runs.repository.js';
 import { castProblemSummary, qualityFlags } from '../reporting/index.js';
+import { checkCurrentKeys } from '../check/database-checks.js';
 import { entityStatus, recoveryNotes, type WindowNote } from '../extract/windows.repository.js';
 import { listLearnedJobsLimits } from '../extract/jobs-limit.repository.js';
 import { AUTO_JOBS_IN_FLIGHT } from '../extract/run-extraction.js';
@@ -19,7 +20,7 @@ import { formatTable } from './format-table.js';
 /** Quality flags and cast problems shown by `status`: the last two weeks. */
 const QUALITY_LOOKBACK_MS = 14 * 86_400_000;
 
-type StatusConfig = Pick<Config, 'freshness' | 'schedule' | 'extract'>;
+type StatusConfig = Pick<Config, 'freshness' | 'schedule' | 'extract' | 'stagingSchema' | 'currentKeys'>;
 
 export async function statusCommand(
   deps: {
@@ -38,9 +39,10 @@ export async function statusCommand(
   const recovery = await recoveryView(pool);
   const jobsInFlight = await jobsInFlightView(deps);
   const view = entitiesView(rows, deps.config, now);
+  const noCurrentKey = await noCurrentKeyView(pool, deps.config);
   if (opts.json) {
     deps.out.write(
-      `${JSON.stringify({ generatedAt: new Date(now).toISOString(), entities: view, runs, quality, recovery, jobsInFlight }, null, 2)}\n`,
+      `${JSON.stringify({ generatedAt: new Date(now).toISOString(), entities: view, runs, quality, recovery, jobsInFlight, noCurrentKey }, null, 2)}\n`,
     );
     return 0;
   }
@@ -52,8 +54,21 @@ export async function statusCommand(
   writeJobsInFlight(deps.out, jobsInFlight);
   writeRecovery(deps.out, recovery);
   writeQuality(deps.out, quality);
+  for (const line of noCurrentKey) deps.out.write(`\n${line.entity}: ${line.message}; ${line.remedy}\n`);
   writeRuns(deps.out, runs);
   return 0;
+}
+
+/** Loaded entities whose columns carry no current-state key (the `check` warning, shown again here). */
+async function noCurrentKeyView(pool: pg.Pool, config: StatusConfig) {
+  const lines = await checkCurrentKeys(pool, {
+    stagingSchema: config.stagingSchema,
+    entities: config.extract.entities.map((e) => e.name),
+    currentKeys: config.currentKeys,
+  });
+  return lines
+    .filter((l) => l.status === 'warn')
+    .map((l) => ({ entity: l.entity ?? '', message: l.message, remedy: l.remedy ?? '' }));
 }
 
 type EntityView = ReturnType<typeof entitiesView>[number];

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { ENTITY_NAMES, isEntityName, type DateFormat, type EntityName } from '../entities/catalog.js';
+import { ROW_KEYS, type RowKeySpec } from '../entities/row-keys.js';
 import { Secret } from '../lib/secret.js';
 
 /** Durations in config are written `500ms`, `30s`, `15m`, `2h`, `1d` or `2w`; a bare number is milliseconds. */
@@ -221,6 +222,39 @@ export function maxLags() {
     }
     if (rest !== undefined) for (const e of ENTITY_NAMES) if (!lags.has(e)) lags.set(e, rest);
     return lags;
+  });
+  return documented(schema, form);
+}
+
+/**
+ * Per-entity current-view keys, `entity=Header+Header@Version Header` separated by `;` (headers may
+ * hold commas), e.g. `qm-workflows=Evaluation Key@Modified On;qm-questions=Eval Key+Question Key`. The
+ * key replaces the entity's candidates; without `@`, the entity's version columns stay.
+ */
+export function rowKeyMap() {
+  const form =
+    'entity=Header+Header@Version pairs separated by ; (e.g. qm-workflows=Workflow ID@Last Updated)';
+  const schema = z.string().transform((text, ctx) => {
+    const keys = new Map<EntityName, RowKeySpec>();
+    for (const part of text
+      .split(';')
+      .map((p) => p.trim())
+      .filter((p) => p !== '')) {
+      const eq = part.indexOf('=');
+      const entity = eq < 0 ? '' : part.slice(0, eq).trim();
+      if (!isEntityName(entity)) return invalid(ctx, text, `${form}; unknown entity ${entity}`);
+      const [key = '', version] = part
+        .slice(eq + 1)
+        .split('@')
+        .map((x) => x.trim());
+      const headers = key.split('+').map((h) => h.trim());
+      if (headers.some((h) => h === '') || version === '') return invalid(ctx, text, form);
+      keys.set(entity, {
+        candidates: [headers],
+        versions: version === undefined ? ROW_KEYS[entity].versions : [version],
+      });
+    }
+    return keys;
   });
   return documented(schema, form);
 }

@@ -1,5 +1,6 @@
 /** The typed, frozen configuration the rest of the program sees (src/config.ts builds it). */
 import type { DateFormat, EntityName } from '../entities/catalog.js';
+import type { RowKeySpec } from '../entities/row-keys.js';
 import type { Secret } from '../lib/secret.js';
 
 export type Credentials =
@@ -62,6 +63,8 @@ export interface Config {
   readonly stagingSchema: string;
   /** Schema of the typed views over the staging tables. */
   readonly reportingSchema: string;
+  /** REPORTING_CURRENT_KEYS: per entity, the current-view key that replaces the catalog's candidates. */
+  readonly currentKeys: ReadonlyMap<EntityName, RowKeySpec>;
   readonly schedule: { readonly cron: string; readonly timeZone: string };
   /**
    * FRESHNESS_MAX_LAG: per entity, how far behind now its checkpoint may fall before it counts as

@@ -13,6 +13,7 @@ import {
   duration,
   entityList,
   entityMap,
+  rowKeyMap,
   flag,
   identifier,
   isDateFormat,
@@ -70,6 +71,15 @@ export const VARIABLES = {
     description:
       'Schema of the typed views over the staging tables (timestamps, numbers, booleans; bad values read NULL), one per entity, rebuilt when drift adds a column; see `docs/REPORTING.md`.',
   }),
+  REPORTING_CURRENT_KEYS: variable(
+    'database',
+    rowKeyMap().default(() => new Map()),
+    {
+      unset: 'the key candidates of src/entities/row-keys.ts (docs/REPORTING.md)',
+      description:
+        'Per-entity key of the current-state views (`{table}_current`) for files whose headers no key candidate matches, e.g. `qm-workflows=Evaluation Key@Modified On;qm-questions=Eval Key+Question Key` (headers match ignoring case, spacing and punctuation; `@` names the column whose latest value wins). `cxone-etl check` and `schema` say which entities have no key.',
+    },
+  ),
 
   // --- CXone authentication
   CXONE_ACCESS_KEY_ID: variable('auth', text('text').optional(), {

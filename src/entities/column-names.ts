@@ -4,6 +4,7 @@
  * the same column, file after file) and must always give a valid, distinct Postgres identifier.
  */
 import { createHash } from 'node:crypto';
+import { EtlError, type EtlErrorContext } from '../lib/errors.js';
 
 /** NAMEDATALEN - 1: Postgres silently truncates longer identifiers, which could merge two columns. */
 export const MAX_IDENTIFIER_BYTES = 63;
@@ -20,18 +21,53 @@ const SYSTEM_COLUMNS = new Set(['tableoid', 'xmin', 'cmin', 'xmax', 'cmax', 'cti
 /**
  * One staging column name per header name, in header order. Letters and digits of any script are
  * kept (Postgres accepts them in quoted identifiers, and Korean headers stay readable); everything else
- * becomes `_`. Collisions get `_2`, `_3` in header order, so a column appended to a later file never
- * renames the columns before it.
+ * becomes `_`. Two headers that match tolerantly (matchKey: case, spacing and punctuation ignored) would
+ * land in one column: that is a BAD_INPUT error naming both, never a silent merge or a renamed column.
  */
-export function columnNamesFor(header: readonly string[]): string[] {
+export function columnNamesFor(header: readonly string[], context?: EtlErrorContext): string[] {
+  const seen = new Map<string, number>();
   const used = new Set<string>();
   return header.map((name, index) => {
     const base = baseName(name, index + 1);
+    const key = matchKey(base);
+    const first = seen.get(key);
+    if (first !== undefined) {
+      throw new EtlError(
+        'BAD_INPUT',
+        `the header has two columns that read as one staging column ${capBytes(base)}: ` +
+          `${JSON.stringify(header[first])} (column ${first + 1}) and ${JSON.stringify(name)} (column ${index + 1}); ` +
+          'headers match ignoring case, spacing and punctuation, so the export must name them differently',
+        context === undefined ? {} : { context },
+      );
+    }
+    seen.set(key, index);
+    // A hash collision of two capped names is the only way left to meet a used name.
     let candidate = capBytes(base);
     for (let n = 2; used.has(candidate); n++) candidate = capBytes(`${base}_${n}`);
     used.add(candidate);
     return candidate;
   });
+}
+
+/**
+ * What tolerant header matching compares: the staging name without its `_` separators, so
+ * `Last Updated`, `last_updated`, `LAST-UPDATED` and `LastUpdated` are one column (docs/API.md, "CSV
+ * files": column sets and spellings change between versions). Takes a staging name or a base name.
+ */
+export function matchKey(stagingName: string): string {
+  return stagingName.replace(/_/g, '');
+}
+
+/**
+ * The staging columns a header's names land in, given the table's existing columns: a name the table
+ * lacks but an existing column matches tolerantly (matchKey) goes to that column, so a later file that
+ * writes `LastUpdated` for `Last Updated` fills the same column instead of adding one.
+ */
+export function resolveColumns(names: readonly string[], existing: readonly string[]): string[] {
+  const have = new Set(existing);
+  const byKey = new Map<string, string>();
+  for (const column of existing) if (!byKey.has(matchKey(column))) byKey.set(matchKey(column), column);
+  return names.map((name) => (have.has(name) ? name : (byKey.get(matchKey(name)) ?? name)));
 }
 
 /** The uncapped name for one header: lower snake_case, never empty, never starting with `_` or a digit. */

@@ -1,17 +1,19 @@
 /**
- * Column types for the typed reporting views, one list per entity, beside the entity
- * definitions in catalog.ts. Staging keeps every column as text so a load never fails on a value; the
- * views in REPORTING_SCHEMA cast the columns listed here through the safe casts of
- * migrations/0004_reporting.sql. A column not listed stays text in the view (`cxone-etl schema` shows
- * what its sampled values look like, to decide whether it deserves a hint).
+ * Type hints for the typed reporting views, one list per entity, beside the entity definitions in
+ * catalog.ts: the prior from which a column's type is decided. Staging keeps every column as text so
+ * a load never fails on a value; on a column's first loads the reporting layer records its type per
+ * deployment (cxone_etl.column_types): the hint's type when a hint matches the header (tolerantly:
+ * case, spacing and punctuation ignored), else the type its values read as (reporting/inference.ts,
+ * with the identifier rule of `namePrior`). From then on the view casts by that record.
  *
- * Headers are written as the CSV writes them (the staging name comes from columnNamesFor). Only the
- * recording headers marked `contract` are confirmed by a public source (docs/API.md, "CSV files");
- * the rest follow the simulator's plausible headers (src/simulator/csv/columns.ts) and are checked
- * against them by test/unit/type-hints.test.ts. Identifiers stay text even when they look numeric:
- * a leading zero or a later letter must not turn into a cast problem or break a join.
+ * Headers are written as the CSV writes them (the staging name comes from columnNamesFor). Those
+ * marked `contract` are shown by a public source (docs/API.md, "CSV files": the recording clients, and
+ * the Singer tap's QM lists, header text rebuilt from its camelCase keys); the rest follow the
+ * simulator's plausible headers (src/simulator/csv/columns.ts) and are checked against them by
+ * test/unit/type-hints.test.ts. Identifiers stay text even when they look numeric: a leading zero or a
+ * later letter must not turn into a cast problem or break a join.
  */
-import { columnNamesFor } from './column-names.js';
+import { columnNamesFor, matchKey } from './column-names.js';
 import type { EntityName } from './catalog.js';
 
 /**
@@ -82,66 +84,93 @@ const RECORDING_HINTS: readonly ColumnHint[] = [
   hint('Agent Notes', 'text', 'Free text the agent wrote'),
 ];
 
+/** `tap`: the Singer tap for NICE inContact lists the column (docs/API.md, "CSV files"). */
+const tap = (header: string, type: ColumnType, meaning: string): ColumnHint =>
+  hint(header, type, meaning, 'contract');
+
 const QM_WORKFLOW_HINTS: readonly ColumnHint[] = [
-  hint('Evaluation ID', 'text', 'Id of the evaluation; the row key'),
-  hint('Workflow ID', 'text', 'Id of the QM workflow that produced the evaluation'),
-  hint('Workflow Name', 'text', 'Standard Evaluation, Calibration, Self Evaluation, Dispute Review, ...'),
-  hint('Form ID', 'text', 'Id of the evaluation form'),
-  hint('Form Name', 'text', 'Name of the evaluation form'),
-  hint('Evaluation Status', 'text', 'Completed, Acknowledged, Disputed, ...'),
-  hint('Submission Date', 'timestamptz', 'When the evaluation was submitted (UTC); the API filters on it'),
-  hint('Assigned Date', 'timestamptz', 'When it was assigned to the evaluator (UTC)'),
-  hint('Due Date', 'timestamptz', 'When it was due (UTC)'),
-  hint('Interaction Date', 'timestamptz', 'When the evaluated interaction happened (UTC)'),
-  hint('ACD Call ID', 'text', 'Contact id of the evaluated interaction (joins to recordings)'),
-  hint('Channel', 'text', 'Voice, Chat, Email, ...'),
-  hint('Agent ID', 'text', 'ACD id of the evaluated agent'),
-  hint('Agent Name', 'text', 'Name of the evaluated agent'),
-  hint('Agent Team', 'text', "The evaluated agent's team"),
-  hint('Evaluator ID', 'text', 'ACD id of the evaluator'),
-  hint('Evaluator Name', 'text', 'Name of the evaluator'),
-  hint('Evaluator Role', 'text', 'QA Analyst, Supervisor, Team Lead, ...'),
-  hint('Total Score', 'numeric', 'Points scored on the applicable questions'),
-  hint('Max Score', 'numeric', 'Points possible on the applicable questions'),
-  hint('Score Percentage', 'numeric', 'Total Score / Max Score in percent (empty when Max Score is 0)'),
-  hint('Result', 'text', 'Pass or Fail'),
-  hint('Critical Failure', 'boolean', 'A critical question was failed (Yes/No)'),
-  hint('Auto QM Score', 'numeric', 'Score suggested by automated QM, in percent'),
-  hint(
-    'Acknowledged Date',
-    'timestamptz',
-    'When the agent acknowledged the evaluation (UTC); empty if not yet',
-  ),
-  hint('Dispute Status', 'text', 'Open or Resolved when disputed; empty otherwise'),
-  hint('Evaluation Comment', 'text', "The evaluator's overall comment"),
+  tap('Tenant Name', 'text', 'Name of the CXone tenant'),
+  tap('Agent ID', 'text', 'Id of the evaluated agent'),
+  tap('Type', 'text', 'Kind of workflow: Standard Evaluation, Calibration, Self Evaluation, ...'),
+  tap('Evaluation Flow Trigger', 'text', 'What started the workflow: a QM plan, or by hand'),
+  tap('Workflow Status', 'text', 'Completed, Acknowledged, Disputed, ...'),
+  tap('Auto Acknowledged', 'boolean', 'The evaluation was acknowledged automatically (true/false)'),
+  tap('Workflow State', 'text', 'Open or Closed'),
+  tap('Workflow ID', 'text', 'Id of the evaluation workflow; the row key (a re-scored evaluation keeps it)'),
+  tap('Plan Name', 'text', 'QM plan that assigned the evaluation'),
+  tap('Form Name', 'text', 'Name of the evaluation form'),
+  tap('Form Version', 'text', 'Version of the form'),
+  tap('Start Date', 'timestamptz', 'When the workflow started (UTC)'),
+  tap('Submission Date', 'timestamptz', 'When the evaluation was submitted (UTC); the API filters on it'),
+  tap('Last Updated', 'timestamptz', 'When the workflow last changed (UTC); the latest one is current'),
+  tap('Score Percentage', 'numeric', 'Score / Maximum Possible Score in percent'),
+  tap('Score', 'numeric', 'Points scored'),
+  tap('Maximum Possible Score', 'numeric', 'Points possible'),
+  tap('Rank', 'numeric', 'Rank of the score on the form'),
+  tap('Failed Critical Question', 'boolean', 'A critical question was failed (true/false)'),
+  tap('User Review Comments', 'text', "The reviewer's comments"),
+  tap('Dispute Resolver Comments', 'text', "The dispute resolver's comments; empty if not disputed"),
+  tap('Segment ID', 'text', 'Segment of the evaluated interaction (joins to recordings)'),
+  tap('ACD ID', 'text', 'ACD contact id of the evaluated interaction (joins to recordings)'),
+  tap('Interaction Type', 'text', 'Voice, Chat, Email, ...'),
+  tap('Interaction Start Date', 'timestamptz', 'When the evaluated interaction started (UTC)'),
+  tap('Interaction End Date', 'timestamptz', 'When it ended (UTC)'),
+  tap('Interaction Direction', 'text', 'Inbound or Outbound'),
+  tap('Team ID', 'text', "Id of the agent's team"),
+  tap('Team Name', 'text', "The agent's team"),
+  tap('Phone Number', 'text', 'Phone number of the interaction'),
+  tap('Firstname Eva', 'text', "Evaluator's first name"),
+  tap('Lastname Eva', 'text', "Evaluator's last name"),
+  tap('Firstname Agent', 'text', "Agent's first name"),
+  tap('Lastname Agent', 'text', "Agent's last name"),
+  tap('Firstname Disp', 'text', "Dispute resolver's first name; empty if not disputed"),
+  tap('Lastname Disp', 'text', "Dispute resolver's last name"),
+  tap('Firstname Assigner', 'text', 'First name of who assigned the evaluation'),
+  tap('Lastname Assigner', 'text', 'Last name of who assigned it'),
+  hint('Form ID', 'text', 'Id of the evaluation form (version 4, ASSUMED)'),
+  hint('Evaluator Role', 'text', 'QA Analyst, Supervisor, Team Lead, ... (version 4, ASSUMED)'),
+  hint('Acknowledged Date', 'timestamptz', 'When the agent acknowledged it (UTC; version 4, ASSUMED)'),
+  hint('Auto QM Score', 'numeric', 'Score suggested by automated QM, in percent (version 4, ASSUMED)'),
 ];
 
 const QM_QUESTION_HINTS: readonly ColumnHint[] = [
-  hint('Answer ID', 'text', 'Id of the answer (evaluation and question); the row key'),
-  hint('Evaluation ID', 'text', 'Evaluation the answer belongs to (joins to qm_workflows)'),
-  hint('Form ID', 'text', 'Id of the evaluation form'),
-  hint('Form Name', 'text', 'Name of the evaluation form'),
-  hint('Section Name', 'text', 'Section of the form holding the question'),
-  hint('Question ID', 'text', 'Id of the question'),
-  hint('Question Number', 'integer', 'Position of the question in the form'),
-  hint('Question Text', 'text', 'The question as the form asks it'),
-  hint('Question Type', 'text', 'Yes/No, Scale 1-5, Multiple Choice, ...'),
-  hint('Answer', 'text', 'The answer given, in the form language; N/A when not applicable'),
-  hint('Score', 'numeric', 'Points for this answer; empty when not applicable'),
-  hint('Max Score', 'numeric', 'Points possible for the question'),
-  hint('Weight', 'numeric', 'Weight of the question in the form'),
-  hint('Critical', 'boolean', 'Failing this question fails the evaluation (Yes/No)'),
-  hint('Not Applicable', 'boolean', 'The question was marked not applicable (Yes/No)'),
-  hint('AI Suggested Answer', 'text', 'Answer suggested by automated QM, if any'),
-  hint('Question Comment', 'text', "The evaluator's comment on this question"),
-  hint('Agent ID', 'text', 'ACD id of the evaluated agent'),
-  hint('Agent Name', 'text', 'Name of the evaluated agent'),
-  hint('Evaluator ID', 'text', 'ACD id of the evaluator'),
-  hint('Evaluator Name', 'text', 'Name of the evaluator'),
-  hint('Submission Date', 'timestamptz', 'When the evaluation was submitted (UTC); the API filters on it'),
-  hint('Interaction Date', 'timestamptz', 'When the evaluated interaction happened (UTC)'),
-  hint('ACD Call ID', 'text', 'Contact id of the evaluated interaction'),
-  hint('Evaluation Status', 'text', 'Completed, Acknowledged, Disputed, ...'),
+  tap('Actual Score', 'numeric', 'Points for this answer; empty when not scorable'),
+  tap('Answer', 'text', 'The answer given, in the form language'),
+  tap('Question ID', 'text', 'Id of the question; with Workflow Instance ID, the row key'),
+  tap('Question Title', 'text', 'The question as the form asks it'),
+  tap('Question Number', 'integer', 'Position of the question in the form'),
+  tap('Options', 'text', 'The answers the question offers'),
+  tap('Form ID', 'text', 'Id of the evaluation form'),
+  tap('Form Name', 'text', 'Name of the evaluation form'),
+  tap('Form Version', 'text', 'Version of the form'),
+  tap('Evaluation Score %', 'numeric', "The evaluation's score in percent"),
+  tap('Evaluation Start Date', 'timestamptz', 'When the evaluation started (UTC)'),
+  tap('Evaluation Submission Date', 'timestamptz', 'When it was submitted (UTC); the API filters on it'),
+  tap('Workflow Type', 'text', 'Kind of workflow (Standard Evaluation, Calibration, ...)'),
+  tap('Section ID', 'text', 'Id of the form section holding the question'),
+  tap('Section Title', 'text', 'That section'),
+  tap('Section Score %', 'numeric', "The section's score in percent"),
+  tap('Max Score', 'numeric', 'Points possible for the question'),
+  tap('Agent ID', 'text', 'Id of the evaluated agent'),
+  tap('Firstname Agent', 'text', "Agent's first name"),
+  tap('Lastname Agent', 'text', "Agent's last name"),
+  tap('Team ID', 'text', "Id of the agent's team"),
+  tap('Team Name', 'text', "The agent's team"),
+  tap('Firstname Eva', 'text', "Evaluator's first name"),
+  tap('Lastname Eva', 'text', "Evaluator's last name"),
+  tap('Critical', 'boolean', 'Failing this question fails the evaluation (true/false)'),
+  tap('Failed Critical Question', 'boolean', 'This critical question was failed (true/false)'),
+  tap('Mandatory', 'boolean', 'The question must be answered (true/false)'),
+  tap('Scorable', 'boolean', 'The answer counts towards the score (true/false)'),
+  tap('Question Type', 'text', 'Yes/No, Scale 1-5, Multiple Choice, ...'),
+  tap('Segment ID', 'text', 'Segment of the evaluated interaction'),
+  tap('Interaction Start Date', 'timestamptz', 'When the evaluated interaction started (UTC)'),
+  tap('Interaction End Date', 'timestamptz', 'When it ended (UTC)'),
+  tap('Workflow Instance ID', 'text', 'The evaluation (joins to qm_workflows.workflow_id); part of the key'),
+  tap('Bank ID', 'text', 'Id of the question bank'),
+  hint('Last Updated', 'timestamptz', 'When the answer last changed (UTC; version 2, ASSUMED)'),
+  hint('Question Comment', 'text', "The evaluator's comment on this question (version 2, ASSUMED)"),
+  hint('AI Suggested Answer', 'text', 'Answer suggested by automated QM, if any (version 2, ASSUMED)'),
 ];
 
 const QM_COMMENT_HINTS: readonly ColumnHint[] = [
@@ -201,37 +230,6 @@ export const TYPE_HINTS: Readonly<Record<EntityName, readonly ColumnHint[]>> = O
   'wfm-payroll': PAYROLL_HINTS,
 });
 
-/**
- * The header whose value identifies a row across windows (the hints' "the row key"): a QM evaluation
- * re-scored after a dispute is submitted again and comes back in a later window under the same id, so
- * the current-state views keep one row per (tenant, key). A call has one row per segment, so
- * recordings are keyed by segment, not by call.
- */
-export const ROW_KEY_HEADERS: Readonly<Record<EntityName, string>> = Object.freeze({
-  'recording-interaction-metadata': 'Segment ID',
-  'qm-workflows': 'Evaluation ID',
-  'qm-questions': 'Answer ID',
-  'qm-evaluation-comment-entity': 'Comment ID',
-  'wfm-payroll': 'Payroll Entry ID',
-});
-
-/**
- * Within one window a key can appear twice (a backfill window holds both an evaluation and its
- * re-scored submission a day later): the row with the latest of this column is the current one.
- */
-export const ROW_VERSION_HEADERS: Readonly<Record<EntityName, string>> = Object.freeze({
-  'recording-interaction-metadata': 'End Date',
-  'qm-workflows': 'Submission Date',
-  'qm-questions': 'Submission Date',
-  'qm-evaluation-comment-entity': 'Submission Date',
-  'wfm-payroll': 'Export Date',
-});
-
-/** The staging column of the entity's row key. */
-export function rowKeyColumn(entity: EntityName): string {
-  return stagingColumnName(ROW_KEY_HEADERS[entity]);
-}
-
 const byColumn = new Map<EntityName, ReadonlyMap<string, ColumnHint>>();
 
 /** The entity's hints keyed by staging column name (the name columnNamesFor gives the header). */
@@ -244,7 +242,41 @@ export function hintsByColumn(entity: EntityName): ReadonlyMap<string, ColumnHin
   return map;
 }
 
+const byKey = new Map<EntityName, ReadonlyMap<string, ColumnHint>>();
+
+/**
+ * The hint for a staging column, matched tolerantly (matchKey: case, spacing and punctuation
+ * ignored), so `LastUpdated` or `LAST-UPDATED` find the hint written for `Last Updated`.
+ */
+export function hintFor(entity: EntityName, column: string): ColumnHint | undefined {
+  let map = byKey.get(entity);
+  if (!map) {
+    map = new Map(TYPE_HINTS[entity].map((h) => [matchKey(stagingColumnName(h.header)), h]));
+    byKey.set(entity, map);
+  }
+  return map.get(matchKey(column));
+}
+
 /** The staging column of a header that is alone in its file (no collision suffix). */
 export function stagingColumnName(header: string): string {
   return columnNamesFor([header])[0] as string;
+}
+
+/** Words that make a column an identifier or a code, whatever its values look like. */
+const IDENTIFIER_WORDS = new Set(['id', 'ids', 'key', 'code', 'phone', 'ani', 'dnis', 'zip']);
+
+/**
+ * The name rule that inference defers to: a column named like an identifier (`Agent ID`, `Team Id`,
+ * `Bank ID`, `Phone Number`) stays text even when every value is digits. Only consulted for columns
+ * no hint matches.
+ */
+export function namePrior(column: string): ColumnType | undefined {
+  const words = column.split('_').filter((w) => w !== '');
+  const last = words.at(-1) ?? '';
+  if (IDENTIFIER_WORDS.has(last) || words.some((w) => w === 'phone' || w === 'ani' || w === 'dnis')) {
+    return 'text';
+  }
+  // `workflowid`, `contactid`: an identifier written as one word.
+  if (words.length === 1 && /.(id|ids)$/.test(last)) return 'text';
+  return undefined;
 }

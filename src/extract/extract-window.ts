@@ -9,7 +9,8 @@ import type { Readable } from 'node:stream';
 import type pg from 'pg';
 import type { EntitySettings } from '../config.js';
 import type { CallContext, JobRequest, JobState, JobStatus } from '../cxone/types.js';
-import { zoneFor, type TimeBasis } from '../entities/catalog.js';
+import { zoneFor, type EntityName, type TimeBasis } from '../entities/catalog.js';
+import type { RowKeySpec } from '../entities/row-keys.js';
 import type { Clock } from '../lib/clock.js';
 import { crashPoint } from '../lib/crash-points.js';
 import { EtlError, isEtlError, toError } from '../lib/errors.js';
@@ -37,6 +38,8 @@ export interface ExtractSettings {
   stagingSchema: string;
   /** Schema of the typed views (REPORTING_SCHEMA), refreshed in the load transaction. */
   reportingSchema: string;
+  /** REPORTING_CURRENT_KEYS: per-entity keys of the current-state views. */
+  currentKeys?: ReadonlyMap<EntityName, RowKeySpec>;
   wfmTimeZone: string;
   maxAttempts: number;
   useSyncEndpoint: boolean;
@@ -296,6 +299,7 @@ export async function loadJob(
           windowStart: key.start,
           windowEnd: key.end,
           timeZone: deps.settings.wfmTimeZone,
+          currentKeys: deps.settings.currentKeys,
           now,
           load: loaded,
         });

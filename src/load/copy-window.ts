@@ -103,14 +103,24 @@ export async function copyWindow(client: pg.ClientBase, input: CopyWindowInput):
       await finishLoad(client, loadId, { rows: 0, bytes: split.headerBytes });
       return emptyResult(split.headerBytes, deleted, loadId, input.checks);
     }
-    const columns = keptColumns(columnNamesFor(split.header), input.columnActions);
-    const table = await ensureStagingTable(client, { ...ref, columns });
+    // The header's fields go to these columns (tolerant matching may pick an existing spelling); a field
+    // the column policy drops never reaches the table.
+    const headerColumns = columnNamesFor(split.header, context);
+    const table = await ensureStagingTable(client, {
+      ...ref,
+      columns: keptColumns(headerColumns, input.columnActions),
+    });
+    const { columns } = table;
+    let kept = 0;
+    const fieldColumns = headerColumns.map((c, i) =>
+      input.columnActions?.get(i)?.kind === 'drop' ? c : (columns[kept++] as string),
+    );
     const deleted = await deleteLoadRows(client, { ...ref, loadIds: replaced });
     const loadId = await insertLoad(client, { ...key, jobId: input.jobId });
     await setLoadId(client, loadId);
     const scanner = new CsvScanner({
       context,
-      columns: columnNamesFor(split.header),
+      columns: fieldColumns,
       checks: input.checks,
       columnActions: input.columnActions,
     });

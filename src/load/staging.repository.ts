@@ -6,6 +6,7 @@
  */
 import type pg from 'pg';
 import { from as copyFrom, type CopyStreamQuery } from 'pg-copy-streams';
+import { resolveColumns } from '../entities/column-names.js';
 import { STAGING_DDL_LOCK_CLASS, STAGING_LOAD_LOCK_CLASS } from '../db/lock-keys.js';
 
 /**
@@ -33,6 +34,8 @@ export interface StagingTableState {
   created: boolean;
   /** Columns added to an existing table. */
   added: string[];
+  /** The column each header field loads into, in header order (resolveColumns). */
+  columns: string[];
   /**
    * Whether someone put triggers on the table (we create none; a foreign key's internal triggers do not
    * count): the one way rows can be changed, skipped or multiplied on their way in behind COPY's row
@@ -43,7 +46,9 @@ export interface StagingTableState {
 
 /**
  * Creates the schema and table if missing and adds header columns the table lacks; columns absent
- * from this header stay and read NULL. `added` lists columns added to an existing table.
+ * from this header stay and read NULL. A header name that matches an existing column tolerantly
+ * (resolveColumns: case, spacing and punctuation ignored) loads into that column: `columns` says which
+ * columns the header's fields go to. `added` lists columns added to an existing table.
  * DDL runs only when something is missing, under an advisory lock held to the end of the caller's
  * transaction: two tenants creating the same table at once would otherwise collide on pg_type
  * (23505 unique_violation) or add the same column twice (42701 duplicate_column).
@@ -53,21 +58,24 @@ export async function ensureStagingTable(
   ref: StagingTableRef & { columns: readonly string[] },
 ): Promise<StagingTableState> {
   const before = await existingTable(client, ref);
-  if (before !== null && ref.columns.every((c) => before.columns.has(c))) {
-    return { created: false, added: [], hasTriggers: before.hasTriggers };
+  if (before !== null) {
+    const columns = resolveColumns(ref.columns, [...before.columns]);
+    if (columns.every((c) => before.columns.has(c)))
+      return { created: false, added: [], columns, hasTriggers: before.hasTriggers };
   }
   await lockDdl(client, `${ref.schema}.${ref.table}`);
   const current = await existingTable(client, ref);
   if (current === null) {
     await createTable(client, ref);
-    return { created: true, added: [], hasTriggers: false };
+    return { created: true, added: [], columns: [...ref.columns], hasTriggers: false };
   }
-  const added = ref.columns.filter((c) => !current.columns.has(c));
+  const columns = resolveColumns(ref.columns, [...current.columns]);
+  const added = columns.filter((c) => !current.columns.has(c));
   if (added.length > 0) {
     const clauses = added.map((c) => `ADD COLUMN IF NOT EXISTS ${client.escapeIdentifier(c)} text`);
     await client.query(`ALTER TABLE ${qualified(client, ref)} ${clauses.join(', ')}`);
   }
-  return { created: false, added, hasTriggers: current.hasTriggers };
+  return { created: false, added, columns, hasTriggers: current.hasTriggers };
 }
 
 /**

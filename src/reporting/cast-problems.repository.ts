@@ -7,6 +7,8 @@ import pg from 'pg';
 import { stagingTableName, type EntityName } from '../entities/catalog.js';
 import { hintsByColumn, type ColumnType } from '../entities/type-hints.js';
 import { castFailsSql, zoneOf } from './cast-sql.js';
+import { castTargetOf } from './column-types.js';
+import { readColumnTypes } from './column-types.repository.js';
 import type { Queryable } from '../db/pool.js';
 import { qualifiedName, relationInfo } from './relations.repository.js';
 
@@ -42,7 +44,7 @@ export interface StreamedCastProblems {
 }
 
 /**
- * Records the window's cast problems: the values of every hinted column that are non-empty but cast
+ * Records the window's cast problems: the values of every typed column that are non-empty but cast
  * to NULL, and replaces the window's rows in cast_problems (rows only for columns with problems).
  * Windows inside [start, end) are replaced too, as the load replaced their staging rows. What the
  * loader counted while streaming is taken as it is; only columns it did not check (none, unless a hint
@@ -89,14 +91,23 @@ async function mergeStreamed(
   ref: WindowRef,
   streamed: StreamedCastProblems,
 ): Promise<CastProblem[]> {
+  // The loader's checks are the hints' casts: trusted for a column only while its recorded type is
+  // the hint's; any other typed column is counted in SQL.
+  const types = await readColumnTypes(client, ref);
   const hints = hintsByColumn(ref.entity);
+  const trusted = new Set(
+    [...streamed.checked].filter((c) => {
+      const record = types.get(c);
+      return record !== undefined && record.type === hints.get(c)?.type;
+    }),
+  );
   const fromStream = streamed.problems.flatMap((p): CastProblem[] => {
-    const hint = hints.get(p.column);
-    return hint === undefined
+    const type = types.get(p.column)?.type;
+    return type === undefined || !trusted.has(p.column)
       ? []
-      : [{ column: p.column, type: hint.type, failed: p.failed, sample: p.sample }];
+      : [{ column: p.column, type, failed: p.failed, sample: p.sample }];
   });
-  const rest = await countCastProblems(client, ref, { skip: streamed.checked });
+  const rest = await countCastProblems(client, ref, { skip: trusted });
   // In the staging table's column order, as countCastProblems returns them.
   const staging = await relationInfo(client, ref.stagingSchema, stagingTableName(ref.entity));
   const order = staging?.columns.map((c) => c.name) ?? [];
@@ -105,7 +116,8 @@ async function mergeStreamed(
 
 /**
  * The counting half of recordCastProblems, writing nothing: one scan of the window's rows (through
- * cxone_etl.loads, which says which `_load_id` the window has) for every hinted column not in `skip`.
+ * cxone_etl.loads, which says which `_load_id` the window has) for every typed column (its recorded
+ * type in cxone_etl.column_types) not in `skip`.
  */
 export async function countCastProblems(
   client: Queryable,
@@ -115,12 +127,12 @@ export async function countCastProblems(
   const table = stagingTableName(ref.entity);
   const staging = await relationInfo(client, ref.stagingSchema, table);
   if (staging === null) return [];
-  const hints = hintsByColumn(ref.entity);
+  const types = await readColumnTypes(client, ref);
   const zone = zoneOf(ref.entity, ref.timeZone);
   const typed = staging.columns.flatMap((c) => {
-    const hint = hints.get(c.name);
-    return hint && hint.type !== 'text' && !c.name.startsWith('_') && !opts.skip?.has(c.name)
-      ? [{ column: c.name, hint }]
+    const target = castTargetOf(ref.entity, c.name, types.get(c.name));
+    return target.type !== 'text' && !c.name.startsWith('_') && !opts.skip?.has(c.name)
+      ? [{ column: c.name, hint: target }]
       : [];
   });
   if (typed.length === 0) return [];

@@ -4,8 +4,8 @@
  */
 import pg from 'pg';
 import type { EntityName } from '../entities/catalog.js';
-import { hintsByColumn, type ColumnHint, type ColumnType } from '../entities/type-hints.js';
-import { castFailsSql, castSql } from './cast-sql.js';
+import { hintsByColumn, type ColumnType } from '../entities/type-hints.js';
+import { castFailsSql, castSql, type CastTarget } from './cast-sql.js';
 import type { ValueCounts } from './inference.js';
 import type { Queryable } from '../db/pool.js';
 import { qualifiedName } from './relations.repository.js';
@@ -24,6 +24,8 @@ export interface SampleInput {
   zone: string;
   /** Rows to sample. */
   limit: number;
+  /** What each column casts to in the view, to count the values it refuses; default: the hints. */
+  targets?: ReadonlyMap<string, CastTarget>;
 }
 
 export interface Sample {
@@ -39,7 +41,7 @@ export interface Sample {
 export async function sampleColumns(db: Queryable, input: SampleInput): Promise<Sample> {
   const { table, names, zone, limit } = input;
   const percent = await samplePercent(db, qualifiedName(input.schema, table), limit);
-  const hints = hintsByColumn(input.entity);
+  const hints: ReadonlyMap<string, CastTarget> = input.targets ?? hintsByColumn(input.entity);
   const counts = new Map<string, ValueCounts & { failed: number | null }>();
   let rows = 0;
   const chunks: string[][] = [];
@@ -75,7 +77,7 @@ export async function sampleColumns(db: Queryable, input: SampleInput): Promise<
 }
 
 /** The sampled counts of column `name` (the `i`-th of its query): non-empty, each cast, failed casts. */
-function countExpressions(name: string, i: number, hint: ColumnHint | undefined, zone: string): string[] {
+function countExpressions(name: string, i: number, hint: CastTarget | undefined, zone: string): string[] {
   const failed =
     hint && hint.type !== 'text'
       ? `count(*) FILTER (WHERE ${castFailsSql(name, hint, zone)})`

@@ -1,7 +1,8 @@
 /**
  * `{REPORTING_SCHEMA}.{table}_current`: one row per (tenant, row key), the one from the latest window
- * (ties: the latest load; within a load, the latest version by the entity's record date), over the
- * typed view, so it is typed like it. Staging keeps every window's
+ * (ties: the latest load; within a load, the latest version column), over the typed view, so it is
+ * typed like it. The key and version column are the first of the entity's candidates the columns
+ * carry (src/entities/row-keys.ts), or the REPORTING_CURRENT_KEYS override. Staging keeps every window's
  * rows (a re-scored evaluation comes back in a later window under the same id); dashboards that count
  * things want each thing once, as Airbyte's deduped tables and dlt's merge give them. Rows with no key
  * (empty or absent) have no identity across windows and are left out of it; the main view has them.
@@ -11,8 +12,8 @@
  */
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import { ROW_VERSION_HEADERS, rowKeyColumn, stagingColumnName } from '../entities/type-hints.js';
 import type { EntityName } from '../entities/catalog.js';
+import { resolveRowKey, type RowKeySpec } from '../entities/row-keys.js';
 import { EtlError } from '../lib/errors.js';
 import type { Queryable } from '../db/pool.js';
 import { qualifiedName, relationInfo } from './relations.repository.js';
@@ -27,22 +28,28 @@ export interface CurrentViewPlan {
   fingerprint: string;
 }
 
-/** The current view over the main view `{schema}.{table}` with `columns`, or null without a key column. */
+/**
+ * The current view over the main view `{schema}.{table}` with `columns`, or null when no key
+ * candidate of `spec` (default: the entity's) matches its columns.
+ */
 export function planCurrentView(
   entity: EntityName,
   main: { schema: string; table: string; columns: readonly string[] },
+  spec?: RowKeySpec,
 ): CurrentViewPlan | null {
-  const key = rowKeyColumn(entity);
-  if (!main.columns.includes(key)) return null;
+  const resolved = resolveRowKey(entity, main.columns, spec);
+  if (resolved === null) return null;
   const id = (c: string): string => `v.${pg.escapeIdentifier(c)}`;
-  // Within a load, the latest version of the record (its typed date), when the file has that column.
-  const version = stagingColumnName(ROW_VERSION_HEADERS[entity]);
-  const within = main.columns.includes(version) ? `, ${id(version)} DESC NULLS LAST` : '';
+  const keys = resolved.key.map(id);
+  // Within a load, the latest version of the record, when the file has a version column.
+  const within = resolved.version === undefined ? '' : `, ${id(resolved.version)} DESC NULLS LAST`;
+  // A key part that is empty has no identity across windows (::text: a key column may be typed).
+  const present = keys.map((k) => `${k} IS NOT NULL AND ${k}::text <> ''`).join(' AND ');
   const select =
-    `SELECT DISTINCT ON (v._tenant_id, ${id(key)}) ${main.columns.map(id).join(', ')} ` +
+    `SELECT DISTINCT ON (v._tenant_id, ${keys.join(', ')}) ${main.columns.map(id).join(', ')} ` +
     `FROM ${qualifiedName(main.schema, main.table)} v ` +
-    `WHERE ${id(key)} <> '' ` +
-    `ORDER BY v._tenant_id, ${id(key)}, v._window_start DESC, v._load_id DESC${within}`;
+    `WHERE ${present} ` +
+    `ORDER BY v._tenant_id, ${keys.join(', ')}, v._window_start DESC, v._load_id DESC${within}`;
   const fingerprint = createHash('sha256').update(select, 'utf8').digest('hex').slice(0, 16);
   return { select, fingerprint };
 }
@@ -50,7 +57,7 @@ export function planCurrentView(
 export function currentViewComment(mainView: string, fingerprint: string): string {
   return (
     `Current state over ${mainView}, maintained by cxone-etl: one row per tenant and row key, from the ` +
-    `latest window (ties: the latest load); do not edit (see docs/REPORTING.md). fingerprint=${fingerprint}`
+    `latest window (ties: the latest load, then the latest version column); do not edit (see docs/REPORTING.md). fingerprint=${fingerprint}`
   );
 }
 
@@ -60,15 +67,15 @@ export function currentViewComment(mainView: string, fingerprint: string): strin
  */
 export async function refreshCurrentView(
   client: Queryable,
-  input: { reportingSchema: string; entity: EntityName; table: string },
+  input: { reportingSchema: string; entity: EntityName; table: string; key?: RowKeySpec | undefined },
 ): Promise<ViewAction | null> {
   const main = await relationInfo(client, input.reportingSchema, input.table);
   if (main === null) return null;
-  const plan = planCurrentView(input.entity, {
-    schema: input.reportingSchema,
-    table: input.table,
-    columns: main.columns.map((c) => c.name),
-  });
+  const plan = planCurrentView(
+    input.entity,
+    { schema: input.reportingSchema, table: input.table, columns: main.columns.map((c) => c.name) },
+    input.key,
+  );
   if (plan === null) return null;
   const name = `${input.table}${CURRENT_SUFFIX}`;
   const live = await relationInfo(client, input.reportingSchema, name);

@@ -31,23 +31,24 @@ export const EXAMPLE_QUERIES: readonly ExampleQuery[] = Object.freeze([
   },
   {
     name: 'evaluation-scores-per-form',
-    title: 'Evaluation scores per form (qm-workflows)',
+    title: 'Evaluation scores per form, each evaluation once at its latest score (qm-workflows)',
+    // The current view: a re-scored evaluation comes back under the same workflow id.
     sql: `SELECT form_name,
        count(*) AS evaluations,
        round(avg(score_percentage), 1) AS avg_score_pct,
-       round(100.0 * count(*) FILTER (WHERE result = 'Pass') / count(*), 1) AS pass_rate_pct,
-       count(*) FILTER (WHERE critical_failure) AS critical_failures
-  FROM cxone.qm_workflows
+       round(100.0 * count(*) FILTER (WHERE score_percentage >= 80) / count(*), 1) AS pct_80_or_more,
+       count(*) FILTER (WHERE failed_critical_question) AS critical_failures
+  FROM cxone.qm_workflows_current
  GROUP BY form_name
  ORDER BY evaluations DESC, form_name;`,
   },
   {
     name: 'weakest-questions',
     title: 'Average score per question, lowest first (qm-questions)',
-    sql: `SELECT form_name, question_number, question_text,
-       round(avg(score / nullif(max_score, 0)) * 100, 1) AS avg_pct
-  FROM cxone.qm_questions
- WHERE NOT not_applicable
+    sql: `SELECT form_name, question_number, question_title,
+       round(avg(actual_score / nullif(max_score, 0)) * 100, 1) AS avg_pct
+  FROM cxone.qm_questions_current
+ WHERE scorable
  GROUP BY 1, 2, 3
  ORDER BY avg_pct, form_name, question_number
  LIMIT 10;`,

@@ -8,6 +8,7 @@ import type pg from 'pg';
 import { withTransaction, type Queryable } from '../db/pool.js';
 import { inSavepoint } from '../db/savepoint.js';
 import { ENTITY_NAMES, type EntityName } from '../entities/catalog.js';
+import type { RowKeySpec } from '../entities/row-keys.js';
 import { EtlError, toError } from '../lib/errors.js';
 import { castChecksFor } from './cast-check.js';
 import { recordCastProblems, type CastProblem, type WindowRef } from './cast-problems.repository.js';
@@ -23,6 +24,9 @@ export type { ColumnDescription, DescribeInput, SchemaDescription } from './desc
 export { EXAMPLE_QUERIES, exampleSql, runExampleQuery } from './example-queries.js';
 export type { ExampleQuery, ExampleQueryName, ExampleResult } from './example-queries.js';
 export { inferType, MIN_VALUES_TO_INFER, type ValueCounts } from './inference.js';
+export { decideColumnTypes, LEARN_SAMPLE_ROWS } from './column-types.js';
+export { readColumnTypes, setColumnType } from './column-types.repository.js';
+export type { ColumnTypeRecord, TypeOrigin } from './column-types.repository.js';
 export { assessWindowQuality, qualityFlags } from './quality.repository.js';
 export type { QualityFlag, QualityInput } from './quality.repository.js';
 export { judgeVolume, judgeWindow, QUALITY_THRESHOLDS, type QualityFlagKind } from './quality-rules.js';
@@ -32,6 +36,8 @@ export type { RefreshResult, ReportingViewInput, ViewAction } from './view-build
 export interface WindowLoadedContext extends WindowRef {
   /** REPORTING_SCHEMA. */
   reportingSchema: string;
+  /** REPORTING_CURRENT_KEYS (ReportingViewInput.currentKeys). */
+  currentKeys?: ReadonlyMap<EntityName, RowKeySpec> | undefined;
   /**
    * What copyWindow returned (CopyWindowResult has these fields). `fieldProblems` is set when the load
    * ran `castChecksFor(entity)` on the streaming values: the cast problems are then recorded as counted
@@ -98,6 +104,7 @@ export async function refreshReportingViews(
     reportingSchema: string;
     timeZone: string;
     entities: readonly EntityName[];
+    currentKeys?: ReadonlyMap<EntityName, RowKeySpec> | undefined;
   },
 ): Promise<RefreshResult[]> {
   const results: RefreshResult[] = [];
@@ -117,6 +124,7 @@ export function refreshViewsAfterMigrate(settings: {
   stagingSchema: string;
   reportingSchema: string;
   timeZone: string;
+  currentKeys?: ReadonlyMap<EntityName, RowKeySpec> | undefined;
 }): (pool: pg.Pool) => Promise<void> {
   return async (pool) => {
     await refreshReportingViews(pool, { ...settings, entities: ENTITY_NAMES });

@@ -1,8 +1,8 @@
 /**
- * Type inference from sampled values, the fallback for columns without a type hint.
- * It only suggests: the views cast hinted columns alone, because a view whose column types followed
- * the data would change type under a dashboard the day a malformed value arrives. `cxone-etl schema`
- * shows the suggestion so someone can turn it into a hint.
+ * Type inference from sampled values, for columns no type hint matches: on a column's first loads
+ * its result is recorded once (column-types.ts) and kept, because a view whose column types kept
+ * following the data would change type under a dashboard the day a malformed value arrives.
+ * `cxone-etl schema` also shows what the sample suggests today, next to the recorded type.
  */
 import type { ColumnType } from '../entities/type-hints.js';
 

@@ -1,11 +1,15 @@
 /**
  * (Re)creates `{REPORTING_SCHEMA}.{table}`, the typed view over one staging table,
  * inside the caller's transaction: the load that added a column also publishes it, or neither happens.
- * Cheap when nothing changed (two catalog reads and a hash), so the load can call it every time.
+ * Cheap when nothing changed (two catalog reads, one read of cxone_etl.column_types and a hash), so the
+ * load can call it every time. Columns seen for the first time get their type decided here
+ * (column-types.ts), in the same transaction.
  */
 import type { Queryable } from '../db/pool.js';
 import { pgErrorCode } from '../db/sqlstate.js';
 import { stagingTableName, type EntityName } from '../entities/catalog.js';
+import type { RowKeySpec } from '../entities/row-keys.js';
+import { decideColumnTypes } from './column-types.js';
 import { EtlError, toError } from '../lib/errors.js';
 import { zoneOf } from './cast-sql.js';
 import {
@@ -35,6 +39,10 @@ export interface ReportingViewInput {
   timeZone: string;
   /** How long the DDL may wait for readers of the view; default VIEW_LOCK_TIMEOUT_MS. */
   lockTimeoutMs?: number;
+  /** REPORTING_CURRENT_KEYS: per entity, the current-view key that replaces the catalog's candidates. */
+  currentKeys?: ReadonlyMap<EntityName, RowKeySpec> | undefined;
+  /** The worker's clock, for when a column type was decided; default Date.now(). */
+  now?: number;
 }
 
 export type ViewAction = 'unchanged' | 'created' | 'replaced' | 'recreated' | 'no-table';
@@ -49,7 +57,7 @@ export interface RefreshResult {
   view: string;
   columns: number;
   typedColumns: number;
-  /** What happened to `{view}_current` (current-view.ts); null when there is none (no key column yet). */
+  /** What happened to `{view}_current` (current-view.ts); null when there is none (no key matches). */
   current: ViewAction | null;
 }
 
@@ -87,7 +95,11 @@ export async function refreshReportingView(
   state = await readState(client, input, table);
   if (state === null) return noTable;
   const action = isCurrent(state) ? 'unchanged' : await rebuild(client, input, table, state);
-  const current = await refreshCurrentView(client, { ...input, table });
+  const current = await refreshCurrentView(client, {
+    ...input,
+    table,
+    key: input.currentKeys?.get(input.entity),
+  });
   return result(action, viewName, state.plan, current);
 }
 
@@ -139,16 +151,25 @@ async function readState(
 ): Promise<ViewState | null> {
   const staging = await relationInfo(client, input.stagingSchema, table);
   if (staging === null) return null;
+  // Columns seen for the first time get their type now, before the view is planned on them.
+  const types = await decideColumnTypes(client, {
+    stagingSchema: input.stagingSchema,
+    entity: input.entity,
+    timeZone: input.timeZone,
+    columns: staging.columns.map((c) => c.name).filter((n) => !n.startsWith('_')),
+    now: input.now ?? Date.now(),
+  });
   const plan = planView(
     input.entity,
     { schema: input.stagingSchema, table, columns: staging.columns },
     zoneOf(input.entity, input.timeZone),
+    types,
   );
-  const currentPlan = planCurrentView(input.entity, {
-    schema: input.reportingSchema,
-    table,
-    columns: plan.columns.map((c) => c.name),
-  });
+  const currentPlan = planCurrentView(
+    input.entity,
+    { schema: input.reportingSchema, table, columns: plan.columns.map((c) => c.name) },
+    input.currentKeys?.get(input.entity),
+  );
   return {
     plan,
     view: await relationInfo(client, input.reportingSchema, table),

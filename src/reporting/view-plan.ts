@@ -1,21 +1,24 @@
 /**
  * What a typed view should look like for a staging table: the load's tenant, window, job and time
  * (from cxone_etl.loads, under the names the staging columns had before they moved there), the load
- * id, then every data column in table order; hinted columns cast, the rest text. Pure, so it is unit-tested and the
+ * id, then every data column in table order, each cast to its recorded type (cxone_etl.column_types;
+ * text while undecided). Pure, so it is unit-tested and the
  * fingerprint decides cheaply whether the live view is already this one.
  */
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { EntityName } from '../entities/catalog.js';
-import { hintsByColumn, type ColumnType } from '../entities/type-hints.js';
+import type { ColumnType } from '../entities/type-hints.js';
 import { castSql, PG_TYPE_NAMES } from './cast-sql.js';
+import { castTargetOf } from './column-types.js';
+import type { ColumnTypeRecord } from './column-types.repository.js';
 import { qualifiedName, type RelationColumn } from './relations.repository.js';
 
 export interface PlannedColumn {
   name: string;
   /** The view column's type as format_type() names it. */
   pgType: string;
-  /** The hinted type; undefined for metadata columns and columns without a hint. */
+  /** The recorded type; undefined for metadata columns and columns not decided yet. */
   hinted: ColumnType | undefined;
   sql: string;
 }
@@ -53,8 +56,8 @@ export function planView(
   entity: EntityName,
   staging: { schema: string; table: string; columns: readonly RelationColumn[] },
   zone: string,
+  types: ReadonlyMap<string, ColumnTypeRecord>,
 ): ViewPlan {
-  const hints = hintsByColumn(entity);
   const meta = LOAD_COLUMNS.map((c): PlannedColumn => ({
     name: c.name,
     pgType: c.pgType,
@@ -65,17 +68,18 @@ export function planView(
   const data = staging.columns
     .filter((column) => !column.name.startsWith('_'))
     .map((column): PlannedColumn => {
-      const hint = hints.get(column.name);
-      if (!hint || hint.type === 'text') {
+      const record = types.get(column.name);
+      const target = castTargetOf(entity, column.name, record);
+      if (target.type === 'text') {
         return {
           name: column.name,
           pgType: column.type,
-          hinted: hint?.type,
+          hinted: record?.type,
           sql: castSql(column.name, { type: 'text' }, zone, STAGING),
         };
       }
-      const cast = `${castSql(column.name, hint, zone, STAGING)} AS ${pg.escapeIdentifier(column.name)}`;
-      return { name: column.name, pgType: PG_TYPE_NAMES[hint.type], hinted: hint.type, sql: cast };
+      const cast = `${castSql(column.name, target, zone, STAGING)} AS ${pg.escapeIdentifier(column.name)}`;
+      return { name: column.name, pgType: PG_TYPE_NAMES[target.type], hinted: target.type, sql: cast };
     });
   const columns = [...meta, ...data];
   const select =

@@ -9,6 +9,7 @@ export function extractSettings(config: Config): ExtractSettings {
   return {
     stagingSchema: config.stagingSchema,
     reportingSchema: config.reportingSchema,
+    currentKeys: config.currentKeys,
     wfmTimeZone: config.wfmTimeZone,
     maxAttempts: config.extract.maxAttempts,
     useSyncEndpoint: config.cxone.useSyncEndpoint,

@@ -2,7 +2,8 @@
  * The `jobStatus` answer and its variants. CONFIRMED shape:
  * `{"jobStatus": {"id", "status", "result": {"url", "errorMessage"}}}` with upper-case statuses; the
  * variants seen in hand-written clients (`messageError`, `url` present while RUNNING, `jobId`, other
- * letter case) are options, so the worker is tested against each.
+ * letter case) are options, so the worker is tested against each. By default `result` always carries
+ * `url` and `messageError`, null when absent, as a public TypeScript client's captured fixture shows.
  */
 import { scaledMs, type SimContext } from './context.js';
 import { statusAt, type Job, type JobStatus } from './jobs.js';
@@ -16,7 +17,8 @@ export function renderJobStatus(
 ): { jobStatus: Record<string, unknown> } {
   const { options } = ctx;
   const status = statusAt(job, now);
-  const result: Record<string, unknown> = {};
+  const result: Record<string, unknown> =
+    options.resultKeys === 'always' ? { url: null, [options.errorKey]: null } : {};
   if (status === 'SUCCEEDED') {
     // A fresh URL on every status answer (ASSUMED), valid urlTtlMs from now (CONFIRMED: 30 s).
     result.url = ctx.urls.issue(ctx.url, job.tenantId, job.id, now, scaledMs(ctx, options.urlTtlMs));

@@ -4,13 +4,21 @@
  * between polls is 50 ms, so no test waits real seconds. If a default changes so that one of these
  * fails, the simulator has stopped answering the way the real API evidently does.
  */
-import { DEFAULT_TENANT, startSimulator, type Simulator } from '../../src/simulator/index.js';
+import {
+  DEFAULT_TENANT,
+  startSimulator,
+  STRICT_SIMULATOR_OPTIONS,
+  type Simulator,
+} from '../../src/simulator/index.js';
 import {
   FatalStatus,
+  fivePollScript,
+  fixtureStrictClient,
   generatedSpecClient,
   nodeServiceDiscovery,
   productionScript,
   secondScript,
+  ShapeRejected,
   type ClientResult,
   type PasswordLogin,
 } from './public-clients.js';
@@ -157,4 +165,51 @@ it('under the strict option the production script fails at its first poll: why t
     ),
   ).rejects.toThrow(FatalStatus);
   expect(sim.stats().violations.total).toBe(1);
+});
+
+describe('the five-poll script at real time (time scale 1, every other setting a default)', () => {
+  let realTime: Simulator;
+  beforeEach(async () => {
+    realTime = await startSimulator();
+  });
+  afterEach(() => realTime.stop());
+
+  // Up to 50 s of real waiting: the give-up script sleeps 10 s before each of its five polls.
+  it('gets a one-day recording file before it gives up', async () => {
+    const started = Date.now();
+    const result = await fivePollScript(
+      realTime.url,
+      key,
+      { entityName: 'recording-interaction-metadata', version: '7', ...oneDay() },
+      { timeScale: 1 },
+    );
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.rows).toBeGreaterThan(0);
+    expect(polls(result)).toBeLessThanOrEqual(5);
+    expect(Date.now() - started).toBeLessThan(45_000);
+    expect(realTime.stats().violations.total).toBe(0);
+  }, 90_000);
+});
+
+it('the TypeScript client parses every status answer as strictly as its captured fixture, and succeeds', async () => {
+  const result = await fixtureStrictClient(
+    sim.url,
+    key,
+    { entityName: 'qm-workflows', version: '4', ...oneDay() },
+    scale,
+  );
+  expect(result.status).toBe('SUCCEEDED');
+  // It saw RUNNING answers (url and messageError null) before the SUCCEEDED one, and parsed them all.
+  expect(polls(result)).toBeGreaterThan(1);
+  expectNoViolation();
+});
+
+it("under the spec's letter (errorMessage, keys only when set) the strict TypeScript client rejects the first answer", async () => {
+  sim.setOptions({
+    errorKey: STRICT_SIMULATOR_OPTIONS.errorKey,
+    resultKeys: STRICT_SIMULATOR_OPTIONS.resultKeys,
+  });
+  await expect(
+    fixtureStrictClient(sim.url, key, { entityName: 'qm-workflows', version: '4', ...oneDay() }, scale),
+  ).rejects.toThrow(ShapeRejected);
 });

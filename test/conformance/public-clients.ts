@@ -13,7 +13,11 @@
  *   password, the client id and secret by HTTP Basic (the production script, a C# client) or as form fields;
  * - find the API host in cxone-configuration (`api_endpoint`, else https://api-{area}.{domain});
  * - download result.url without Authorization and decode it as UTF-8 with an optional BOM;
- * - the production script raises on any status other than 200 (202 for the POST).
+ * - the production script raises on any status other than 200 (202 for the POST);
+ * - a public script polls five times 10 s apart and then gives up (so a one-day job must be done within
+ *   about 40 s of real time); another polls every second for thirty tries;
+ * - a public TypeScript client parses every status answer as strictly as its captured response fixture:
+ *   `result` holds both `url` and `messageError` on every answer, each a string or null, or it throws.
  */
 export interface ClientScale {
   /** The simulator's timeScale: a client's 5 s between polls becomes 5 s × scale of real time. */
@@ -35,6 +39,13 @@ export interface JobAsk {
   startDate: string;
   endDate: string;
 }
+
+interface StatusAnswer {
+  jobStatus: { status: string; result?: { url?: string | null } };
+}
+
+/** Raised by the fixture-strict client on a status answer whose shape its parser does not accept. */
+export class ShapeRejected extends Error {}
 
 /** Raised by the production-style client on anything but the status it expects. */
 export class FatalStatus extends Error {}
@@ -149,7 +160,15 @@ async function runJob(
   apiBase: string,
   token: string,
   ask: JobAsk,
-  opts: ClientScale & { pollEveryMs: number; strict: boolean; maxPolls?: number },
+  opts: ClientScale & {
+    pollEveryMs: number;
+    strict: boolean;
+    maxPolls?: number;
+    /** The first poll waits `pollEveryMs` too (the give-up script sleeps before each poll). */
+    sleepFirst?: boolean;
+    /** Parses each status body itself, throwing on a shape it does not accept. */
+    parse?: (body: unknown) => StatusAnswer;
+  },
 ): Promise<ClientResult> {
   const bearer = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   const post = await rec.send(
@@ -160,14 +179,15 @@ async function runJob(
   if (post.status !== 202) throw new FatalStatus(`POST answered ${post.status}: ${await post.text()}`);
   const jobId = (await post.json()) as string;
   for (let poll = 0; poll < (opts.maxPolls ?? 200); poll++) {
-    if (poll > 0) await sleep(opts.pollEveryMs * opts.timeScale);
+    if (poll > 0 || opts.sleepFirst === true) await sleep(opts.pollEveryMs * opts.timeScale);
     const res = await rec.send(
       `${apiBase}/data-extraction/v1/jobs/${jobId}`,
       { headers: { authorization: bearer.authorization } },
       opts.strict ? 200 : 'any',
     );
     if (res.status !== 200) continue;
-    const { jobStatus } = (await res.json()) as { jobStatus: { status: string; result?: { url?: string } } };
+    const body: unknown = await res.json();
+    const { jobStatus } = opts.parse ? opts.parse(body) : (body as StatusAnswer);
     if (jobStatus.status === 'RUNNING') continue;
     if (jobStatus.status !== 'SUCCEEDED' || !jobStatus.result?.url) {
       return { jobId, status: jobStatus.status, header: [], rows: 0, calls: rec.calls };
@@ -236,4 +256,72 @@ export async function nodeServiceDiscovery(
   await accessKeyToken(rec, issuer, key.id, key.secret);
   const { base, doc } = await apiBaseOf(rec, issuer, key.tenantId);
   return { base, doc, calls: rec.calls };
+}
+
+/**
+ * The give-up script: access key, sleeps 10 s before each of five polls, then gives up (throws). At
+ * time scale 1 this is 50 s of real time at most.
+ */
+export async function fivePollScript(
+  issuer: string,
+  key: { id: string; secret: string; tenantId: string },
+  ask: JobAsk,
+  scale: ClientScale,
+): Promise<ClientResult> {
+  const rec = new Recorder();
+  const token = await accessKeyToken(rec, issuer, key.id, key.secret);
+  const { base } = await apiBaseOf(rec, issuer, key.tenantId);
+  return runJob(rec, base, token, ask, {
+    ...scale,
+    pollEveryMs: 10_000,
+    strict: false,
+    maxPolls: 5,
+    sleepFirst: true,
+  });
+}
+
+const JOB_STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED', 'EXPIRED'];
+
+/**
+ * The status parser of the public TypeScript client, as strict as its captured fixture: an object
+ * `jobStatus` with a string `id`, a status from the enum and a `result` holding exactly `url` and
+ * `messageError`, each a string or null. Anything else throws ShapeRejected.
+ */
+export function parseFixtureStatus(body: unknown): StatusAnswer {
+  const fail = (why: string): never => {
+    throw new ShapeRejected(`status answer rejected: ${why}: ${JSON.stringify(body)}`);
+  };
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isObject(body) || !isObject(body.jobStatus)) return fail('no jobStatus object');
+  const { id, status, result } = body.jobStatus;
+  if (typeof id !== 'string') return fail('id is not a string');
+  if (typeof status !== 'string' || !JOB_STATUSES.includes(status)) return fail('status outside the enum');
+  if (!isObject(result)) return fail('no result object');
+  const keys = Object.keys(result).sort();
+  if (keys.join(',') !== 'messageError,url') return fail(`result keys ${keys.join(',')}`);
+  for (const key of keys) {
+    if (result[key] !== null && typeof result[key] !== 'string')
+      return fail(`${key} is not a string or null`);
+  }
+  return { jobStatus: { status, result: { url: result.url as string | null } } };
+}
+
+/** The public TypeScript client: access key, a poll every second for thirty tries, the strict parser. */
+export async function fixtureStrictClient(
+  issuer: string,
+  key: { id: string; secret: string; tenantId: string },
+  ask: JobAsk,
+  scale: ClientScale,
+): Promise<ClientResult> {
+  const rec = new Recorder();
+  const token = await accessKeyToken(rec, issuer, key.id, key.secret);
+  const { base } = await apiBaseOf(rec, issuer, key.tenantId);
+  return runJob(rec, base, token, ask, {
+    ...scale,
+    pollEveryMs: 1000,
+    strict: true,
+    maxPolls: 30,
+    parse: parseFixtureStatus,
+  });
 }

@@ -53,14 +53,14 @@ async function load(tenantId: string, start: Date, csv: string): Promise<string 
 
 async function current(): Promise<unknown[][]> {
   const { rows } = await db.pool.query<{ t: string; id: string; score: string; day: Date }>(
-    `SELECT _tenant_id AS t, evaluation_id AS id, total_score::text AS score, _window_start AS day
+    `SELECT _tenant_id AS t, evaluation_id AS id, score::text AS score, _window_start AS day
        FROM ${REPORTING}.qm_workflows_current ORDER BY 1, 2`,
   );
   return rows.map((r) => [r.t, r.id, r.score, r.day.toISOString().slice(0, 10)]);
 }
 
 describe('current-state views', () => {
-  const header = 'Evaluation ID,Total Score\r\n';
+  const header = 'Evaluation ID,Score\r\n';
 
   it('keep one row per tenant and key, from the latest window, typed like the main view', async () => {
     expect(await load('a', day(14), `${header}E1,50\r\nE2,70\r\n,1\r\n`)).toBe('created');
@@ -77,12 +77,12 @@ describe('current-state views', () => {
     expect(all.rows[0].n).toBe(6);
     const types = await db.pool.query<{ name: string; type: string }>(
       `SELECT attname AS name, format_type(atttypid, atttypmod) AS type FROM pg_attribute
-        WHERE attrelid = '${REPORTING}.qm_workflows_current'::regclass AND attname IN ('total_score', '_window_start')
+        WHERE attrelid = '${REPORTING}.qm_workflows_current'::regclass AND attname IN ('score', '_window_start')
         ORDER BY attname`,
     );
     expect(types.rows).toEqual([
       { name: '_window_start', type: 'timestamp with time zone' },
-      { name: 'total_score', type: 'numeric' },
+      { name: 'score', type: 'numeric' },
     ]);
   });
 
@@ -98,11 +98,9 @@ describe('current-state views', () => {
   });
 
   it('gains the columns the main view gains (drift)', async () => {
-    expect(await load('a', day(16), `Evaluation ID,Total Score,Calibrated\r\nE3,12,Yes\r\n`)).toBe(
-      'replaced',
-    );
+    expect(await load('a', day(16), `Evaluation ID,Score,Calibrated\r\nE3,12,Yes\r\n`)).toBe('replaced');
     const { rows } = await db.pool.query(
-      `SELECT evaluation_id, total_score::text AS score, calibrated FROM ${REPORTING}.qm_workflows_current
+      `SELECT evaluation_id, score::text AS score, calibrated FROM ${REPORTING}.qm_workflows_current
         WHERE _tenant_id = 'a' AND evaluation_id = 'E3'`,
     );
     expect(rows).toEqual([{ evaluation_id: 'E3', score: '12', calibrated: 'Yes' }]);
@@ -120,8 +118,8 @@ describe('current-state views on simulator data with re-scored evaluations', () 
     const run = await h.run();
     expect(run.summary.failed).toBe(0);
     for (const [table, key] of [
-      ['qm_workflows', 'evaluation_id'],
-      ['qm_questions', 'answer_id'],
+      ['qm_workflows', 'workflow_id'],
+      ['qm_questions', '(workflow_instance_id, question_id)'],
       ['qm_evaluation_comment_entity', 'comment_id'],
     ] as const) {
       const { rows } = await h.db.pool.query<{ all: string; keys: string; current: string; dup: string }>(
@@ -136,17 +134,18 @@ describe('current-state views on simulator data with re-scored evaluations', () 
       expect(Number(r?.all)).toBeGreaterThan(Number(r?.keys));
       expect([table, r?.current, r?.dup]).toEqual([table, r?.keys, '0']);
     }
-    // Each re-scored evaluation's current row is its later submission, with the later score.
+    // Each re-scored evaluation's current row is its later update, with the later score.
     const { rows: wrong } = await h.db.pool.query(
-      `SELECT c.evaluation_id FROM ${REPORTING}.qm_workflows_current c
-         JOIN ${REPORTING}.qm_workflows a USING (_tenant_id, evaluation_id)
-        WHERE a.submission_date > c.submission_date
-           OR (a.submission_date = c.submission_date AND a.total_score IS DISTINCT FROM c.total_score)`,
+      `SELECT c.workflow_id FROM ${REPORTING}.qm_workflows_current c
+         JOIN ${REPORTING}.qm_workflows a USING (_tenant_id, workflow_id)
+        WHERE a.last_updated > c.last_updated
+           OR (a.last_updated = c.last_updated AND a.score IS DISTINCT FROM c.score)`,
     );
     expect(wrong).toEqual([]);
     const { rows: revised } = await h.db.pool.query<{ n: string }>(
-      `SELECT count(*)::text AS n FROM ${REPORTING}.qm_workflows_current WHERE dispute_status = 'Resolved'
-          AND evaluation_id IN (SELECT evaluation_id FROM ${REPORTING}.qm_workflows GROUP BY 1 HAVING count(*) > 1)`,
+      `SELECT count(*)::text AS n FROM ${REPORTING}.qm_workflows_current WHERE workflow_state = 'Closed'
+          AND workflow_id IN (SELECT workflow_id FROM ${REPORTING}.qm_workflows
+                               WHERE workflow_status = 'Disputed' GROUP BY 1)`,
     );
     expect(Number(revised[0]?.n)).toBeGreaterThan(0);
   });

@@ -343,7 +343,7 @@ describe.each([
   });
 
   it('retries a 429 with Retry-After inside the gate until the API accepts', async () => {
-    const s = await setup({ violationResponse: 429, jobBaseMs: 120_000 });
+    const s = await setup({ violationResponse: 429, jobBaseMs: 120_000, jobPerDayMs: 10_000 });
     const first = await drive(s.clock, s.client.requestJob(workflowsDay));
     const firstCreated = s.sim.stats().jobs.created[0]!.createdAt;
     const second = await drive(

@@ -226,11 +226,11 @@ describe('reporting views over the simulator data (simulator + real Postgres)', 
     );
     expect(recordings.rows[0]?.bad).toBe('0');
     const qm = await h.db.pool.query(
-      `SELECT submission_date, total_score, critical_failure, score_percentage FROM ${REPORTING}.qm_workflows LIMIT 1`,
+      `SELECT submission_date, score, failed_critical_question, score_percentage FROM ${REPORTING}.qm_workflows LIMIT 1`,
     );
     expect(qm.rows[0].submission_date).toBeInstanceOf(Date);
-    expect(typeof qm.rows[0].critical_failure).toBe('boolean');
-    expect(Number.isFinite(Number(qm.rows[0].total_score))).toBe(true);
+    expect(typeof qm.rows[0].failed_critical_question).toBe('boolean');
+    expect(Number.isFinite(Number(qm.rows[0].score))).toBe(true);
     const payroll = await h.db.pool.query<{ bad: string; n: string }>(
       `SELECT count(*)::text AS n,
               count(*) FILTER (WHERE v.start_time IS DISTINCT FROM timezone('Asia/Seoul', s.start_time::timestamp)
@@ -257,7 +257,7 @@ describe('reporting views over the simulator data (simulator + real Postgres)', 
       'form_name',
       'evaluations',
       'avg_score_pct',
-      'pass_rate_pct',
+      'pct_80_or_more',
       'critical_failures',
     ]);
   });
@@ -372,16 +372,16 @@ describe('reporting views over the simulator data (simulator + real Postgres)', 
       entity: 'qm-workflows' as const,
       timeZone: 'UTC',
     };
-    // An older build's view: total_score still text.
+    // An older build's view: score still text.
     // (Once the load refreshes views itself, the run has created the current one: replace it.)
     await h.db.pool.query(`CREATE SCHEMA IF NOT EXISTS ${REPORTING}`);
     // (An older build had no current-state view either.)
     await h.db.pool.query(`DROP VIEW IF EXISTS ${REPORTING}.qm_workflows_current`);
     await h.db.pool.query(`DROP VIEW IF EXISTS ${REPORTING}.qm_workflows`);
     await h.db.pool.query(
-      `CREATE VIEW ${REPORTING}.qm_workflows AS SELECT _load_id, total_score FROM ${h.config.stagingSchema}.qm_workflows`,
+      `CREATE VIEW ${REPORTING}.qm_workflows AS SELECT _load_id, score FROM ${h.config.stagingSchema}.qm_workflows`,
     );
-    await h.db.pool.query(`CREATE VIEW public.scores AS SELECT total_score FROM ${REPORTING}.qm_workflows`);
+    await h.db.pool.query(`CREATE VIEW public.scores AS SELECT score FROM ${REPORTING}.qm_workflows`);
     const blocked = await withTransaction(h.db.pool, (client) =>
       afterWindowLoaded(client, {
         ...input,
@@ -389,7 +389,7 @@ describe('reporting views over the simulator data (simulator + real Postgres)', 
         windowStart: Date.UTC(2026, 2, 14),
         windowEnd: Date.UTC(2026, 2, 15),
         now: h.clock.now(),
-        load: { rows: 1, columns: ['evaluation_id'] },
+        load: { rows: 1, columns: ['workflow_id'] },
       }),
     );
     expect(blocked.view).toBeNull();
@@ -420,18 +420,18 @@ describe('reporting views over the simulator data (simulator + real Postgres)', 
     }
     const rebuilt = await withTransaction(h.db.pool, (client) => refreshReportingView(client, input));
     expect(rebuilt.action).toBe('recreated');
-    expect((await viewColumnTypes(h.db.pool, 'qm_workflows')).get('total_score')).toBe('numeric');
+    expect((await viewColumnTypes(h.db.pool, 'qm_workflows')).get('score')).toBe('numeric');
     const again = await withTransaction(h.db.pool, (client) => refreshReportingView(client, input));
     expect(again.action).toBe('unchanged');
   });
 
-  it('describeSchema and `schema` infer types for columns without hints', async () => {
+  it('describeSchema and `schema` show what columns without hints read as; a refresh learns their types', async () => {
     h = await startHarness({ env: { EXTRACT_ENTITIES: 'qm-workflows' } });
     await replayReporting(h, await h.run());
     const staging = `${h.config.stagingSchema}.qm_workflows`;
     await h.db.pool.query(`ALTER TABLE ${staging} ADD COLUMN reviewed_at text, ADD COLUMN reopen_count text`);
     await h.db.pool.query(
-      `UPDATE ${staging} SET reviewed_at = submission_date, reopen_count = (length(evaluation_id) % 3)::text`,
+      `UPDATE ${staging} SET reviewed_at = submission_date, reopen_count = (length(workflow_id) % 3)::text`,
     );
     const { out, text } = sink();
     const code = await schemaCommand(
@@ -443,16 +443,25 @@ describe('reporting views over the simulator data (simulator + real Postgres)', 
           embedded: false,
           close: async () => undefined,
         },
-        config: { stagingSchema: h.config.stagingSchema, reportingSchema: REPORTING, wfmTimeZone: 'UTC' },
+        config: {
+          stagingSchema: h.config.stagingSchema,
+          reportingSchema: REPORTING,
+          wfmTimeZone: 'UTC',
+          currentKeys: new Map(),
+        },
         out,
       },
       { entity: 'qm-workflows' },
     );
     expect(code).toBe(0);
     expect(text()).toMatch(/view: +cxone\.qm_workflows \(out of date/);
-    expect(text()).toMatch(/no hint: reviewed_at reads as timestamptz in the sample/);
-    expect(text()).toMatch(/no hint: reopen_count reads as integer in the sample/);
-    expect(text()).toMatch(/^submission_date +timestamptz +timestamptz +timestamptz +\d+ +0 /m);
+    // Added outside a load: not decided yet, text until the next refresh learns them.
+    expect(text()).toMatch(/reviewed_at is text but reads as timestamptz in the sample/);
+    expect(text()).toMatch(/reopen_count is text but reads as integer in the sample/);
+    expect(text()).toMatch(/^reviewed_at +text +undecided \(text\) +- +timestamptz /m);
+    expect(text()).toMatch(
+      /^submission_date +timestamptz +hint +timestamptz \(contract\) +timestamptz +\d+ +0 /m,
+    );
 
     const json = sink();
     await schemaCommand(
@@ -464,7 +473,12 @@ describe('reporting views over the simulator data (simulator + real Postgres)', 
           embedded: false,
           close: async () => undefined,
         },
-        config: { stagingSchema: h.config.stagingSchema, reportingSchema: REPORTING, wfmTimeZone: 'UTC' },
+        config: {
+          stagingSchema: h.config.stagingSchema,
+          reportingSchema: REPORTING,
+          wfmTimeZone: 'UTC',
+          currentKeys: new Map(),
+        },
         out: json.out,
       },
       { entity: 'qm-workflows', json: true, refresh: true },
@@ -474,7 +488,12 @@ describe('reporting views over the simulator data (simulator + real Postgres)', 
       columns: { name: string; viewType: string }[];
     };
     expect(described.viewState).toBe('current');
-    expect(described.columns.find((c) => c.name === 'reviewed_at')?.viewType).toBe('text');
+    expect(described.columns.find((c) => c.name === 'reviewed_at')).toMatchObject({
+      viewType: 'timestamptz',
+      origin: 'learned',
+    });
+    // Named like an identifier? No: reopen_count holds digits and becomes an integer.
+    expect(described.columns.find((c) => c.name === 'reopen_count')?.viewType).toBe('integer');
   });
 });
 
@@ -539,7 +558,7 @@ describe('data-quality flags over nightly runs', () => {
   it('columns that disappear since the previous load are flagged', async () => {
     const previous = (await h.stagingRows('qm-workflows'))[0] ?? {};
     const columns = Object.keys(previous).filter(
-      (c) => !c.startsWith('_') && c !== 'dispute_status' && c !== 'result',
+      (c) => !c.startsWith('_') && c !== 'phone_number' && c !== 'rank',
     );
     const flags = await withTransaction(h.db.pool, (client) =>
       assessWindowQuality(client, {
@@ -554,7 +573,7 @@ describe('data-quality flags over nightly runs', () => {
       }),
     );
     expect(flags.map((f) => [f.kind, f.missingColumns])).toEqual([
-      ['columns-missing', ['result', 'dispute_status']],
+      ['columns-missing', ['rank', 'phone_number']],
     ]);
   });
 });

@@ -123,7 +123,8 @@ describe('pre-signed URL', () => {
   });
 
   it('answers 404 NoSuchKey once the file has expired', async () => {
-    const { clock, freshUrl } = await ready();
+    // A job that takes the whole 30 s ready() waits: the file expires 24 h after that.
+    const { clock, freshUrl } = await ready({ jobBaseMs: 20_000, jobPerDayMs: 10_000 });
     await clock.advance(DAY - 10_000);
     const url = await freshUrl();
     await clock.advance(10_000);

@@ -276,29 +276,31 @@ describe('job lifecycle', () => {
     const id = created.json as string;
 
     const running = await api.status(id);
-    expect(running).toEqual({ id, status: 'RUNNING', result: {} });
-    await api.clock.advance(20_000 + 2 * 10_000 - 1);
+    // url and messageError on every answer, null when absent (the default, after a public client's fixture).
+    expect(running).toEqual({ id, status: 'RUNNING', result: { url: null, messageError: null } });
+    await api.clock.advance(10_000 + 2 * 2_500 - 1);
     expect((await api.status(id)).status).toBe('RUNNING');
     await api.clock.advance(1);
     const done = await api.status(id);
     expect(done.status).toBe('SUCCEEDED');
     expect(done.result.url).toMatch(new RegExp(`^${api.sim.url}/__s3/tenant-demo/${id}\\.csv\\?`));
-    expect(done.result.errorMessage).toBeUndefined();
+    expect(done.result.messageError).toBeNull();
 
     await api.clock.advance(DAY - 1);
     expect((await api.status(id)).status).toBe('SUCCEEDED');
     await api.clock.advance(1);
     const expired = await api.status(id);
     expect(expired.status).toBe('EXPIRED');
-    expect(expired.result.url).toBeUndefined();
+    expect(expired.result.url).toBeNull();
+    expect(expired.result.messageError).toEqual(expect.any(String));
   });
 
   it('takes longer for recordings and scales every duration with timeScale', async () => {
     const api = await start({ timeScale: 0.01, tokenTtlMs: 2 * DAY });
     const id = (await api.create('recording-interaction-metadata', '2026-01-10', '2026-01-11'))
       .json as string;
-    // (20 s + 10 s/day x 1 day) x 2 for recordings, x 0.01
-    await api.clock.advance(599);
+    // (10 s + 2.5 s/day x 1 day) x 2 for recordings, x 0.01
+    await api.clock.advance(249);
     expect((await api.status(id)).status).toBe('RUNNING');
     await api.clock.advance(1);
     expect((await api.status(id)).status).toBe('SUCCEEDED');
@@ -371,6 +373,7 @@ describe('response variants', () => {
       statusCase: 'lower',
       idKey: 'jobId',
       urlWhileRunning: 'null',
+      resultKeys: 'when-set',
       faults: { jobOutcome: { outcome: 'FAILED', errorMessage: 'boom' } },
     });
     const created = await api.create('qm-workflows', '2026-01-10', '2026-01-11');
@@ -387,9 +390,12 @@ describe('response variants', () => {
   });
 
   it('shows an empty url while RUNNING with urlWhileRunning "empty"', async () => {
-    const api = await start({ urlWhileRunning: 'empty' });
+    const api = await start({ urlWhileRunning: 'empty', resultKeys: 'when-set' });
     const id = (await api.create('qm-workflows', '2026-01-10', '2026-01-11')).json as string;
     expect((await api.status(id)).result).toEqual({ url: '' });
+    // With every key always there, the url is still the empty string asked for.
+    api.sim.setOptions({ resultKeys: 'always' });
+    expect((await api.status(id)).result).toEqual({ url: '', messageError: null });
   });
 });
 
@@ -397,6 +403,8 @@ describe('job outcome faults', () => {
   it('fails the first n jobs of an entity with an error message, then succeeds', async () => {
     const api = await start({
       allowConcurrentJobs: true,
+      errorKey: 'errorMessage',
+      resultKeys: 'when-set',
       faults: {
         jobOutcome: {
           outcome: 'FAILED',
@@ -432,7 +440,7 @@ describe('job outcome faults', () => {
     await api.clock.advance(60_000);
     const c = await api.status(cancelled);
     expect(c.status).toBe('CANCELLED');
-    expect(c.result.errorMessage).toEqual(expect.any(String));
+    expect(c.result.messageError).toEqual(expect.any(String));
     expect((await api.status(expired)).status).toBe('EXPIRED');
   });
 

@@ -1,4 +1,4 @@
-import { columnNamesFor, MAX_IDENTIFIER_BYTES } from '../../src/entities/column-names.js';
+import { columnNamesFor, MAX_IDENTIFIER_BYTES, resolveColumns } from '../../src/entities/column-names.js';
 
 const bytes = (s: string): number => Buffer.byteLength(s, 'utf8');
 
@@ -41,21 +41,32 @@ describe('columnNamesFor', () => {
     for (const name of names) expect(name.startsWith('_')).toBe(false);
   });
 
-  it('suffixes collisions in header order, skipping names already taken', () => {
-    expect(columnNamesFor(['Agent Name', 'agent_name', 'AGENT-NAME', 'agent name 2'])).toEqual([
-      'agent_name',
-      'agent_name_2',
-      'agent_name_3',
-      'agent_name_2_2',
-    ]);
-    expect(columnNamesFor(['', 'column_1'])).toEqual(['column_1', 'column_1_2']);
+  it('refuses two headers that read as one column (case, spacing, punctuation ignored), naming both', () => {
+    for (const header of [
+      ['Agent Name', 'agent_name'],
+      ['ID', 'Agent Name', 'AGENT-NAME'],
+      ['Last Updated', 'LastUpdated'],
+      ['Tag', 'Tag'],
+      ['', 'column_1'],
+    ]) {
+      expect(() => columnNamesFor(header)).toThrow(
+        expect.objectContaining({
+          code: 'BAD_INPUT',
+          message: expect.stringContaining(JSON.stringify(header.at(-1))),
+        }),
+      );
+    }
+    expect(() => columnNamesFor(['Agent Name', 'AGENT-NAME'])).toThrow(
+      /"Agent Name" \(column 1\) and "AGENT-NAME" \(column 2\)/,
+    );
+    expect(columnNamesFor(['Agent Name', 'agent name 2'])).toEqual(['agent_name', 'agent_name_2']);
   });
 
-  it('keeps the earlier names when a later file appends a colliding column', () => {
-    const first = columnNamesFor(['Tag', 'Tag']);
-    const later = columnNamesFor(['Tag', 'Tag', 'Tag 2', 'Tag']);
-    expect(later.slice(0, 2)).toEqual(first);
-    expect(new Set(later).size).toBe(later.length);
+  it('resolves a later spelling of an existing column to that column', () => {
+    expect(resolveColumns(['lastupdated', 'workflowid', 'new_one'], ['last_updated', 'workflow_id'])).toEqual(
+      ['last_updated', 'workflow_id', 'new_one'],
+    );
+    expect(resolveColumns(['last_updated'], ['last_updated', 'lastupdated'])).toEqual(['last_updated']);
   });
 
   it('keeps Korean and other letters, lower-cased', () => {
@@ -68,7 +79,8 @@ describe('columnNamesFor', () => {
   });
 
   it('normalises to NFC, so composed and decomposed spellings meet', () => {
-    expect(columnNamesFor(['Cafe\u0301', 'Caf\u00e9'])).toEqual(['café', 'café_2']);
+    expect(columnNamesFor(['Cafe\u0301'])).toEqual(columnNamesFor(['Caf\u00e9']));
+    expect(() => columnNamesFor(['Cafe\u0301', 'Caf\u00e9'])).toThrow(/café/);
   });
 
   it('caps names at 63 bytes with a hash of the full name', () => {
@@ -100,19 +112,12 @@ describe('columnNamesFor', () => {
     expect(capped).toMatch(/^a{54}_[0-9a-f]{8}$/);
   });
 
-  it('keeps collision suffixes within the cap and distinct', () => {
-    const long = 'y'.repeat(80);
-    const names = columnNamesFor([long, long, long]);
-    expect(new Set(names).size).toBe(3);
-    for (const name of names) expect(bytes(name)).toBeLessThanOrEqual(MAX_IDENTIFIER_BYTES);
-  });
-
   it('makes a header crafted as SQL into a plain name', () => {
     expect(columnNamesFor(['"; DROP TABLE x; --'])).toEqual(['drop_table_x']);
   });
 
   it('gives distinct names for 2,000 columns', () => {
-    const header = Array.from({ length: 2000 }, (_, i) => (i % 3 === 0 ? 'Same' : `Col ${i}`));
+    const header = Array.from({ length: 2000 }, (_, i) => `Col ${i}`);
     const names = columnNamesFor(header);
     expect(new Set(names).size).toBe(2000);
   });

@@ -156,7 +156,9 @@ describe('schema drift', () => {
 
     const index = header.indexOf(column);
     const rows = [...csvRows(across)];
-    const dateIndex = header.findIndex((h) => /^(Start|Submission|Payroll) Date$/.test(h));
+    // The date the API filters on (qm-workflows' Start Date is when the workflow started).
+    const filtered = ['Submission Date', 'Evaluation Submission Date', 'Payroll Date', 'Start Date'];
+    const dateIndex = header.indexOf(filtered.find((h) => header.includes(h)) ?? '');
     const onDay = (r: string[], day: string): boolean => (r[dateIndex] as string).startsWith(day);
     const old = rows.filter((r) => onDay(r, '2026-03-10'));
     const fresh = rows.filter((r) => onDay(r, '2026-03-11'));

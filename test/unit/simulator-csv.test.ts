@@ -8,6 +8,7 @@ import {
   type CsvSpec,
 } from '../../src/simulator/csv/index.js';
 import { REVISION_DELAY_MINUTES } from '../../src/simulator/csv/qm-evaluation.js';
+import { QM_QUESTION_COLUMNS, QM_WORKFLOW_COLUMNS } from '../../src/simulator/csv/columns.js';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -39,13 +40,36 @@ function rowsOfPieces(entity: EntityName, bounds: number[]): string[][][] {
 }
 
 describe('csvHeader', () => {
-  it.each(ENTITY_NAMES)('%s has 20-40 distinct human-readable columns with a unique key', (entity) => {
+  it.each(ENTITY_NAMES)('%s has 20-45 distinct human-readable columns with a unique key', (entity) => {
     const header = csvHeader(spec(entity, D0, D0 + DAY));
     expect(header.length).toBeGreaterThanOrEqual(20);
-    expect(header.length).toBeLessThanOrEqual(40);
+    expect(header.length).toBeLessThanOrEqual(45);
     expect(new Set(header).size).toBe(header.length);
     expect(header).toContain(KEY_COLUMNS[entity]);
-    for (const name of header) expect(name).toMatch(/^[A-Z0-9][A-Za-z0-9 /-]*$/);
+    for (const name of header) expect(name).toMatch(/^[A-Z0-9][A-Za-z0-9 /%-]*$/);
+  });
+
+  it('older QM versions are the Singer tap lists exactly; current ones add columns after them', () => {
+    const header = (entity: EntityName, version: string | undefined): string[] =>
+      csvHeader({ ...spec(entity, D0, D0 + DAY), version, driftFromDate: '2026-01-01' });
+    expect(header('qm-workflows', '3')).toEqual(QM_WORKFLOW_COLUMNS.slice(0, 38));
+    expect(header('qm-workflows', '3')).toContain('Last Updated');
+    expect(header('qm-workflows', '4')).toEqual([...QM_WORKFLOW_COLUMNS]);
+    expect(header('qm-questions', '1')).toEqual(QM_QUESTION_COLUMNS.slice(0, 34));
+    expect(header('qm-questions', '1').filter((h) => h.includes('%'))).toEqual([
+      'Evaluation Score %',
+      'Section Score %',
+    ]);
+    expect(header('qm-questions', '2')).toEqual([...QM_QUESTION_COLUMNS]);
+    // The v3 file's booleans are true/false as the tap types them; dates yyyy-mm-dd hh:mm:ss.
+    const h3 = header('qm-workflows', '3');
+    const rows = [...csvRows({ ...spec('qm-workflows', D0, D0 + DAY), version: '3' })];
+    expect(rows.length).toBeGreaterThan(0);
+    for (const row of rows) {
+      expect(row).toHaveLength(38);
+      expect(['true', 'false']).toContain(row[h3.indexOf('Failed Critical Question')]);
+      expect(row[h3.indexOf('Last Updated')]).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
+    }
   });
 
   it('recording metadata carries every header the contract confirms', () => {
@@ -90,12 +114,14 @@ describe('csvRows', () => {
     const rows = [...csvRows(s)];
     expect(rows.length).toBeGreaterThan(50);
     for (const row of rows) expect(row).toHaveLength(header.length);
-    const keys = rows.map((r) => r[key]);
-    expect(keys.every((k) => k !== '')).toBe(true);
+    // Question rows are told apart by the evaluation (Workflow Instance ID) with the question.
+    const question = entity === 'qm-questions' ? header.indexOf('Question ID') : -1;
+    const keys = rows.map((r) => (question < 0 ? r[key] : `${r[key]}/${r[question]}`));
+    expect(keys.every((k) => k !== '' && k !== '/')).toBe(true);
     // A re-scored QM evaluation comes back under its key with a later submission date: the key and
     // the submission date together are unique.
-    const submitted = header.indexOf('Submission Date');
-    const unique = submitted < 0 ? keys : rows.map((r) => `${r[key]} ${r[submitted]}`);
+    const submitted = header.findIndex((h) => h === 'Submission Date' || h === 'Evaluation Submission Date');
+    const unique = submitted < 0 ? keys : rows.map((r, i) => `${keys[i]} ${r[submitted]}`);
     expect(new Set(unique).size).toBe(rows.length);
   });
 
@@ -105,7 +131,7 @@ describe('csvRows', () => {
     const col = (name: string): number => header.indexOf(name);
     const byId = new Map<string, string[][]>();
     for (const row of csvRows(s)) {
-      const id = row[col('Evaluation ID')] as string;
+      const id = row[col('Workflow ID')] as string;
       byId.set(id, [...(byId.get(id) ?? []), row]);
     }
     const revised = [...byId.values()].filter((rows) => rows.length > 1);
@@ -115,22 +141,22 @@ describe('csvRows', () => {
       const at = (r: string[] | undefined): number =>
         Date.parse(`${(r?.[col('Submission Date')] ?? '').replace(' ', 'T')}Z`);
       expect(at(again) - at(first)).toBe(REVISION_DELAY_MINUTES * MINUTE);
-      expect(first?.[col('Evaluation Status')]).toBe('Disputed');
-      expect([again?.[col('Evaluation Status')], again?.[col('Dispute Status')]]).toEqual([
+      expect([first?.[col('Workflow Status')], first?.[col('Workflow State')]]).toEqual(['Disputed', 'Open']);
+      expect([again?.[col('Workflow Status')], again?.[col('Workflow State')]]).toEqual([
         'Completed',
-        'Resolved',
+        'Closed',
       ]);
+      // Last Updated moves on with the re-submission: the latest one is the current state.
+      expect((again?.[col('Last Updated')] ?? '') > (first?.[col('Last Updated')] ?? '')).toBe(true);
     }
     // Re-scoring raises at least one score (a "no" answer upheld on dispute).
-    expect(revised.some(([a, b]) => Number(b?.[col('Total Score')]) > Number(a?.[col('Total Score')]))).toBe(
-      true,
-    );
+    expect(revised.some(([a, b]) => Number(b?.[col('Score')]) > Number(a?.[col('Score')]))).toBe(true);
   });
 
   it.each([
     ['recording-interaction-metadata', 'Start Date'],
     ['qm-workflows', 'Submission Date'],
-    ['qm-questions', 'Submission Date'],
+    ['qm-questions', 'Evaluation Submission Date'],
     ['qm-evaluation-comment-entity', 'Submission Date'],
   ] as const)('%s rows are timestamped inside the window by %s', (entity, column) => {
     const start = D0 + 3 * HOUR + 17 * MINUTE;
@@ -184,7 +210,8 @@ describe('csvRows', () => {
   it('QM entities describe the same evaluations with default rates', () => {
     const ids = (entity: EntityName): Set<string> => {
       const s = spec(entity, D0, D0 + DAY);
-      const index = csvHeader(s).indexOf('Evaluation ID');
+      const column = { 'qm-workflows': 'Workflow ID', 'qm-questions': 'Workflow Instance ID' } as const;
+      const index = csvHeader(s).indexOf(column[entity as keyof typeof column] ?? 'Evaluation ID');
       return new Set([...csvRows(s)].map((r) => r[index] as string));
     };
     const workflows = ids('qm-workflows');

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { ENTITY_NAMES, stagingTableName } from '../../src/entities/catalog.js';
+import { ENTITY_NAMES, stagingTableName, type EntityName } from '../../src/entities/catalog.js';
 import { hintsByColumn, stagingColumnName, TYPE_HINTS } from '../../src/entities/type-hints.js';
 import { columnNamesFor } from '../../src/entities/column-names.js';
 import { PG_TYPE_NAMES } from '../../src/reporting/cast-sql.js';
-import { ENTITY_COLUMNS } from '../../src/simulator/csv/columns.js';
+import { ENTITY_COLUMNS, QM_QUESTION_COLUMNS, QM_WORKFLOW_COLUMNS } from '../../src/simulator/csv/columns.js';
 
 /** docs/REPORTING.md shows bigint for `integer` and timestamptz for `timestamptz`. */
 const DOC_TYPE: Record<string, string> = { ...PG_TYPE_NAMES, timestamptz: 'timestamptz' };
@@ -19,12 +19,21 @@ describe('type hints (src/entities/type-hints.ts)', () => {
     expect(hintsByColumn(entity).size).toBe(header.length);
   });
 
-  it('a format only on timestamptz hints; contract headers are the recording ones the contract names', () => {
+  it('contract QM headers are exactly the Singer tap lists (workflows v3, questions v1)', () => {
+    const contract = (e: EntityName): string[] =>
+      TYPE_HINTS[e].filter((h) => h.source === 'contract').map((h) => h.header);
+    expect(contract('qm-workflows')).toEqual(QM_WORKFLOW_COLUMNS.slice(0, 38));
+    expect(contract('qm-questions')).toEqual(QM_QUESTION_COLUMNS.slice(0, 34));
+    expect(contract('qm-evaluation-comment-entity')).toEqual([]);
+    expect(contract('wfm-payroll')).toEqual([]);
+  });
+
+  it('a format only on timestamptz hints; contract recording headers are the ones the contract names', () => {
     const all = ENTITY_NAMES.flatMap((e) => TYPE_HINTS[e].map((h) => ({ e, ...h })));
     expect(all.filter((h) => h.format !== undefined && h.type !== 'timestamptz')).toEqual([]);
     expect(
       all
-        .filter((h) => h.source === 'contract')
+        .filter((h) => h.source === 'contract' && h.e === 'recording-interaction-metadata')
         .map((h) => h.header)
         .sort(),
     ).toEqual(

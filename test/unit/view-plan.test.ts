@@ -1,5 +1,24 @@
 import { castSql, zoneOf } from '../../src/reporting/cast-sql.js';
 import { canReplaceInPlace, fingerprintOf, planView, viewComment } from '../../src/reporting/view-plan.js';
+import type { ColumnType } from '../../src/entities/type-hints.js';
+import type { ColumnTypeRecord } from '../../src/reporting/column-types.repository.js';
+
+/** Recorded types (cxone_etl.column_types), as the hints decided them. */
+const recorded = (types: Record<string, ColumnType>): Map<string, ColumnTypeRecord> =>
+  new Map(
+    Object.entries(types).map(([column, type]) => [
+      column,
+      { column, type, origin: 'hint', learnedFrom: null, decidedAt: 0 },
+    ]),
+  );
+const PAYROLL_TYPES = recorded({
+  payroll_entry_id: 'text',
+  payroll_date: 'date',
+  start_time: 'timestamptz',
+  hours: 'numeric',
+  paid: 'boolean',
+});
+const NONE = recorded({});
 
 const META = [{ name: '_load_id', type: 'bigint' }];
 const text = (...names: string[]): { name: string; type: string }[] =>
@@ -15,8 +34,8 @@ describe('planView', () => {
     ],
   };
 
-  it("shows the load's tenant, window, job and time first, then every column in table order, casting hinted ones", () => {
-    const plan = planView('wfm-payroll', staging, 'Asia/Seoul');
+  it("shows the load's tenant, window, job and time first, then every column in table order, casting the recorded types", () => {
+    const plan = planView('wfm-payroll', staging, 'Asia/Seoul', PAYROLL_TYPES);
     expect(plan.columns.map((c) => [c.name, c.pgType])).toEqual([
       ['_tenant_id', 'text'],
       ['_window_start', 'timestamp with time zone'],
@@ -42,11 +61,11 @@ describe('planView', () => {
   });
 
   it('the fingerprint changes with the columns and the zone, not otherwise', () => {
-    const a = planView('wfm-payroll', staging, 'UTC').fingerprint;
-    expect(planView('wfm-payroll', staging, 'UTC').fingerprint).toBe(a);
-    expect(planView('wfm-payroll', staging, 'Asia/Seoul').fingerprint).not.toBe(a);
+    const a = planView('wfm-payroll', staging, 'UTC', PAYROLL_TYPES).fingerprint;
+    expect(planView('wfm-payroll', staging, 'UTC', PAYROLL_TYPES).fingerprint).toBe(a);
+    expect(planView('wfm-payroll', staging, 'Asia/Seoul', PAYROLL_TYPES).fingerprint).not.toBe(a);
     const drifted = { ...staging, columns: [...staging.columns, ...text('cost_center')] };
-    expect(planView('wfm-payroll', drifted, 'UTC').fingerprint).not.toBe(a);
+    expect(planView('wfm-payroll', drifted, 'UTC', PAYROLL_TYPES).fingerprint).not.toBe(a);
     expect(fingerprintOf(viewComment('cxone_staging.wfm_payroll', a))).toBe(a);
     expect(fingerprintOf(null)).toBeUndefined();
     expect(fingerprintOf('someone else wrote this')).toBeUndefined();
@@ -57,6 +76,7 @@ describe('planView', () => {
       'qm-workflows',
       { schema: 's', table: 't', columns: text('x"; DROP TABLE y; --') },
       'UTC',
+      NONE,
     );
     expect(plan.select).toMatch(/, s\."x""; DROP TABLE y; --" FROM "s"\."t" s JOIN cxone_etl\.loads l ON /);
     expect(castSql('a"b', { type: 'timestamptz' }, "Bad'Zone")).toBe(
@@ -73,6 +93,7 @@ describe('canReplaceInPlace', () => {
     'qm-workflows',
     { schema: 's', table: 't', columns: [...META, ...text('evaluation_id', 'total_score')] },
     'UTC',
+    recorded({ evaluation_id: 'text', total_score: 'numeric' }),
   ).columns;
 
   it('allows appending columns (drift), nothing else', () => {

@@ -45,62 +45,100 @@ export const RECORDING_COLUMNS = [
   'Agent Notes',
 ] as const;
 
+/**
+ * qm-workflows: version 3 exactly as the Singer tap for NICE inContact lists it (docs/API.md, "CSV
+ * files": its schema rejects any other column, so the list is the whole v3 file; header text rebuilt
+ * from the tap's camelCase keys), then the columns of version 4 (the current one), ASSUMED additions.
+ */
 export const QM_WORKFLOW_COLUMNS = [
-  'Evaluation ID',
-  'Workflow ID',
-  'Workflow Name',
-  'Form ID',
-  'Form Name',
-  'Evaluation Status',
-  'Submission Date',
-  'Assigned Date',
-  'Due Date',
-  'Interaction Date',
-  'ACD Call ID',
-  'Channel',
+  'Tenant Name',
   'Agent ID',
-  'Agent Name',
-  'Agent Team',
-  'Evaluator ID',
-  'Evaluator Name',
-  'Evaluator Role',
-  'Total Score',
-  'Max Score',
+  'Type',
+  'Evaluation Flow Trigger',
+  'Workflow Status',
+  'Auto Acknowledged',
+  'Workflow State',
+  'Workflow ID',
+  'Plan Name',
+  'Form Name',
+  'Form Version',
+  'Start Date',
+  'Submission Date',
+  'Last Updated',
   'Score Percentage',
-  'Result',
-  'Critical Failure',
+  'Score',
+  'Maximum Possible Score',
+  'Rank',
+  'Failed Critical Question',
+  'User Review Comments',
+  'Dispute Resolver Comments',
+  'Segment ID',
+  'ACD ID',
+  'Interaction Type',
+  'Interaction Start Date',
+  'Interaction End Date',
+  'Interaction Direction',
+  'Team ID',
+  'Team Name',
+  'Phone Number',
+  'Firstname Eva',
+  'Lastname Eva',
+  'Firstname Agent',
+  'Lastname Agent',
+  'Firstname Disp',
+  'Lastname Disp',
+  'Firstname Assigner',
+  'Lastname Assigner',
+  // Version 4 (ASSUMED additions).
+  'Form ID',
   'Auto QM Score',
+  'Evaluator Role',
   'Acknowledged Date',
-  'Dispute Status',
-  'Evaluation Comment',
 ] as const;
 
+/**
+ * qm-questions: version 1 as the Singer tap lists it (the same evidence; `evaluationScore%` becomes
+ * `Evaluation Score %`, `workflowinstanceId` `Workflow Instance ID`), then version 2's ASSUMED additions.
+ */
 export const QM_QUESTION_COLUMNS = [
-  'Answer ID',
-  'Evaluation ID',
+  'Actual Score',
+  'Answer',
+  'Question ID',
+  'Question Title',
+  'Question Number',
+  'Options',
   'Form ID',
   'Form Name',
-  'Section Name',
-  'Question ID',
-  'Question Number',
-  'Question Text',
-  'Question Type',
-  'Answer',
-  'Score',
+  'Form Version',
+  'Evaluation Score %',
+  'Evaluation Start Date',
+  'Evaluation Submission Date',
+  'Workflow Type',
+  'Section ID',
+  'Section Title',
+  'Section Score %',
   'Max Score',
-  'Weight',
+  'Agent ID',
+  'Firstname Agent',
+  'Lastname Agent',
+  'Team ID',
+  'Team Name',
+  'Firstname Eva',
+  'Lastname Eva',
   'Critical',
-  'Not Applicable',
+  'Failed Critical Question',
+  'Mandatory',
+  'Scorable',
+  'Question Type',
+  'Segment ID',
+  'Interaction Start Date',
+  'Interaction End Date',
+  'Workflow Instance ID',
+  'Bank ID',
+  // Version 2 (ASSUMED additions).
+  'Last Updated',
   'AI Suggested Answer',
   'Question Comment',
-  'Agent ID',
-  'Agent Name',
-  'Evaluator ID',
-  'Evaluator Name',
-  'Submission Date',
-  'Interaction Date',
-  'ACD Call ID',
-  'Evaluation Status',
 ] as const;
 
 export const QM_COMMENT_COLUMNS = [
@@ -175,6 +213,10 @@ export const DRIFT_COLUMNS: Readonly<Record<EntityName, string>> = {
  */
 export const RECORDING_VERSIONS: readonly string[] = Object.freeze(['7', '8', '9', '10']);
 
+/** QM versions the simulator accepts by default: the tap's (docs/API.md, "CSV files") and the current one. */
+export const QM_WORKFLOW_VERSIONS: readonly string[] = Object.freeze(['3', '4']);
+export const QM_QUESTION_VERSIONS: readonly string[] = Object.freeze(['1', '2']);
+
 /**
  * The version that added each column, for the columns an older version lacks (none is public: a
  * plausible history). Contract columns are all in 7, since the clients that send 7 read them; the drift
@@ -194,6 +236,9 @@ export const COLUMNS_SINCE_VERSION: Readonly<Partial<Record<EntityName, Readonly
       Tags: 10,
       'Agent Notes': 10,
     },
+    // The tap's v3 and v1 lists are whole files, so the drift column belongs to the later version only.
+    'qm-workflows': { 'Form ID': 4, 'Evaluator Role': 4, 'Acknowledged Date': 4, 'Auto QM Score': 4 },
+    'qm-questions': { 'Last Updated': 2, 'Question Comment': 2, 'AI Suggested Answer': 2 },
   };
 
 /** Whether a version of the entity's export has the column (an unknown or non-numeric version: all). */
@@ -203,11 +248,14 @@ export function columnInVersion(entity: EntityName, column: string, version: str
   return Number(version) >= since;
 }
 
-/** The column (or value) that identifies a row, for tests that compare row multisets downstream. */
+/**
+ * A column that tells rows apart within one file, for tests that compare row multisets downstream
+ * (qm-questions rows are told apart by Workflow Instance ID with Question ID; Question ID alone repeats).
+ */
 export const KEY_COLUMNS: Readonly<Record<EntityName, string>> = {
   'recording-interaction-metadata': 'Segment ID',
-  'qm-workflows': 'Evaluation ID',
-  'qm-questions': 'Answer ID',
+  'qm-workflows': 'Workflow ID',
+  'qm-questions': 'Workflow Instance ID',
   'qm-evaluation-comment-entity': 'Comment ID',
   'wfm-payroll': 'Payroll Entry ID',
 };
