@@ -64,6 +64,7 @@ async function request(state: OverlapState, task: Task): Promise<void> {
       task.request,
       { ...task.ctx, ...(others > 0 ? { busyIsFinal: true } : {}) },
       task.lostPost,
+      new Set(state.flying.map((f) => f.jobId)),
     );
     task.lostPost = false;
     if (others > 0 && state.learned !== undefined && state.learned < others + 1) {

@@ -75,6 +75,8 @@ export async function obtainJob(
   request: JobRequest,
   ctx: CallContext,
   lostPost: boolean,
+  /** Jobs of this run still in flight: RUNNING, but never a lost POST's job, so never waited on. */
+  inFlight: ReadonlySet<string> = new Set(),
 ): Promise<ObtainedJob> {
   let uncertain: { why: string; error?: unknown } | undefined = lostPost
     ? { why: 'an earlier POST for this window got no answer (a stop before the ledger write, or a failure)' }
@@ -82,7 +84,7 @@ export async function obtainJob(
   let note: string | undefined;
   for (let round = 1; ; round++) {
     if (uncertain) {
-      const found = await lookForLostJob(deps, key, ctx, uncertain);
+      const found = await lookForLostJob(deps, key, ctx, uncertain, inFlight);
       if (found.adopted) return found.adopted;
       note = found.note;
     }
@@ -129,6 +131,7 @@ async function lookForLostJob(
   key: ledger.WindowKey,
   ctx: CallContext,
   uncertain: { why: string; error?: unknown },
+  inFlight: ReadonlySet<string>,
 ): Promise<{ adopted?: ObtainedJob; note: string }> {
   let listing: { id: string; status: JobStatus }[];
   try {
@@ -175,11 +178,12 @@ async function lookForLostJob(
     now,
   );
   await ledger.recordPostNote(deps.pool, key, note, now);
-  if (listing.some((j) => j.status === 'RUNNING')) {
+  if (listing.some((j) => j.status === 'RUNNING' && !inFlight.has(j.id))) {
     // That job may be the lost one: a POST now would be refused as busy or run beside it (one job per
-    // tenant, contract "Limits"). Found by the crash suite.
+    // tenant, contract "Limits"). Found by the crash suite. A job of ours in flight is not it: waiting
+    // for it to end would leave it unpolled and the run silent until then.
     await waitForNoRunningJob({
-      listJobs: () => deps.api.listJobs(ctx),
+      listJobs: async () => (await deps.api.listJobs(ctx)).filter((j) => !inFlight.has(j.id)),
       clock: deps.clock,
       minIntervalMs: deps.settings.minCallIntervalMs,
       deadline: deps.clock.now() + deps.settings.jobTimeoutMs,
