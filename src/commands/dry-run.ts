@@ -8,13 +8,8 @@ import type { Writable } from 'node:stream';
 import type { Config } from '../config.js';
 import type { Database } from '../db/open-database.js';
 import { apiDates, windowLabel } from '../extract/api-dates.js';
-import {
-  planningFrom,
-  planTenant,
-  withTimeBasis,
-  type PlannedEntity,
-  type RunRequest,
-} from '../extract/run-extraction.js';
+import { planningFrom, planTenant, withTimeBasis } from '../extract/run-extraction.js';
+import type { PlannedEntity, RunRequest } from '../extract/types.js';
 import { knownTenants, ledgerExists } from '../extract/windows.repository.js';
 import type { Clock } from '../lib/clock.js';
 import type { RunCommandRequest } from '../run/run-request.js';

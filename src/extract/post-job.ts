@@ -43,6 +43,15 @@ export interface ObtainedJob {
   note?: string;
 }
 
+export interface PostOptions {
+  /** The ledger says a POST went out and no answer came back: look for its job before posting. */
+  lostPost: boolean;
+  /** Jobs of this run still in flight: RUNNING, but never a lost POST's job, so never waited on. */
+  inFlight: ReadonlySet<string>;
+  /** A wait for the tenant's RUNNING job to end is about to start (no silent wait). */
+  onWait?: (info: { for: string; until: number }) => void;
+}
+
 /** POSTs whose outcome is unknown, per window obtain: after that the window fails with the last error. */
 const MAX_UNCERTAIN_POSTS = 3;
 
@@ -74,17 +83,15 @@ export async function obtainJob(
   key: ledger.WindowKey,
   request: JobRequest,
   ctx: CallContext,
-  lostPost: boolean,
-  /** Jobs of this run still in flight: RUNNING, but never a lost POST's job, so never waited on. */
-  inFlight: ReadonlySet<string> = new Set(),
+  opts: PostOptions,
 ): Promise<ObtainedJob> {
-  let uncertain: { why: string; error?: unknown } | undefined = lostPost
+  let uncertain: { why: string; error?: unknown } | undefined = opts.lostPost
     ? { why: 'an earlier POST for this window got no answer (a stop before the ledger write, or a failure)' }
     : undefined;
   let note: string | undefined;
   for (let round = 1; ; round++) {
     if (uncertain) {
-      const found = await lookForLostJob(deps, key, ctx, uncertain, inFlight);
+      const found = await lookForLostJob(deps, key, ctx, uncertain, opts);
       if (found.adopted) return found.adopted;
       note = found.note;
     }
@@ -131,7 +138,7 @@ async function lookForLostJob(
   key: ledger.WindowKey,
   ctx: CallContext,
   uncertain: { why: string; error?: unknown },
-  inFlight: ReadonlySet<string>,
+  { inFlight, onWait }: PostOptions,
 ): Promise<{ adopted?: ObtainedJob; note: string }> {
   let listing: { id: string; status: JobStatus }[];
   try {
@@ -189,6 +196,7 @@ async function lookForLostJob(
       deadline: deps.clock.now() + deps.settings.jobTimeoutMs,
       ...(deps.signal ? { signal: deps.signal } : {}),
       context: { tenant: key.tenantId, entity: key.entity, window: ctx.window },
+      ...(onWait ? { onWait } : {}),
     });
   }
   return { note };

@@ -1,6 +1,6 @@
 /** A run's limits (RUN_DEADLINE or --until, RUN_MAX_API_CALLS or --max-api-calls) as the planner's budget. */
 import type { Config } from '../config.js';
-import type { RunBudget } from '../extract/run-extraction.js';
+import type { RunBudget } from '../extract/types.js';
 import { nextClockTime } from '../extract/time-grid.js';
 import type { RunLimits } from './run-request.js';
 

@@ -1,7 +1,7 @@
 /** What a run tells an observer (the daemon's metrics, tests); every callback gets the tenant id. */
 import type { CallInfo } from '../cxone/types.js';
-import type { WindowEvent } from '../extract/extract-window.js';
-import type { WindowReport } from '../extract/run-extraction.js';
+import type { WindowEvent } from '../extract/types.js';
+import type { WindowReport } from '../extract/types.js';
 
 export interface RunObserver {
   apiCall?: (tenantId: string, info: CallInfo) => void;

@@ -1,6 +1,6 @@
 /** The per-window settings of a run, from the config (or a tenant's overlay of it). */
 import type { Config } from '../config.js';
-import type { ExtractSettings } from '../extract/extract-window.js';
+import type { ExtractSettings } from '../extract/types.js';
 
 /** 1 s: the first retry after a FAILED job; it grows by the retry helper's backoff. */
 const JOB_RETRY_BASE_MS = 1000;

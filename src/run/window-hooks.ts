@@ -1,6 +1,6 @@
 /** The run's window callbacks: progress for people, call and gate-wait counts, and the observer. */
 import type { CxoneClient } from '../cxone/client.js';
-import type { RunDeps } from '../extract/run-extraction.js';
+import type { RunDeps } from '../extract/types.js';
 import type { CallCounter } from './call-counter.js';
 import type { ProgressReporter } from './progress.js';
 import type { RunObserver } from './run-observer.js';

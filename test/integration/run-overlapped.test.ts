@@ -9,7 +9,7 @@ import type { EntityName } from '../../src/entities/catalog.js';
 import { withTransaction } from '../../src/db/pool.js';
 import { advanceCheckpointContiguous, getCheckpoint } from '../../src/extract/checkpoints.repository.js';
 import { getLearnedJobsLimit } from '../../src/extract/jobs-limit.repository.js';
-import { overlapBudgetStop } from '../../src/extract/overlap-queue.js';
+import { budgetStop } from '../../src/extract/engine.js';
 import {
   listWindows,
   markFailed,
@@ -305,7 +305,7 @@ describe('advanceCheckpointContiguous (real Postgres)', () => {
   });
 });
 
-describe('overlapBudgetStop', () => {
+describe('budgetStop', () => {
   const budget = (calls: number, extra: object = {}) => ({
     apiCalls: () => calls,
     minCallsPerWindow: 2,
@@ -314,10 +314,10 @@ describe('overlapBudgetStop', () => {
   });
 
   it('counts one status call for each job in flight before a new window may post', () => {
-    expect(overlapBudgetStop(budget(1, { maxApiCalls: 4 }), 0, 1, 2)).toBeUndefined();
-    expect(overlapBudgetStop(budget(2, { maxApiCalls: 4 }), 0, 1, 2)).toMatch(/API-call budget \(4\)/);
-    expect(overlapBudgetStop(budget(0, { deadline: 90_000 }), 0, 1, 2)).toBeUndefined();
-    expect(overlapBudgetStop(budget(0, { deadline: 89_999 }), 0, 1, 2)).toMatch(/deadline/);
-    expect(overlapBudgetStop(undefined, 0, 5, 2)).toBeUndefined();
+    expect(budgetStop(budget(1, { maxApiCalls: 4 }), 0, 1, 2)).toBeUndefined();
+    expect(budgetStop(budget(2, { maxApiCalls: 4 }), 0, 1, 2)).toMatch(/API-call budget \(4\)/);
+    expect(budgetStop(budget(0, { deadline: 90_000 }), 0, 1, 2)).toBeUndefined();
+    expect(budgetStop(budget(0, { deadline: 89_999 }), 0, 1, 2)).toMatch(/deadline/);
+    expect(budgetStop(undefined, 0, 5, 2)).toBeUndefined();
   });
 });

@@ -6,7 +6,7 @@ import {
   scheduleFlight,
   type DurationBook,
   type PollCandidate,
-} from '../../src/extract/overlap-timing.js';
+} from '../../src/extract/poll-job.js';
 
 const DAY = 86_400_000;
 
