@@ -13,8 +13,7 @@ import { apiDates } from '../extract/api-dates.js';
 import { saveLearnedJobsLimit } from '../extract/jobs-limit.repository.js';
 import { AUTO_JOBS_IN_FLIGHT } from '../extract/run-extraction.js';
 import { EtlError, toError } from '../lib/errors.js';
-import type { CheckLine } from './check-line.js';
-import type { TenantCheckDeps } from './tenant-checks.js';
+import type { CheckLine, TenantCheckDeps } from './check-line.js';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;

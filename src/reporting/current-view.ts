@@ -16,8 +16,7 @@ import type { EntityName } from '../entities/catalog.js';
 import { EtlError } from '../lib/errors.js';
 import type { Queryable } from '../db/queryable.js';
 import { qualifiedName, relationInfo } from './relations.repository.js';
-import type { ViewAction } from './view-builder.js';
-import { fingerprintOf } from './view-plan.js';
+import { fingerprintOf, type ViewAction } from './view-plan.js';
 import { commentOnView, createView, dropView, dropViewIfExists } from './views.repository.js';
 
 export const CURRENT_SUFFIX = '_current';

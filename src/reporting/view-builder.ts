@@ -15,7 +15,14 @@ import {
   relationInfo,
   type RelationInfo,
 } from './relations.repository.js';
-import { canReplaceInPlace, fingerprintOf, planView, viewComment, type ViewPlan } from './view-plan.js';
+import {
+  canReplaceInPlace,
+  fingerprintOf,
+  planView,
+  viewComment,
+  type ViewAction,
+  type ViewPlan,
+} from './view-plan.js';
 import {
   CURRENT_SUFFIX,
   dropCurrentView,
@@ -36,8 +43,6 @@ export interface ReportingViewInput {
   /** How long the DDL may wait for readers of the view; default VIEW_LOCK_TIMEOUT_MS. */
   lockTimeoutMs?: number;
 }
-
-export type ViewAction = 'unchanged' | 'created' | 'replaced' | 'recreated' | 'no-table';
 
 export interface RefreshResult {
   /**
