@@ -1,5 +1,5 @@
 /**
- * Several jobs in flight (src/extract/run-overlapped.ts): the same rows as a serial run, the
+ * Several jobs in flight (src/extract/engine.ts): the same rows as a serial run, the
  * `auto` fallback on a tenant that runs one job at a time, the contiguous checkpoint, and deferral that
  * never strands a job already requested. The worker runs in-process on the harness's WarpClock.
  */
@@ -202,7 +202,7 @@ describe('jobs in flight end to end (simulator + real Postgres)', () => {
   it('a fresh 14-day backfill with two jobs in flight spends at most 3 status calls on RUNNING answers', async () => {
     // bench/api-efficiency.ts's `overlap` backfill: five entities, each a 13-day and a 1-day window, on
     // the simulator's realistic durations (20 s + 10 s a day; recordings x2, payroll x0.5), no history.
-    // Before the run learned across entities and windows (overlap-timing.ts): 12 RUNNING answers, 30 calls.
+    // Before the run learned across entities and windows (poll-job.ts): 12 RUNNING answers, 30 calls.
     const h = await start({
       sim: { maxRunningJobs: 2 },
       env: { EXTRACT_MAX_JOBS_IN_FLIGHT: '2' },
