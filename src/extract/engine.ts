@@ -582,7 +582,7 @@ async function fail(e: Engine, task: Task, thrown: unknown): Promise<void> {
  * Shutdown, by code: an ABORTED error, an AbortError, or anything thrown once the run's signal fired.
  * Never by message text: Postgres 25P02 ("current transaction is aborted") is a failure, not a stop.
  */
-function isShutdown(thrown: unknown, signal: AbortSignal | undefined): boolean {
+export function isShutdown(thrown: unknown, signal: AbortSignal | undefined): boolean {
   if (signal?.aborted) return true;
   if (thrown instanceof EtlError) return thrown.code === 'ABORTED';
   return thrown instanceof Error && thrown.name === 'AbortError';

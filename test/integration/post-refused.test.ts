@@ -58,6 +58,8 @@ describe.each([1, 2])('a POST refused 503 with no job created (EXTRACT_MAX_JOBS_
     expect(windows.length).toBeGreaterThan(2);
     expect(windows.every((w) => w.state === 'loaded')).toBe(true);
     expect(harness.sim.stats().jobs.total).toBe(windows.length);
+    // No silent wait: the run said at debug level what it waited for.
+    expect(harness.logs()).toMatch(/"msg":"waiting for the status call of job \S+ \(expected to end then\)"/);
     const got = canonicalRows(await harness.stagingRows('qm-workflows'));
     expect(got.length).toBeGreaterThan(0);
     expect(got).toEqual(canonicalRows(await harness.expectedRows('qm-workflows')));
