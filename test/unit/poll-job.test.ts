@@ -1,4 +1,15 @@
-import { MAX_POLL_WAIT_MS, expectedJobMs, learnedJobMs, scheduleFlight } from '../../src/extract/poll-job.js';
+import {
+  MAX_POLL_WAIT_MS,
+  estimateJobMs,
+  expectedJobMs,
+  learn,
+  learnedJobMs,
+  nextPollAfterRunning,
+  pickPoll,
+  scheduleFlight,
+  type DurationBook,
+  type PollCandidate,
+} from '../../src/extract/poll-job.js';
 
 const DAY = 86_400_000;
 
@@ -77,5 +88,96 @@ describe('robust estimate', () => {
     flight.lastRunningAt = MAX_POLL_WAIT_MS;
     scheduleFlight(book, flight, [], MAX_POLL_WAIT_MS, 30_000);
     expect(flight.nextPollAt).toBe(2 * MAX_POLL_WAIT_MS);
+  });
+});
+
+function flight(over: Partial<PollCandidate> = {}): PollCandidate {
+  return {
+    entity: 'a',
+    postedAt: 0,
+    nextPollAt: 0,
+    expectedMs: undefined,
+    lastRunningAt: undefined,
+    ended: false,
+    windowMs: DAY,
+    ...over,
+  };
+}
+
+describe('estimateJobMs', () => {
+  it('knows nothing without any sample', () => {
+    expect(estimateJobMs(new Map(), 'a', DAY)).toBeUndefined();
+  });
+
+  it("starts an entity without history from the others' fit", () => {
+    const book: DurationBook = new Map();
+    learn(book, 'a', { jobMs: 30_000, windowMs: DAY });
+    learn(book, 'a', { jobMs: 150_000, windowMs: 13 * DAY });
+    expect(estimateJobMs(book, 'b', 13 * DAY)).toBe(150_000);
+    expect(estimateJobMs(book, 'b', 7 * DAY)).toBe(90_000);
+  });
+
+  it('scales up one window length between flat and in proportion (the geometric middle)', () => {
+    const book: DurationBook = new Map([['a', [{ jobMs: 30_000, windowMs: DAY }]]]);
+    // Flat would say 30 s, in proportion 390 s; the job of the simulator takes 150 s.
+    expect(estimateJobMs(book, 'a', 13 * DAY)).toBe(Math.round(30_000 * Math.sqrt(13)));
+    expect(estimateJobMs(book, 'a', DAY)).toBe(30_000);
+  });
+
+  it("takes the others' shape at this entity's level when its own samples have one window length", () => {
+    const book: DurationBook = new Map();
+    learn(book, 'a', { jobMs: 30_000, windowMs: DAY });
+    learn(book, 'a', { jobMs: 150_000, windowMs: 13 * DAY });
+    learn(book, 'rec', { jobMs: 60_000, windowMs: DAY });
+    expect(estimateJobMs(book, 'rec', 13 * DAY)).toBe(300_000);
+  });
+
+  it('keeps the newest 9 samples of an entity', () => {
+    const book: DurationBook = new Map();
+    for (let i = 0; i < 12; i++) learn(book, 'a', { jobMs: i, windowMs: DAY });
+    expect(book.get('a')?.map((s) => s.jobMs)).toEqual([11, 10, 9, 8, 7, 6, 5, 4, 3]);
+  });
+});
+
+describe('nextPollAfterRunning', () => {
+  it('waits a quarter of the time the job has run, at least an interval, at most 5 min', () => {
+    expect(nextPollAfterRunning(0, 40_000, undefined, 30_000)).toBe(70_000);
+    expect(nextPollAfterRunning(0, 200_000, undefined, 30_000)).toBe(250_000);
+    expect(nextPollAfterRunning(0, 2_000_000, undefined, 30_000)).toBe(2_300_000);
+  });
+
+  it('waits for the estimate when that is later', () => {
+    expect(nextPollAfterRunning(0, 60_000, 300_000, 30_000)).toBe(300_000);
+  });
+});
+
+describe('scheduleFlight', () => {
+  it("does not ask a job of an entity without history before another's job of the same window proved to run", () => {
+    const book: DurationBook = new Map([['a', [{ jobMs: 30_000, windowMs: DAY }]]]);
+    const running = flight({ entity: 'a', windowMs: 13 * DAY, postedAt: 0, lastRunningAt: 120_000 });
+    const fresh = flight({ entity: 'b', windowMs: 13 * DAY, postedAt: 90_000 });
+    scheduleFlight(book, fresh, [running, fresh], 120_000, 30_000);
+    expect(fresh.expectedMs).toBe(120_000);
+    expect(fresh.nextPollAt).toBe(210_000);
+  });
+});
+
+describe('pickPoll', () => {
+  it('asks nothing before a job is due', () => {
+    expect(pickPoll([flight({ nextPollAt: 10 })], 5)).toBeUndefined();
+  });
+
+  it('asks the shorter window alone when two due jobs have no estimate', () => {
+    const long = flight({ windowMs: 13 * DAY });
+    const short = flight({ windowMs: DAY, nextPollAt: 1 });
+    expect(pickPoll([long, short], 10)).toEqual({ one: short });
+  });
+
+  it('lists when due guesses are alike, and asks an ended one first', () => {
+    const a = flight();
+    const b = flight({ nextPollAt: 1 });
+    expect(pickPoll([a, b], 10)).toEqual({ listing: [a, b] });
+    const ended = flight({ ended: true, nextPollAt: 5 });
+    expect(pickPoll([a, b, ended], 10)).toEqual({ one: ended });
   });
 });
