@@ -2,7 +2,7 @@
  * Child process of the HTTP leg: the worker's path from the API to the staging table, against the
  * simulator's large mode. It asks for a job through the real client (token, discovery, the persisted
  * rate gate), polls until SUCCEEDED, then times `client.openDownload` → `copyWindow` in one
- * transaction, as extract-window.ts does. Modes: `load` (into staging), `save <file>` (the same bytes
+ * transaction, as load-job.ts does. Modes: `load` (into staging), `save <file>` (the same bytes
  * to a file, for psql), `discard` (download only: the simulator's and HTTP's own ceiling), and
  * `load-url <url>` (no job: load what a static file server sends, without the simulator generating).
  *

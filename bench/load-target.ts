@@ -38,7 +38,7 @@ export function loadInput(source: CopyWindowInput['source']): CopyWindowInput {
     windowEnd: new Date('2026-01-15T00:00:00Z'),
     jobId: 'bench-job',
     source,
-    // As extract-window.ts loads: cast problems counted while streaming.
+    // As load-job.ts loads: cast problems counted while streaming.
     checks: castChecksFor(BENCH_ENTITY),
   };
 }

@@ -1,6 +1,6 @@
 /**
  * Child process of the COPY leg: the worker's load path on a local file, alone in its process so its
- * peak RSS is the load's. `copyWindow` inside `withTransaction`, exactly as extract-window.ts calls it,
+ * peak RSS is the load's. `copyWindow` inside `withTransaction`, exactly as load-job.ts calls it,
  * with the file in place of the download stream.
  *
  *   node --import tsx bench/worker-load.ts <database-url> <file>

@@ -2,6 +2,21 @@
  * One line of `cxone-etl check`: what was checked, how it went and, when it did not, what to do. The
  * same lines go to stdout (text or --json) and, from the daemon, to the log; none ever holds a secret.
  */
+import type pg from 'pg';
+import type { Config } from '../config.js';
+import type { Clock } from '../lib/clock.js';
+
+export interface TenantCheckDeps {
+  pool: pg.Pool;
+  /** The tenant's effective config (configForTenant). */
+  config: Config;
+  clock: Clock;
+  signal: AbortSignal;
+  /** The tenant's label in the lines. */
+  tenant: string;
+  onLine: OnCheckLine;
+}
+
 export type CheckStatus = 'ok' | 'info' | 'warn' | 'fail';
 
 export type CheckName =

@@ -11,10 +11,10 @@ import type { JobState } from '../cxone/types.js';
 import { findEntity } from '../entities/catalog.js';
 import { apiDates } from '../extract/api-dates.js';
 import { saveLearnedJobsLimit } from '../extract/jobs-limit.repository.js';
+import { nextPollAfterRunning } from '../extract/poll-job.js';
 import { AUTO_JOBS_IN_FLIGHT } from '../extract/run-extraction.js';
 import { EtlError, toError } from '../lib/errors.js';
-import type { CheckLine } from './check-line.js';
-import type { TenantCheckDeps } from './tenant-checks.js';
+import type { CheckLine, TenantCheckDeps } from './check-line.js';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
@@ -250,15 +250,21 @@ async function saveJobsLimit(deps: ProbeDeps, probe: JobsLimitProbe): Promise<Li
   };
 }
 
-/** Polls until the job ends, one call per interval; undefined when it outlives PROBE_TIMEOUT_MS. */
+/**
+ * Polls until the job ends on the runs' poll model (src/extract/poll-job.ts: no history, so the first
+ * call at once, then 1.25 × the time since the POST, at least an interval apart); undefined when it
+ * outlives PROBE_TIMEOUT_MS.
+ */
 async function untilDone(client: CxoneClient, deps: ProbeDeps, jobId: string): Promise<JobState | undefined> {
   const { clock, signal, config } = deps;
-  const deadline = clock.now() + PROBE_TIMEOUT_MS;
-  while (clock.now() < deadline) {
-    // The gate spaces gated polls; with create-only it does not, so wait the interval here.
-    if (config.cxone.gateScope !== 'all') await clock.sleep(config.cxone.minCallIntervalMs, signal);
+  const postedAt = clock.now();
+  const deadline = postedAt + PROBE_TIMEOUT_MS;
+  let askAt = clock.now() + config.cxone.minCallIntervalMs;
+  while (askAt < deadline) {
+    if (askAt > clock.now()) await clock.sleep(askAt - clock.now(), signal);
     const state = await client.getJob(jobId, { signal });
     if (state.status !== 'RUNNING') return state;
+    askAt = nextPollAfterRunning(postedAt, clock.now(), undefined, config.cxone.minCallIntervalMs);
   }
   return undefined;
 }

@@ -5,25 +5,11 @@
  * its permission. Probe jobs are the API's only: they never enter the window ledger, so a check leaves
  * no row to clean up, even when it is killed mid-way.
  */
-import type pg from 'pg';
-import type { Config } from '../config.js';
 import type { CxoneClient } from '../cxone/client.js';
-import type { Clock } from '../lib/clock.js';
 import { EtlError, toError } from '../lib/errors.js';
-import type { CheckLine, OnCheckLine } from './check-line.js';
+import type { CheckLine, TenantCheckDeps } from './check-line.js';
 import { probeEntities } from './probe-entities.js';
 import { buildClient } from '../run/build-client.js';
-
-export interface TenantCheckDeps {
-  pool: pg.Pool;
-  /** The tenant's effective config (configForTenant). */
-  config: Config;
-  clock: Clock;
-  signal: AbortSignal;
-  /** The tenant's label in the lines. */
-  tenant: string;
-  onLine: OnCheckLine;
-}
 
 /**
  * 3 attempts, not the run's 6: a check should answer within a couple of minutes; a 403 that lasts three

@@ -14,13 +14,8 @@ import type { Database } from '../db/open-database.js';
 import { pgErrorCode } from '../db/sqlstate.js';
 import { zoneFor } from '../entities/catalog.js';
 import { apiDates, windowLabel } from '../extract/api-dates.js';
-import {
-  planningFrom,
-  planTenant,
-  withTimeBasis,
-  type PlannedEntity,
-  type RunRequest,
-} from '../extract/run-extraction.js';
+import { planningFrom, planTenant, withTimeBasis } from '../extract/run-extraction.js';
+import type { PlannedEntity, RunRequest } from '../extract/types.js';
 import { knownTenants, ledgerExists } from '../extract/windows.repository.js';
 import type { Clock } from '../lib/clock.js';
 import { EtlError, toError } from '../lib/errors.js';

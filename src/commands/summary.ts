@@ -1,5 +1,5 @@
 /** The end-of-run summary table: entity, windows, rows, MB, seconds, API calls, rate-gate waits. */
-import type { RunSummary } from '../extract/run-extraction.js';
+import type { RunSummary } from '../extract/types.js';
 import type { CallCounts } from '../run/call-counter.js';
 import { formatTable } from './format-table.js';
 

@@ -34,7 +34,7 @@ export interface CallContext {
   /**
    * A job POST made while another job of ours runs: a busy answer is the tenant's jobs limit speaking,
    * not a rate-limit hiccup, so it is returned at once (RATE_LIMITED, busy) instead of being retried
-   * and, as a 403, read as a missing permission (src/extract/run-overlapped.ts).
+   * and, as a 403, read as a missing permission (src/extract/engine.ts).
    */
   busyIsFinal?: boolean;
 }

@@ -4,7 +4,11 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { EtlError } from '../lib/errors.js';
-import type { DebugLog } from './embedded.js';
+
+/** The logger the embedded server needs: debug lines only. */
+export interface DebugLog {
+  debug(obj: object, msg: string): void;
+}
 
 /**
  * The embedded server's data directory on the host: ownership and permissions when running as root,

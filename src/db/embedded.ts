@@ -6,6 +6,7 @@ import { ConfigError } from '../config.js';
 import { EtlError, toError } from '../lib/errors.js';
 import {
   SUPERUSER,
+  type DebugLog,
   inspectDataDir,
   prepareDataDir,
   readPassword,
@@ -20,10 +21,6 @@ import {
  */
 
 /** The part of a pino logger used here; pass a child carrying a component binding. */
-export interface DebugLog {
-  debug(obj: object, msg: string): void;
-}
-
 export interface EmbeddedPostgresOptions {
   dataDir: string;
   log: DebugLog;

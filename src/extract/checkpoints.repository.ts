@@ -50,10 +50,11 @@ export async function listCheckpoints(
 }
 
 /**
- * Inside the load transaction. The checkpoint is a high-water mark: re-loading an older window
- * (lookback, backfill) never moves it back. A zero-byte file has no header: the columns stay as they were.
+ * Raises the checkpoint to `windowEnd` (advanceCheckpointContiguous decides how far): re-loading an
+ * older window (lookback, backfill) never moves it back. A zero-byte file has no header: the columns
+ * stay as they were.
  */
-export async function advanceCheckpoint(
+async function advanceCheckpoint(
   db: Queryable,
   tenantId: string,
   entity: string,
@@ -73,8 +74,8 @@ export async function advanceCheckpoint(
 }
 
 /**
- * Inside the load transaction, when windows load out of order (several jobs in flight): the
- * checkpoint becomes the end of the contiguous run of loaded windows that starts at it (or at `from`,
+ * Inside the load transaction (load-job.ts), the one checkpoint rule: windows may load out of order
+ * (several jobs in flight), so the checkpoint becomes the end of the contiguous run of loaded windows that starts at it (or at `from`,
  * the run's first window, when there is none yet), so a later window loaded first never moves it past
  * a window still in flight or failed. Loaded ledger windows never overlap (markLoaded), and a window
  * whose rows are in staging keeps `loaded_at` while it is being re-extracted, so it still counts.

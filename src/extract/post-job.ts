@@ -43,6 +43,15 @@ export interface ObtainedJob {
   note?: string;
 }
 
+export interface PostOptions {
+  /** The ledger says a POST went out and no answer came back: look for its job before posting. */
+  lostPost: boolean;
+  /** Jobs of this run still in flight: RUNNING, but never a lost POST's job, so never waited on. */
+  inFlight: ReadonlySet<string>;
+  /** A wait for the tenant's RUNNING job to end is about to start (no silent wait). */
+  onWait?: (info: { for: string; until: number }) => void;
+}
+
 /** POSTs whose outcome is unknown, per window obtain: after that the window fails with the last error. */
 const MAX_UNCERTAIN_POSTS = 3;
 
@@ -74,15 +83,15 @@ export async function obtainJob(
   key: ledger.WindowKey,
   request: JobRequest,
   ctx: CallContext,
-  lostPost: boolean,
+  opts: PostOptions,
 ): Promise<ObtainedJob> {
-  let uncertain: { why: string; error?: unknown } | undefined = lostPost
+  let uncertain: { why: string; error?: unknown } | undefined = opts.lostPost
     ? { why: 'an earlier POST for this window got no answer (a stop before the ledger write, or a failure)' }
     : undefined;
   let note: string | undefined;
   for (let round = 1; ; round++) {
     if (uncertain) {
-      const found = await lookForLostJob(deps, key, ctx, uncertain);
+      const found = await lookForLostJob(deps, key, ctx, uncertain, opts);
       if (found.adopted) return found.adopted;
       note = found.note;
     }
@@ -129,6 +138,7 @@ async function lookForLostJob(
   key: ledger.WindowKey,
   ctx: CallContext,
   uncertain: { why: string; error?: unknown },
+  { inFlight, onWait }: PostOptions,
 ): Promise<{ adopted?: ObtainedJob; note: string }> {
   let listing: { id: string; status: JobStatus }[];
   try {
@@ -175,16 +185,18 @@ async function lookForLostJob(
     now,
   );
   await ledger.recordPostNote(deps.pool, key, note, now);
-  if (listing.some((j) => j.status === 'RUNNING')) {
+  if (listing.some((j) => j.status === 'RUNNING' && !inFlight.has(j.id))) {
     // That job may be the lost one: a POST now would be refused as busy or run beside it (one job per
-    // tenant, contract "Limits"). Found by the crash suite.
+    // tenant, contract "Limits"). Found by the crash suite. A job of ours in flight is not it: waiting
+    // for it to end would leave it unpolled and the run silent until then.
     await waitForNoRunningJob({
-      listJobs: () => deps.api.listJobs(ctx),
+      listJobs: async () => (await deps.api.listJobs(ctx)).filter((j) => !inFlight.has(j.id)),
       clock: deps.clock,
       minIntervalMs: deps.settings.minCallIntervalMs,
       deadline: deps.clock.now() + deps.settings.jobTimeoutMs,
       ...(deps.signal ? { signal: deps.signal } : {}),
       context: { tenant: key.tenantId, entity: key.entity, window: ctx.window },
+      ...(onWait ? { onWait } : {}),
     });
   }
   return { note };

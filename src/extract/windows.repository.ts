@@ -179,7 +179,7 @@ export async function recordPoll(db: Queryable, key: WindowKey, status: string, 
 }
 
 /**
- * A status seen in a GET /jobs listing (run-overlapped.ts): one call covers several windows, so it is
+ * A status seen in a GET /jobs listing (engine.ts): one call covers several windows, so it is
  * counted as a poll of each but as an API call of none (the run's history counts it once).
  */
 export async function recordListed(

@@ -7,7 +7,7 @@
 import type pg from 'pg';
 import type { Config } from '../config.js';
 import { windowLabel } from '../extract/api-dates.js';
-import type { RunSummary } from '../extract/run-extraction.js';
+import type { RunSummary } from '../extract/types.js';
 import type { Clock } from '../lib/clock.js';
 import { toError } from '../lib/errors.js';
 import type { Logger } from '../logger.js';

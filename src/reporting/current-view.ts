@@ -17,8 +17,7 @@ import { resolveRowKey, type RowKeySpec } from '../entities/row-keys.js';
 import { EtlError } from '../lib/errors.js';
 import type { Queryable } from '../db/pool.js';
 import { qualifiedName, relationInfo } from './relations.repository.js';
-import type { ViewAction } from './view-builder.js';
-import { fingerprintOf } from './view-plan.js';
+import { fingerprintOf, type ViewAction } from './view-plan.js';
 import { commentOnView, createView, dropView, dropViewIfExists } from './views.repository.js';
 
 export const CURRENT_SUFFIX = '_current';

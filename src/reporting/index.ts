@@ -31,7 +31,8 @@ export { assessWindowQuality, qualityFlags } from './quality.repository.js';
 export type { QualityFlag, QualityInput } from './quality.repository.js';
 export { judgeVolume, judgeWindow, QUALITY_THRESHOLDS, type QualityFlagKind } from './quality-rules.js';
 export { refreshReportingView } from './view-builder.js';
-export type { RefreshResult, ReportingViewInput, ViewAction } from './view-builder.js';
+export type { RefreshResult, ReportingViewInput } from './view-builder.js';
+export type { ViewAction } from './view-plan.js';
 
 export interface WindowLoadedContext extends WindowRef {
   /** REPORTING_SCHEMA. */

@@ -19,7 +19,14 @@ import {
   relationInfo,
   type RelationInfo,
 } from './relations.repository.js';
-import { canReplaceInPlace, fingerprintOf, planView, viewComment, type ViewPlan } from './view-plan.js';
+import {
+  canReplaceInPlace,
+  fingerprintOf,
+  planView,
+  viewComment,
+  type ViewAction,
+  type ViewPlan,
+} from './view-plan.js';
 import {
   CURRENT_SUFFIX,
   dropCurrentView,
@@ -44,8 +51,6 @@ export interface ReportingViewInput {
   /** The worker's clock, for when a column type was decided; default Date.now(). */
   now?: number;
 }
-
-export type ViewAction = 'unchanged' | 'created' | 'replaced' | 'recreated' | 'no-table';
 
 export interface RefreshResult {
   /**

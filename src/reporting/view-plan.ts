@@ -115,3 +115,6 @@ export function canReplaceInPlace(
   if (live.length > planned.length) return false;
   return live.every((c, i) => c.name === planned[i]?.name && c.type === planned[i]?.pgType);
 }
+
+/** What a refresh did to a view (view-builder.ts, current-view.ts). */
+export type ViewAction = 'unchanged' | 'created' | 'replaced' | 'recreated' | 'no-table';

@@ -7,21 +7,20 @@ import type { Writable } from 'node:stream';
 import type { Config } from '../config.js';
 import type { CxoneClient } from '../cxone/client.js';
 import type { Database } from '../db/open-database.js';
-import { planningFrom, runTenant, type RunDeps, type RunSummary } from '../extract/run-extraction.js';
+import { planningFrom, runTenant } from '../extract/run-extraction.js';
+import type { ExtractSettings, RunBudget, RunDeps, RunSummary } from '../extract/types.js';
 import { latestRunStart } from '../extract/runs.repository.js';
+import { nextClockTime } from '../extract/time-grid.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../logger.js';
 import { notifyRunEnd } from '../observability/run-notices.js';
 import { buildClient } from './build-client.js';
 import { createCallCounter, type CallCounter, type CallCounts } from './call-counter.js';
-import { createProgress } from './progress.js';
-import { runBudget } from './run-budget.js';
+import { createProgress, type ProgressReporter } from './progress.js';
 import type { RunObserver } from './run-observer.js';
 import { startRunRecord } from './run-record.js';
-import { selectEntities, toRunRequest, type RunCommandRequest } from './run-request.js';
-import { extractSettings } from './run-settings.js';
+import { selectEntities, toRunRequest, type RunCommandRequest, type RunLimits } from './run-request.js';
 import { withRunLock } from './run-lock.js';
-import { windowHooks } from './window-hooks.js';
 
 export interface ExecuteRunDeps {
   config: Config;
@@ -129,4 +128,73 @@ function logRunEnd(log: Logger, summary: RunSummary): void {
     },
     summary.failed > 0 ? 'run finished with failed windows' : 'run finished',
   );
+}
+
+/**
+ * A run's limits (RUN_DEADLINE or --until, RUN_MAX_API_CALLS or --max-api-calls) as the engine's budget.
+ * No budget when neither limit is set; the deadline is the next HH:MM in SCHEDULE_TZ after the start.
+ */
+function runBudget(
+  config: Config,
+  limits: RunLimits,
+  runStarted: number,
+  apiCalls: () => number,
+): RunBudget | undefined {
+  const deadlineAt = limits.until ?? config.run.deadline;
+  const maxApiCalls = limits.maxApiCalls ?? config.run.maxApiCalls;
+  if (deadlineAt === undefined && maxApiCalls === undefined) return undefined;
+  return {
+    ...(deadlineAt !== undefined
+      ? { deadline: nextClockTime(runStarted, deadlineAt, config.schedule.timeZone) }
+      : {}),
+    ...(maxApiCalls !== undefined ? { maxApiCalls } : {}),
+    apiCalls,
+    minCallsPerWindow: config.cxone.useSyncEndpoint ? 1 : 2,
+    minCallIntervalMs: config.cxone.minCallIntervalMs,
+  };
+}
+
+/** 1 s: the first retry after a FAILED job; it grows by the retry helper's backoff. */
+const JOB_RETRY_BASE_MS = 1000;
+
+/** The per-window settings of a run, from the config (or a tenant's overlay of it). */
+function extractSettings(config: Config): ExtractSettings {
+  return {
+    stagingSchema: config.stagingSchema,
+    reportingSchema: config.reportingSchema,
+    currentKeys: config.currentKeys,
+    wfmTimeZone: config.wfmTimeZone,
+    maxAttempts: config.extract.maxAttempts,
+    useSyncEndpoint: config.cxone.useSyncEndpoint,
+    jobTimeoutMs: config.extract.jobTimeoutMs,
+    minCallIntervalMs: config.cxone.minCallIntervalMs,
+    jobRetryBaseMs: Math.max(JOB_RETRY_BASE_MS, config.cxone.minCallIntervalMs),
+  };
+}
+
+/** The run's window callbacks: progress for people, call and gate-wait counts, and the observer. */
+function windowHooks(parts: {
+  tenantId: string;
+  client: CxoneClient;
+  counter: CallCounter;
+  progress: ProgressReporter;
+  observer?: RunObserver | undefined;
+}): Pick<RunDeps, 'onWindowStart' | 'onWindowEvent' | 'onWindowEnd'> {
+  const { tenantId, client, counter, progress, observer } = parts;
+  const gateWaitMs = (): number => client.stats().gate?.waitMs ?? 0;
+  return {
+    onWindowStart: (info) => {
+      counter.windowStart(info.entity, gateWaitMs());
+      progress.windowStart(info);
+    },
+    onWindowEvent: (entity, window, event) => {
+      progress.windowEvent(entity, window, event);
+      observer?.windowEvent?.(tenantId, entity, window, event);
+    },
+    onWindowEnd: (report) => {
+      const waited = counter.windowEnd(report.entity, gateWaitMs());
+      progress.windowEnd(report);
+      observer?.windowEnd?.(tenantId, report, waited);
+    },
+  };
 }

@@ -5,8 +5,8 @@
 import cliProgress from 'cli-progress';
 import type { Writable } from 'node:stream';
 import type { Logger } from '../logger.js';
-import type { WindowReport } from '../extract/run-extraction.js';
-import type { WindowEvent } from '../extract/extract-window.js';
+import type { WindowReport } from '../extract/types.js';
+import type { WindowEvent } from '../extract/types.js';
 
 export interface ProgressReporter {
   windowStart(info: { entity: string; window: string; reason: string; index: number; total: number }): void;
@@ -49,6 +49,11 @@ export function createProgress(deps: { log: Logger; out: Writable; isTty: boolea
       if (event.type === 'requested' || event.type === 'polled' || event.type === 'url-refreshed') {
         const k = key(entity, window);
         calls.set(k, (calls.get(k) ?? 0) + 1);
+      }
+      if (event.type === 'waiting') {
+        // No silent wait: every wait that can last says what it waits for.
+        const until = new Date(event.until).toISOString();
+        deps.log.debug({ entity, window, jobId: event.jobId, until }, `waiting for ${event.for}`);
       }
       if (!deps.isTty && (event.type === 'job-ended' || event.type === 'url-refreshed')) {
         deps.log.warn({ entity, window, ...event }, `window ${event.type}`);

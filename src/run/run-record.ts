@@ -4,7 +4,7 @@
  * error when the run throws before it could be finished.
  */
 import type pg from 'pg';
-import type { RunSummary } from '../extract/run-extraction.js';
+import type { RunSummary } from '../extract/types.js';
 import { finishRun, insertRun, type RunOutcome } from '../extract/runs.repository.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../logger.js';

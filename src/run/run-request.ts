@@ -1,7 +1,7 @@
 /** What `run`, `backfill`, `reload`, the daemon and the demo ask of a run, and the entities it covers. */
 import type { EntitySettings } from '../config.js';
 import { ENTITIES, type EntityName } from '../entities/catalog.js';
-import type { RunRequest } from '../extract/run-extraction.js';
+import type { RunRequest } from '../extract/types.js';
 
 export interface RunLimits {
   /** HH:MM (SCHEDULE_TZ); overrides RUN_DEADLINE. */

@@ -35,8 +35,7 @@ import {
   recordRunSkipped,
   type Metrics,
 } from '../observability/metrics.js';
-import { metricsObserver } from '../run/metrics-observer.js';
-import type { RunObserver } from '../run/run-observer.js';
+import { metricsObserver, type RunObserver } from '../run/run-observer.js';
 import type { TenantConfig } from '../tenants/tenants-file.js';
 import { runAllTenants } from './run-tenants.js';
 import { Scheduler, type RunTrigger } from './scheduler.js';

@@ -12,6 +12,7 @@ import type {
   FaultOptions,
   Http5xxFault,
   JobFaultOutcome,
+  PostRefusedFault,
   JobOutcomeFault,
 } from './options.js';
 import { seededRandom, type Random } from './prng.js';
@@ -100,6 +101,22 @@ export class FaultInjector {
     if (fault.count !== undefined && counter.injected >= fault.count) return undefined;
     counter.injected += 1;
     return { status: fault.status ?? 504, cutOff: fault.cutOff ?? false };
+  }
+
+  /** Decided per job POST before a job is created; `running` says whether another job of the tenant runs. */
+  postRefused(
+    faults: FaultOptions,
+    running: boolean,
+  ): { status: number; retryAfterSeconds: number } | undefined {
+    const fault: PostRefusedFault | undefined = faults.postRefused;
+    if (!fault || (fault.whileRunning !== false && !running)) return undefined;
+    const counter = this.counterFor(fault);
+    counter.seen += 1;
+    if (fault.count !== undefined && counter.injected >= fault.count) return undefined;
+    if (fault.everyNth !== undefined && fault.everyNth > 0 && counter.seen % fault.everyNth !== 0)
+      return undefined;
+    counter.injected += 1;
+    return { status: fault.status ?? 503, retryAfterSeconds: fault.retryAfterSeconds ?? 1 };
   }
 
   download(faults: FaultOptions): InjectedDownloadFault | undefined {

@@ -9,6 +9,7 @@ export {
   type DownloadFaultMode,
   type FaultOptions,
   type Http5xxFault,
+  type PostRefusedFault,
   type JobFaultOutcome,
   type JobOutcomeFault,
   type SimulatorOptions,

@@ -15,6 +15,18 @@ import { HttpError, readJson, sendJson, sendText } from './respond.js';
 const DAY_MS = 86_400_000;
 
 export async function createJob(ctx: SimContext, call: ApiCall, req: IncomingMessage, res: ServerResponse) {
+  const refused = ctx.faults.postRefused(
+    ctx.options.faults,
+    ctx.jobs.runningCount(call.tenant.id, ctx.clock.now()) > 0,
+  );
+  if (refused) {
+    // No job is created: the empty 5xx only looks like one that may have landed.
+    ctx.stats.fault(`postRefused${refused.status}`);
+    sendText(res, refused.status, 'text/plain; charset=utf-8', '', {
+      'retry-after': String(refused.retryAfterSeconds),
+    });
+    return;
+  }
   const job = await startJob(ctx, call, req, res, false);
   if (!job) return;
   const lost = ctx.faults.createdThenFail(ctx.options.faults);

@@ -69,9 +69,27 @@ export interface CreatedThenFailFault {
   count?: number;
 }
 
+/**
+ * POST /jobs refused with a 5xx before any job is created: an empty body and `Retry-After`, as a
+ * gateway in front of a busy backend answers. Nothing landed, though the worker cannot know that.
+ */
+export interface PostRefusedFault {
+  /** Default 503. */
+  status?: number;
+  /** The Retry-After header, in whole seconds (default 1). */
+  retryAfterSeconds?: number;
+  /** Only while another job of the tenant is RUNNING (default true): the stall this reproduces needs one. */
+  whileRunning?: boolean;
+  /** Every n-th job POST that qualifies (1-based); default every one. */
+  everyNth?: number;
+  /** Stop after this many refusals; default no limit. */
+  count?: number;
+}
+
 export interface FaultOptions {
   http5xx?: Http5xxFault;
   createdThenFail?: CreatedThenFailFault;
+  postRefused?: PostRefusedFault;
   /** Delay (clock ms, not scaled: a fault is aimed at the worker's real timeouts) before a jobs answer. */
   slowMs?: number;
   jobOutcome?: JobOutcomeFault | JobOutcomeFault[];

@@ -67,6 +67,11 @@ export async function startHarness(
     CXONE_ACCESS_KEY_SECRET: DEFAULT_TENANT.accessKeySecret,
     CXONE_MIN_CALL_INTERVAL_MS: String(sim.options.minCallIntervalMs * sim.options.timeScale),
     EXTRACT_START_DATE: '2026-03-10',
+    // TEST_JOBS_IN_FLIGHT=1 or 2 runs a suite's harness runs on the engine at that many jobs in flight
+    // (a test that sets EXTRACT_MAX_JOBS_IN_FLIGHT itself keeps its own).
+    ...(process.env.TEST_JOBS_IN_FLIGHT
+      ? { EXTRACT_MAX_JOBS_IN_FLIGHT: process.env.TEST_JOBS_IN_FLIGHT }
+      : {}),
     ...opts.env,
   };
   const config = parseConfig(baseEnv);

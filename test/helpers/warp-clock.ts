@@ -11,6 +11,7 @@ export class WarpClock implements Clock {
   private queue: { at: number; seq: number; resolve: () => void }[] = [];
   private seq = 0;
   private scheduled = false;
+  private bound: { at: number; onPass: () => void } | undefined;
 
   constructor(start: number | Date = Date.UTC(2026, 2, 15, 2, 0, 0)) {
     this.current = typeof start === 'number' ? start : start.getTime();
@@ -27,6 +28,14 @@ export class WarpClock implements Clock {
 
   set(time: number | Date): void {
     this.current = typeof time === 'number' ? time : time.getTime();
+  }
+
+  /**
+   * Bounds a test in clock time: the first wake-up that would move the clock past `at` calls `onPass`
+   * instead (a test aborts its run there), so a run that never ends fails instead of warping forever.
+   */
+  bind(at: number, onPass: () => void): void {
+    this.bound = { at, onPass };
   }
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -60,6 +69,14 @@ export class WarpClock implements Clock {
     setTimeout(() => {
       this.scheduled = false;
       this.queue.sort((a, b) => a.at - b.at || a.seq - b.seq);
+      const first = this.queue[0];
+      if (first && this.bound && first.at > this.bound.at) {
+        const { onPass } = this.bound;
+        this.bound = undefined;
+        onPass();
+        if (this.queue.length > 0) this.schedule();
+        return;
+      }
       const next = this.queue.shift();
       if (!next) return;
       this.current = Math.max(this.current, next.at);

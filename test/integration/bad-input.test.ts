@@ -11,7 +11,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { getCheckpoint } from '../../src/extract/checkpoints.repository.js';
-import type { WindowReport } from '../../src/extract/run-extraction.js';
+import type { WindowReport } from '../../src/extract/types.js';
 import { DEFAULT_TENANT } from '../../src/simulator/index.js';
 import { REPO_ROOT, runCli, suiteLogDir } from '../helpers/cli-process.js';
 import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { getCheckpoint } from '../../src/extract/checkpoints.repository.js';
 import { listWindows } from '../../src/extract/windows.repository.js';
-import type { WindowReport } from '../../src/extract/run-extraction.js';
+import type { WindowReport } from '../../src/extract/types.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/db/embedded.js';
 import { migrate } from '../../src/db/migrate.js';
 import { createPool } from '../../src/db/pool.js';

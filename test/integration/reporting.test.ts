@@ -32,7 +32,7 @@ const REPORTING = 'cxone';
 const DAY = 86_400_000;
 
 /**
- * What the load does once the lead wires it (src/extract/extract-window.ts, loadJob): afterWindowLoaded
+ * What the load does once the lead wires it (src/extract/load-job.ts, loadJob): afterWindowLoaded
  * in the load's transaction, for every window the run loaded, in order. Here it runs after the run, in
  * a transaction of its own; the calls are idempotent, so doing both is harmless.
  */

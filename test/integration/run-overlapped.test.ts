@@ -1,5 +1,5 @@
 /**
- * Several jobs in flight (src/extract/run-overlapped.ts): the same rows as a serial run, the
+ * Several jobs in flight (src/extract/engine.ts): the same rows as a serial run, the
  * `auto` fallback on a tenant that runs one job at a time, the contiguous checkpoint, and deferral that
  * never strands a job already requested. The worker runs in-process on the harness's WarpClock.
  */
@@ -9,7 +9,7 @@ import type { EntityName } from '../../src/entities/catalog.js';
 import { withTransaction } from '../../src/db/pool.js';
 import { advanceCheckpointContiguous, getCheckpoint } from '../../src/extract/checkpoints.repository.js';
 import { getLearnedJobsLimit } from '../../src/extract/jobs-limit.repository.js';
-import { overlapBudgetStop } from '../../src/extract/overlap-queue.js';
+import { budgetStop } from '../../src/extract/engine.js';
 import {
   listWindows,
   markFailed,
@@ -202,7 +202,7 @@ describe('jobs in flight end to end (simulator + real Postgres)', () => {
   it('a fresh 14-day backfill with two jobs in flight spends at most 3 status calls on RUNNING answers', async () => {
     // bench/api-efficiency.ts's `overlap` backfill: five entities, each a 13-day and a 1-day window, on
     // the simulator's realistic durations (20 s + 10 s a day; recordings x2, payroll x0.5), no history.
-    // Before the run learned across entities and windows (overlap-timing.ts): 12 RUNNING answers, 30 calls.
+    // Before the run learned across entities and windows (poll-job.ts): 12 RUNNING answers, 30 calls.
     const h = await start({
       sim: { maxRunningJobs: 2 },
       env: { EXTRACT_MAX_JOBS_IN_FLIGHT: '2' },
@@ -305,7 +305,7 @@ describe('advanceCheckpointContiguous (real Postgres)', () => {
   });
 });
 
-describe('overlapBudgetStop', () => {
+describe('budgetStop', () => {
   const budget = (calls: number, extra: object = {}) => ({
     apiCalls: () => calls,
     minCallsPerWindow: 2,
@@ -314,10 +314,10 @@ describe('overlapBudgetStop', () => {
   });
 
   it('counts one status call for each job in flight before a new window may post', () => {
-    expect(overlapBudgetStop(budget(1, { maxApiCalls: 4 }), 0, 1, 2)).toBeUndefined();
-    expect(overlapBudgetStop(budget(2, { maxApiCalls: 4 }), 0, 1, 2)).toMatch(/API-call budget \(4\)/);
-    expect(overlapBudgetStop(budget(0, { deadline: 90_000 }), 0, 1, 2)).toBeUndefined();
-    expect(overlapBudgetStop(budget(0, { deadline: 89_999 }), 0, 1, 2)).toMatch(/deadline/);
-    expect(overlapBudgetStop(undefined, 0, 5, 2)).toBeUndefined();
+    expect(budgetStop(budget(1, { maxApiCalls: 4 }), 0, 1, 2)).toBeUndefined();
+    expect(budgetStop(budget(2, { maxApiCalls: 4 }), 0, 1, 2)).toMatch(/API-call budget \(4\)/);
+    expect(budgetStop(budget(0, { deadline: 90_000 }), 0, 1, 2)).toBeUndefined();
+    expect(budgetStop(budget(0, { deadline: 89_999 }), 0, 1, 2)).toMatch(/deadline/);
+    expect(budgetStop(undefined, 0, 5, 2)).toBeUndefined();
   });
 });

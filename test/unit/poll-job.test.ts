@@ -1,11 +1,14 @@
-import { ManualClock } from '../helpers/manual-clock.js';
-import type { JobState } from '../../src/cxone/types.js';
 import {
   MAX_POLL_WAIT_MS,
+  estimateJobMs,
   expectedJobMs,
-  firstPollDelay,
-  nextPollDelay,
-  waitForJob,
+  learn,
+  learnedJobMs,
+  nextPollAfterRunning,
+  pickPoll,
+  scheduleFlight,
+  type DurationBook,
+  type PollCandidate,
 } from '../../src/extract/poll-job.js';
 
 const DAY = 86_400_000;
@@ -36,146 +39,19 @@ describe('expectedJobMs', () => {
   });
 });
 
-describe('poll timing', () => {
-  it('waits from the POST for the expected duration, then backs off from the call interval', () => {
-    expect(firstPollDelay(10_000, 0, 60_000)).toBe(50_000);
-    expect(firstPollDelay(10_000, 0, undefined)).toBe(0);
-    expect(nextPollDelay(0, 30_000, 60_000)).toBe(30_000);
-    expect(nextPollDelay(30_000, 30_000, 60_000)).toBe(45_000);
-    expect(nextPollDelay(400_000, 30_000, 60_000)).toBe(300_000);
-  });
-
-  it('learns the midpoint between the last RUNNING and the first SUCCEEDED answer', async () => {
-    const clock = new ManualClock(0);
-    const answers: JobState['status'][] = ['RUNNING', 'SUCCEEDED'];
-    const result = waitForJob({
-      getJob: async () => ({ id: 'j', status: answers.shift() ?? 'SUCCEEDED' }),
-      clock,
-      postedAt: 0,
-      postedHere: true,
-      expectedMs: 60_000,
-      minIntervalMs: 30_000,
-      deadline: 3_600_000,
-      context: {},
-    });
-    await clock.advance(200_000);
+describe('what a job teaches', () => {
+  it('learns the midpoint between the last RUNNING and the first SUCCEEDED answer', () => {
     // Polls at 60 s (RUNNING) and 90 s (SUCCEEDED): learned 75 s.
-    expect(await result).toEqual({ state: { id: 'j', status: 'SUCCEEDED' }, jobMs: 75_000, polls: 2 });
+    expect(learnedJobMs({ postedAt: 0, postedHere: true }, 'SUCCEEDED', 60_000, 90_000)).toBe(75_000);
   });
 
-  it('learns less than the wait when the first poll already finds the job done, so estimates can shrink', async () => {
-    const clock = new ManualClock(0);
-    const result = waitForJob({
-      getJob: async () => ({ id: 'j', status: 'SUCCEEDED' }),
-      clock,
-      postedAt: 0,
-      postedHere: true,
-      expectedMs: 100_000,
-      minIntervalMs: 30_000,
-      deadline: 3_600_000,
-      context: {},
-    });
-    await clock.advance(200_000);
-    expect((await result).jobMs).toBe(75_000);
+  it('learns less than the wait when the first poll already finds the job done, so estimates can shrink', () => {
+    expect(learnedJobMs({ postedAt: 0, postedHere: true }, 'SUCCEEDED', undefined, 100_000)).toBe(75_000);
   });
 
-  it('fails a job still RUNNING at its deadline', async () => {
-    const clock = new ManualClock(0);
-    const result = waitForJob({
-      getJob: async () => ({ id: 'j', status: 'RUNNING' }),
-      clock,
-      postedAt: 0,
-      postedHere: true,
-      expectedMs: undefined,
-      minIntervalMs: 30_000,
-      deadline: 100_000,
-      context: { entity: 'qm-workflows' },
-    }).catch((e: Error) => e.message);
-    await clock.advance(200_000);
-    expect(await result).toMatch(
-      /job still RUNNING after 100 s and \d+ status answers \(EXTRACT_JOB_TIMEOUT\)/,
-    );
-  });
-
-  it('asks once before failing a deadline that passed while the worker was down, and learns nothing from a resumed job', async () => {
-    // Posted at 0, timeout 60 s, resumed at 10 min: the job is long done, its file still there.
-    const clock = new ManualClock(600_000);
-    let polls = 0;
-    const result = await waitForJob({
-      getJob: async () => {
-        polls++;
-        return { id: 'j', status: 'SUCCEEDED' };
-      },
-      clock,
-      postedAt: 0,
-      postedHere: false,
-      expectedMs: 3_000,
-      minIntervalMs: 30_000,
-      deadline: 60_000,
-      context: {},
-    });
-    expect(polls).toBe(1);
-    expect(result.jobMs).toBeUndefined();
-  });
-
-  it('a resumed job still RUNNING past its deadline fails after one status answer, not before', async () => {
-    const clock = new ManualClock(600_000);
-    let polls = 0;
-    const message = await waitForJob({
-      getJob: async () => {
-        polls++;
-        return { id: 'j', status: 'RUNNING' };
-      },
-      clock,
-      postedAt: 0,
-      postedHere: false,
-      expectedMs: undefined,
-      minIntervalMs: 30_000,
-      deadline: 60_000,
-      context: {},
-    }).catch((e: Error) => e.message);
-    expect(polls).toBe(1);
-    expect(message).toMatch(/after 600 s and 1 status answers/);
-  });
-
-  it('a stale huge estimate waits at most the poll cap, then polls at the deadline instead of failing before it', async () => {
-    const clock = new ManualClock(0);
-    const polledAt: number[] = [];
-    const result = waitForJob({
-      getJob: async () => {
-        polledAt.push(clock.now());
-        return { id: 'j', status: 'SUCCEEDED' };
-      },
-      clock,
-      postedAt: 0,
-      postedHere: true,
-      expectedMs: 10 * 3_600_000,
-      minIntervalMs: 30_000,
-      deadline: 7 * 3_600_000,
-      context: {},
-    });
-    await clock.advance(3_600_000);
-    expect(await result).toMatchObject({ state: { status: 'SUCCEEDED' }, polls: 1 });
-    expect(polledAt).toEqual([MAX_POLL_WAIT_MS]);
-    // And with a deadline shorter than the cap, the one poll comes at the deadline.
-    const clock2 = new ManualClock(0);
-    const at: number[] = [];
-    const short = waitForJob({
-      getJob: async () => {
-        at.push(clock2.now());
-        return { id: 'j', status: 'SUCCEEDED' };
-      },
-      clock: clock2,
-      postedAt: 0,
-      postedHere: true,
-      expectedMs: 10 * 3_600_000,
-      minIntervalMs: 30_000,
-      deadline: 60_000,
-      context: {},
-    });
-    await clock2.advance(3_600_000);
-    await short;
-    expect(at).toEqual([60_000]);
+  it('learns nothing from a resumed job or one that did not succeed', () => {
+    expect(learnedJobMs({ postedAt: 0, postedHere: false }, 'SUCCEEDED', undefined, 100_000)).toBeUndefined();
+    expect(learnedJobMs({ postedAt: 0, postedHere: true }, 'FAILED', 60_000, 90_000)).toBeUndefined();
   });
 });
 
@@ -197,7 +73,111 @@ describe('robust estimate', () => {
   });
 
   it('caps the first wait like every later one', () => {
-    expect(firstPollDelay(0, 0, 10 * 3_600_000)).toBe(MAX_POLL_WAIT_MS);
-    expect(nextPollDelay(0, 30_000, 10 * 3_600_000)).toBe(MAX_POLL_WAIT_MS);
+    const flight = {
+      entity: 'qm-workflows',
+      postedAt: 0,
+      nextPollAt: 0,
+      expectedMs: undefined,
+      lastRunningAt: undefined as number | undefined,
+      ended: false,
+      windowMs: DAY,
+    };
+    const book = new Map([['qm-workflows', [{ jobMs: 10 * 3_600_000, windowMs: DAY }]]]);
+    scheduleFlight(book, flight, [], 0, 30_000);
+    expect(flight.nextPollAt).toBe(MAX_POLL_WAIT_MS);
+    flight.lastRunningAt = MAX_POLL_WAIT_MS;
+    scheduleFlight(book, flight, [], MAX_POLL_WAIT_MS, 30_000);
+    expect(flight.nextPollAt).toBe(2 * MAX_POLL_WAIT_MS);
+  });
+});
+
+function flight(over: Partial<PollCandidate> = {}): PollCandidate {
+  return {
+    entity: 'a',
+    postedAt: 0,
+    nextPollAt: 0,
+    expectedMs: undefined,
+    lastRunningAt: undefined,
+    ended: false,
+    windowMs: DAY,
+    ...over,
+  };
+}
+
+describe('estimateJobMs', () => {
+  it('knows nothing without any sample', () => {
+    expect(estimateJobMs(new Map(), 'a', DAY)).toBeUndefined();
+  });
+
+  it("starts an entity without history from the others' fit", () => {
+    const book: DurationBook = new Map();
+    learn(book, 'a', { jobMs: 30_000, windowMs: DAY });
+    learn(book, 'a', { jobMs: 150_000, windowMs: 13 * DAY });
+    expect(estimateJobMs(book, 'b', 13 * DAY)).toBe(150_000);
+    expect(estimateJobMs(book, 'b', 7 * DAY)).toBe(90_000);
+  });
+
+  it('scales up one window length between flat and in proportion (the geometric middle)', () => {
+    const book: DurationBook = new Map([['a', [{ jobMs: 30_000, windowMs: DAY }]]]);
+    // Flat would say 30 s, in proportion 390 s; the job of the simulator takes 150 s.
+    expect(estimateJobMs(book, 'a', 13 * DAY)).toBe(Math.round(30_000 * Math.sqrt(13)));
+    expect(estimateJobMs(book, 'a', DAY)).toBe(30_000);
+  });
+
+  it("takes the others' shape at this entity's level when its own samples have one window length", () => {
+    const book: DurationBook = new Map();
+    learn(book, 'a', { jobMs: 30_000, windowMs: DAY });
+    learn(book, 'a', { jobMs: 150_000, windowMs: 13 * DAY });
+    learn(book, 'rec', { jobMs: 60_000, windowMs: DAY });
+    expect(estimateJobMs(book, 'rec', 13 * DAY)).toBe(300_000);
+  });
+
+  it('keeps the newest 9 samples of an entity', () => {
+    const book: DurationBook = new Map();
+    for (let i = 0; i < 12; i++) learn(book, 'a', { jobMs: i, windowMs: DAY });
+    expect(book.get('a')?.map((s) => s.jobMs)).toEqual([11, 10, 9, 8, 7, 6, 5, 4, 3]);
+  });
+});
+
+describe('nextPollAfterRunning', () => {
+  it('waits a quarter of the time the job has run, at least an interval, at most 5 min', () => {
+    expect(nextPollAfterRunning(0, 40_000, undefined, 30_000)).toBe(70_000);
+    expect(nextPollAfterRunning(0, 200_000, undefined, 30_000)).toBe(250_000);
+    expect(nextPollAfterRunning(0, 2_000_000, undefined, 30_000)).toBe(2_300_000);
+  });
+
+  it('waits for the estimate when that is later', () => {
+    expect(nextPollAfterRunning(0, 60_000, 300_000, 30_000)).toBe(300_000);
+  });
+});
+
+describe('scheduleFlight', () => {
+  it("does not ask a job of an entity without history before another's job of the same window proved to run", () => {
+    const book: DurationBook = new Map([['a', [{ jobMs: 30_000, windowMs: DAY }]]]);
+    const running = flight({ entity: 'a', windowMs: 13 * DAY, postedAt: 0, lastRunningAt: 120_000 });
+    const fresh = flight({ entity: 'b', windowMs: 13 * DAY, postedAt: 90_000 });
+    scheduleFlight(book, fresh, [running, fresh], 120_000, 30_000);
+    expect(fresh.expectedMs).toBe(120_000);
+    expect(fresh.nextPollAt).toBe(210_000);
+  });
+});
+
+describe('pickPoll', () => {
+  it('asks nothing before a job is due', () => {
+    expect(pickPoll([flight({ nextPollAt: 10 })], 5)).toBeUndefined();
+  });
+
+  it('asks the shorter window alone when two due jobs have no estimate', () => {
+    const long = flight({ windowMs: 13 * DAY });
+    const short = flight({ windowMs: DAY, nextPollAt: 1 });
+    expect(pickPoll([long, short], 10)).toEqual({ one: short });
+  });
+
+  it('lists when due guesses are alike, and asks an ended one first', () => {
+    const a = flight();
+    const b = flight({ nextPollAt: 1 });
+    expect(pickPoll([a, b], 10)).toEqual({ listing: [a, b] });
+    const ended = flight({ ended: true, nextPollAt: 5 });
+    expect(pickPoll([a, b, ended], 10)).toEqual({ one: ended });
   });
 });

@@ -2,9 +2,13 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Credentials } from '../../src/config.js';
 import { createHttp, type HttpTimeouts } from '../../src/cxone/http.js';
-import { decodeJwtPayload, tenantIdFromToken } from '../../src/cxone/jwt.js';
-import { chooseClientAuth } from '../../src/cxone/token-flows.js';
-import { createTokenProvider, type TokenProvider } from '../../src/cxone/token-provider.js';
+import {
+  chooseClientAuth,
+  createTokenProvider,
+  decodeJwtPayload,
+  tenantIdFromToken,
+  type TokenProvider,
+} from '../../src/cxone/token-provider.js';
 import { EtlError } from '../../src/lib/errors.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 import { Secret } from '../../src/lib/secret.js';
