@@ -5,7 +5,13 @@
  * (zod), which docs/CONFIGURATION.md is generated from.
  */
 import { ConfigError } from './config/config-error.js';
-import { cxoneSection, extractSection, readVariables, warningsOf } from './config/sections.js';
+import {
+  cxoneSection,
+  extractSection,
+  privacySection,
+  readVariables,
+  warningsOf,
+} from './config/sections.js';
 import type { Config, Credentials, Env } from './config/types.js';
 
 export { ConfigError } from './config/config-error.js';
@@ -17,7 +23,16 @@ export {
   DEFAULT_JOBS_IN_FLIGHT,
   MAX_JOBS_IN_FLIGHT,
 } from './config/limits.js';
-export type { ClientAuthSetting, Config, Credentials, EntitySettings, Env } from './config/types.js';
+export type {
+  ClientAuthSetting,
+  ColumnPolicyAction,
+  ColumnPolicyRule,
+  Config,
+  Credentials,
+  EntitySettings,
+  Env,
+  PrivacySettings,
+} from './config/types.js';
 
 export function parseConfig(env: Env): Config {
   const v = readVariables(env);
@@ -26,6 +41,7 @@ export function parseConfig(env: Env): Config {
     dataDir: v.DATA_DIR,
     cxone: cxoneSection(v),
     extract: extractSection(env, v),
+    privacy: privacySection(env, v),
     wfmTimeZone: v.WFM_TIMEZONE,
     stagingSchema: v.STAGING_SCHEMA,
     reportingSchema: v.REPORTING_SCHEMA,

@@ -1,0 +1,111 @@
+/**
+ * COLUMN_POLICY as a load applies it (docs/OPERATIONS.md, "Personal data"): from the rules, the entity
+ * and the file's header to what happens to each field on its way to COPY. Pure but for the keyed hash,
+ * so the rules are unit-tested without a database. The header is matched by staging column name
+ * (src/entities/column-names.ts), the name `cxone-etl schema` shows.
+ */
+import { createHmac } from 'node:crypto';
+import type { ColumnPolicyAction, ColumnPolicyRule } from '../config.js';
+import type { EntityName } from '../entities/catalog.js';
+import { columnNamesFor } from '../entities/column-names.js';
+import { EtlError } from '../lib/errors.js';
+import type { Secret } from '../lib/secret.js';
+
+/**
+ * What the load does to one field, by its 0-based index in the header: leave it out of the COPY
+ * (`drop`), or write `replace(value)` instead (`value` is the field's unescaped bytes).
+ */
+export type ColumnAction = { kind: 'drop' } | { kind: 'replace'; replace: (value: Buffer) => string };
+
+export interface ColumnPolicy {
+  readonly rules: readonly ColumnPolicyRule[];
+  /** PII_HASH_KEY; config parsing guarantees it is set when a rule hashes. */
+  readonly hashKey: Secret | undefined;
+}
+
+export interface PolicyPlan {
+  /** By header index; empty when the policy touches none of the file's columns. */
+  actions: ReadonlyMap<number, ColumnAction>;
+  /** Staging column names COPY fills, in header order (the dropped ones left out). */
+  kept: string[];
+  /** Staging columns of this header that are dropped, and those that are hashed. */
+  dropped: string[];
+  hashed: string[];
+}
+
+/** The policy's action for each column it names for this entity; a rule naming the entity wins over `*`. */
+export function entityPolicy(
+  rules: readonly ColumnPolicyRule[],
+  entity: EntityName,
+): Map<string, ColumnPolicyAction> {
+  const actions = new Map<string, ColumnPolicyAction>();
+  for (const rule of rules) if (rule.entity === '*') actions.set(rule.column, rule.action);
+  for (const rule of rules) if (rule.entity === entity) actions.set(rule.column, rule.action);
+  return actions;
+}
+
+/**
+ * The actions for one file. A policy that would drop every column of the header is refused: COPY
+ * needs at least one column, and such a file could only load empty rows.
+ */
+export function planColumns(policy: ColumnPolicy, entity: EntityName, header: readonly string[]): PolicyPlan {
+  const columns = columnNamesFor(header);
+  const byColumn = entityPolicy(policy.rules, entity);
+  const actions = new Map<number, ColumnAction>();
+  const plan: PolicyPlan = { actions, kept: [], dropped: [], hashed: [] };
+  if (byColumn.size === 0) return { ...plan, kept: columns };
+  let hash: ((value: Buffer) => string) | undefined;
+  columns.forEach((column, index) => {
+    const action = byColumn.get(column);
+    if (action === 'drop') {
+      actions.set(index, { kind: 'drop' });
+      plan.dropped.push(column);
+      return;
+    }
+    if (action === 'hash') {
+      hash ??= keyedHash(requireKey(policy));
+      actions.set(index, { kind: 'replace', replace: hash });
+      plan.hashed.push(column);
+    }
+    plan.kept.push(column);
+  });
+  if (plan.kept.length === 0) {
+    throw new EtlError('CONFIG', `COLUMN_POLICY drops every column of ${entity}: keep at least one`);
+  }
+  return plan;
+}
+
+/** Distinct values remembered per load: phone numbers repeat, and a hit skips two SHA-256 rounds. */
+const HASH_CACHE_ENTRIES = 65_536;
+
+/**
+ * HMAC-SHA-256 of the value's bytes, lower-case hex: the same bytes give the same hash in every entity,
+ * tenant and run, so joins on a hashed column still work. An empty value stays empty (there is
+ * nothing to protect, and `''` keeps meaning "no value").
+ */
+export function keyedHash(key: Secret): (value: Buffer) => string {
+  const secret = key.reveal();
+  const cache = new Map<string, string>();
+  return (value) => {
+    if (value.length === 0) return '';
+    const text = value.toString('latin1');
+    const known = cache.get(text);
+    if (known !== undefined) return known;
+    const hex = createHmac('sha256', secret).update(value).digest('hex');
+    if (cache.size >= HASH_CACHE_ENTRIES) cache.clear();
+    cache.set(text, hex);
+    return hex;
+  };
+}
+
+/** The hash `erase` looks for: the same function on the value's UTF-8 bytes. */
+export function hashText(key: Secret, text: string): string {
+  return keyedHash(key)(Buffer.from(text, 'utf8'));
+}
+
+function requireKey(policy: ColumnPolicy): Secret {
+  if (policy.hashKey === undefined) {
+    throw new EtlError('CONFIG', 'PII_HASH_KEY: expected a key, because COLUMN_POLICY hashes columns');
+  }
+  return policy.hashKey;
+}
