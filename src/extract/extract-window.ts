@@ -17,7 +17,7 @@ import { EtlError, isEtlError, toError } from '../lib/errors.js';
 import { retry } from '../lib/retry.js';
 import { withTransaction } from '../db/pool.js';
 import type { Queryable } from '../db/queryable.js';
-import { copyWindow } from '../load/index.js';
+import { copyWindow, type ColumnPolicy } from '../load/index.js';
 import { afterWindowLoaded, castChecksFor, type ReportingOutcome } from '../reporting/index.js';
 import { apiDates, windowLabel } from './api-dates.js';
 import { advanceCheckpoint } from './checkpoints.repository.js';
@@ -47,6 +47,8 @@ export interface ExtractSettings {
   minCallIntervalMs: number;
   /** Wait between a FAILED job and the next request for the same window. */
   jobRetryBaseMs: number;
+  /** COLUMN_POLICY and its key, applied to every load (so `reload` and `backfill` re-apply it). */
+  columnPolicy?: ColumnPolicy;
 }
 
 export interface ExtractDeps {
@@ -286,6 +288,7 @@ export async function loadJob(
           // Cast problems counted as the bytes pass, on the Node side while Postgres runs the COPY,
           // instead of a second scan of the window's rows inside the transaction.
           checks: castChecksFor(task.entity.name),
+          ...(deps.settings.columnPolicy ? { columnPolicy: deps.settings.columnPolicy } : {}),
         });
         const now = deps.clock.now();
         // Typed view, cast problems and quality flags, each under a savepoint: they never fail the load.

@@ -11,6 +11,8 @@ import { isRetryablePgError, pgErrorCode } from '../db/sqlstate.js';
 import { stagingTableName, type EntityName } from '../entities/catalog.js';
 import { EtlError, isEtlError, toError, type EtlErrorContext } from '../lib/errors.js';
 import { columnNamesFor } from '../entities/column-names.js';
+import { entityPolicy, planColumns, type ColumnPolicy, type PolicyPlan } from './column-policy.js';
+import { ColumnPolicyStream } from './column-policy-stream.js';
 import { POSTGRES_MAX_COLUMNS, RecordCounter, splitHeader } from './csv-inspect.js';
 import { FieldChecker, type FieldCheck, type FieldProblem } from './field-checker.js';
 import { finishLoad, insertLoad, removeReplacedLoads } from './loads.repository.js';
@@ -42,6 +44,11 @@ export interface CopyWindowInput {
    * columns had failing values. Without it nothing is checked and `fieldProblems` is undefined.
    */
   checks?: ReadonlyMap<string, FieldCheck>;
+  /**
+   * COLUMN_POLICY: columns hashed or dropped in the stream, before COPY (./column-policy.ts). Absent
+   * or without rules for the entity, the bytes go to COPY untouched.
+   */
+  columnPolicy?: ColumnPolicy;
 }
 
 export interface CopyWindowResult {
@@ -64,6 +71,13 @@ export interface CopyWindowResult {
   loadId: string;
   /** Columns of `checks` with failing values, in header order; undefined when no checks were given. */
   fieldProblems: FieldProblem[] | undefined;
+  /**
+   * Every staging column COLUMN_POLICY drops for this entity, in this file or not: the reporting step
+   * removes them from the staging table (reporting/policy-columns.ts).
+   */
+  policyDropped: string[];
+  /** Columns of this file that were hashed. */
+  hashed: string[];
 }
 
 /** Data columns a staging table can take next to the metadata columns. */
@@ -90,18 +104,27 @@ export async function copyWindow(client: pg.ClientBase, input: CopyWindowInput):
       const deleted = await deleteLoadRows(client, { ...ref, loadIds: replaced });
       const loadId = await insertLoad(client, { ...key, jobId: input.jobId });
       await finishLoad(client, loadId, { rows: 0, bytes: split.headerBytes });
-      return emptyResult(split.headerBytes, deleted, loadId, input.checks);
+      return { ...emptyResult(split.headerBytes, deleted, loadId, input.checks), ...policyNames(input) };
     }
-    const columns = columnNamesFor(split.header);
+    const plan = policyPlan(input, split.header);
+    const columns = plan?.kept ?? columnNamesFor(split.header);
     const table = await ensureStagingTable(client, { ...ref, columns });
     const deleted = await deleteLoadRows(client, { ...ref, loadIds: replaced });
     const loadId = await insertLoad(client, { ...key, jobId: input.jobId });
     await setLoadId(client, loadId);
     const counter = new RecordCounter({ context });
-    const checker = input.checks === undefined ? undefined : new FieldChecker(columns, input.checks);
+    const checks = withoutHashed(input.checks, plan);
+    const checker = checks === undefined ? undefined : new FieldChecker(columns, checks);
     const copy = copyInto(client, { ...ref, columns });
-    if (checker === undefined) await pipeline(split.body, counter, copy);
-    else await pipeline(split.body, counter, checker, copy);
+    // The policy runs after the count (which reads the file as sent) and before anything that keeps
+    // a value: the checker's samples and COPY see hashes, never the raw values.
+    // Without a policy the pipeline is what it was before policies existed (not even a pass-through).
+    const policy = plan === undefined ? undefined : new ColumnPolicyStream(plan.actions);
+    if (policy === undefined) {
+      if (checker === undefined) await pipeline(split.body, counter, copy);
+      else await pipeline(split.body, counter, checker, copy);
+    } else if (checker === undefined) await pipeline(split.body, counter, policy, copy);
+    else await pipeline(split.body, counter, policy, checker, copy);
     reconcile(copy.rowCount, counter.records, context);
     // Third count: what the table now holds for this load (a trigger, rule or policy on the staging
     // table could drop or duplicate rows that COPY reported as loaded).
@@ -126,6 +149,8 @@ export async function copyWindow(client: pg.ClientBase, input: CopyWindowInput):
       header: split.header,
       loadId,
       fieldProblems: checker?.problems,
+      ...policyNames(input),
+      hashed: plan?.hashed ?? [],
     };
   } catch (err) {
     // Aborts the download when we failed before COPY read it (a no-op once the pipeline ran).
@@ -134,6 +159,28 @@ export async function copyWindow(client: pg.ClientBase, input: CopyWindowInput):
       .catch(() => undefined);
     throw classify(err, context);
   }
+}
+
+/** The policy's plan for this header; undefined when it changes none of its columns. */
+function policyPlan(input: CopyWindowInput, header: readonly string[]): PolicyPlan | undefined {
+  if (input.columnPolicy === undefined) return undefined;
+  const plan = planColumns(input.columnPolicy, input.entity, header);
+  return plan.actions.size === 0 ? undefined : plan;
+}
+
+function policyNames(input: CopyWindowInput): { policyDropped: string[]; hashed: string[] } {
+  if (input.columnPolicy === undefined) return { policyDropped: [], hashed: [] };
+  const byColumn = entityPolicy(input.columnPolicy.rules, input.entity);
+  return { policyDropped: [...byColumn].flatMap(([c, a]) => (a === 'drop' ? [c] : [])), hashed: [] };
+}
+
+/** A hashed column is text whatever its hint says: checking its hashes against the hint means nothing. */
+function withoutHashed(
+  checks: ReadonlyMap<string, FieldCheck> | undefined,
+  plan: PolicyPlan | undefined,
+): ReadonlyMap<string, FieldCheck> | undefined {
+  if (checks === undefined || plan === undefined || plan.hashed.length === 0) return checks;
+  return new Map([...checks].filter(([column]) => !plan.hashed.includes(column)));
 }
 
 /**
@@ -174,6 +221,8 @@ function emptyResult(
     createdTable: false,
     deleted,
     header: null,
+    policyDropped: [],
+    hashed: [],
   };
 }
 

@@ -1,5 +1,14 @@
 /** The streaming loader: CSV header → staging columns, byte-level checks, COPY of one window. */
 export { columnNamesFor, MAX_IDENTIFIER_BYTES } from '../entities/column-names.js';
+export {
+  entityPolicy,
+  hashText,
+  planColumns,
+  type ColumnAction,
+  type ColumnPolicy,
+  type PolicyPlan,
+} from './column-policy.js';
+export { ColumnPolicyStream } from './column-policy-stream.js';
 export { copyWindow, type CopyWindowInput, type CopyWindowResult } from './copy-window.js';
 export {
   MAX_HEADER_BYTES,
@@ -11,4 +20,4 @@ export {
 } from './csv-inspect.js';
 export { type RecordCounterOptions } from './record-counter.js';
 export { FieldChecker, type FieldCheck, type FieldProblem } from './field-checker.js';
-export { ensureStagingTable, METADATA_COLUMNS, type StagingTableRef } from './staging.repository.js';
+export { dropStagingColumns, ensureStagingTable, METADATA_COLUMNS, type StagingTableRef } from './staging.repository.js';

@@ -4,9 +4,10 @@
  * Every identifier goes through `escapeIdentifier`: header names come from the download and may be
  * anything, including SQL.
  */
-import type pg from 'pg';
+import pg from 'pg';
 import { from as copyFrom, type CopyStreamQuery } from 'pg-copy-streams';
 import { STAGING_DDL_LOCK_CLASS, STAGING_LOAD_LOCK_CLASS } from '../db/lock-keys.js';
+import type { Queryable } from '../db/queryable.js';
 
 /**
  * The one metadata column of every staging table: which load (cxone_etl.loads) wrote the row. The
@@ -183,6 +184,22 @@ async function ensureSchema(client: pg.ClientBase, schema: string): Promise<void
   await client.query(`CREATE SCHEMA IF NOT EXISTS ${client.escapeIdentifier(schema)}`);
 }
 
-async function lockDdl(client: pg.ClientBase, key: string): Promise<void> {
+async function lockDdl(client: Queryable, key: string): Promise<void> {
   await client.query(`SELECT pg_advisory_xact_lock(${STAGING_DDL_LOCK_CLASS}, hashtext($1))`, [key]);
+}
+
+/**
+ * Removes columns COLUMN_POLICY drops from the staging table, with every value they held. The caller
+ * first drops the views that read them (Postgres refuses otherwise: 2BP01 dependent_objects_still_exist).
+ */
+export async function dropStagingColumns(
+  client: Queryable,
+  ref: StagingTableRef & { columns: readonly string[] },
+): Promise<void> {
+  if (ref.columns.length === 0) return;
+  await lockDdl(client, `${ref.schema}.${ref.table}`);
+  const clauses = ref.columns.map((c) => `DROP COLUMN IF EXISTS ${pg.escapeIdentifier(c)}`);
+  await client.query(
+    `ALTER TABLE ${pg.escapeIdentifier(ref.schema)}.${pg.escapeIdentifier(ref.table)} ${clauses.join(', ')}`,
+  );
 }

@@ -13,6 +13,7 @@ import { castChecksFor } from './cast-check.js';
 import { recordCastProblems, type CastProblem, type WindowRef } from './cast-problems.repository.js';
 import { assessWindowQuality, type QualityFlag } from './quality.repository.js';
 import type { Queryable } from '../db/queryable.js';
+import { dropPolicyColumns } from './policy-columns.js';
 import { refreshReportingView, type RefreshResult } from './view-builder.js';
 
 export { castProblemSummary, countCastProblems, recordCastProblems } from './cast-problems.repository.js';
@@ -41,6 +42,8 @@ export interface WindowLoadedContext extends WindowRef {
   load: {
     rows: number;
     columns: readonly string[];
+    /** Staging columns COLUMN_POLICY drops for the entity: removed from the table before the view step. */
+    policyDropped?: readonly string[];
     fieldProblems?: readonly { column: string; failed: number; sample: string }[] | undefined;
   };
 }
@@ -72,7 +75,11 @@ export async function afterWindowLoaded(
     outcome.errors.push({ step: name, error: toError(result.error) });
     return undefined;
   };
-  outcome.view = (await step('view', () => refreshReportingView(client, ctx))) ?? null;
+  outcome.view =
+    (await step('view', async () => {
+      await dropPolicyColumns(client, { ...ctx, dropped: ctx.load.policyDropped ?? [] });
+      return refreshReportingView(client, ctx);
+    })) ?? null;
   const problems = ctx.load.fieldProblems;
   const streamed =
     problems === undefined ? undefined : { problems, checked: new Set(castChecksFor(ctx.entity).keys()) };

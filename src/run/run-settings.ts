@@ -15,5 +15,8 @@ export function extractSettings(config: Config): ExtractSettings {
     jobTimeoutMs: config.extract.jobTimeoutMs,
     minCallIntervalMs: config.cxone.minCallIntervalMs,
     jobRetryBaseMs: Math.max(JOB_RETRY_BASE_MS, config.cxone.minCallIntervalMs),
+    ...(config.privacy.columnPolicy.length > 0
+      ? { columnPolicy: { rules: config.privacy.columnPolicy, hashKey: config.privacy.hashKey } }
+      : {}),
   };
 }

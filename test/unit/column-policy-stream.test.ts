@@ -48,14 +48,14 @@ const SAMPLE = [
 
 describe('ColumnPolicyStream', () => {
   const policies: [string, Map<number, ColumnAction>][] = [
-    ['replace one middle field', new Map([[2, upper]])],
-    ['drop one middle field', new Map([[2, drop]])],
-    ['drop the first field', new Map([[0, drop]])],
-    ['drop the first two fields', new Map([[0, drop], [1, drop]])],
-    ['drop the last field', new Map([[4, drop]])],
-    ['replace the last field and a quoted one', new Map([[4, upper], [1, upper]])],
-    ['drop and replace side by side', new Map([[1, drop], [2, upper], [3, drop]])],
-    ['replace the first field', new Map([[0, upper]])],
+    ['replace one middle field', new Map<number, ColumnAction>([[2, upper]])],
+    ['drop one middle field', new Map<number, ColumnAction>([[2, drop]])],
+    ['drop the first field', new Map<number, ColumnAction>([[0, drop]])],
+    ['drop the first two fields', new Map<number, ColumnAction>([[0, drop], [1, drop]])],
+    ['drop the last field', new Map<number, ColumnAction>([[4, drop]])],
+    ['replace the last field and a quoted one', new Map<number, ColumnAction>([[4, upper], [1, upper]])],
+    ['drop and replace side by side', new Map<number, ColumnAction>([[1, drop], [2, upper], [3, drop]])],
+    ['replace the first field', new Map<number, ColumnAction>([[0, upper]])],
   ];
 
   for (const [name, actions] of policies) {
