@@ -209,7 +209,8 @@ export function columnPolicy() {
       const [, entity = '', column = '', word = ''] = match ?? [];
       const action = word.toLowerCase();
       if (!match || (action !== 'hash' && action !== 'drop')) return invalid(ctx, text, form);
-      if (entity !== '*' && !isEntityName(entity)) return invalid(ctx, text, `${form}; unknown entity ${entity}`);
+      if (entity !== '*' && !isEntityName(entity))
+        return invalid(ctx, text, `${form}; unknown entity ${entity}`);
       if (rules.some((r) => r.entity === entity && r.column === column))
         return invalid(ctx, text, `${form}; ${entity}.${column} is named twice`);
       rules.push(Object.freeze({ entity, column, action }));
@@ -224,7 +225,10 @@ export function secretText(minChars: number) {
   const form = `a secret of at least ${minChars} characters`;
   const schema = z
     .string()
-    .refine((t) => t.length >= minChars, { message: form, params: { shown: '(value hidden)' } satisfies ShownAs })
+    .refine((t) => t.length >= minChars, {
+      message: form,
+      params: { shown: '(value hidden)' } satisfies ShownAs,
+    })
     .transform((t) => new Secret(t));
   return documented(schema, `${form} (kept secret)`);
 }

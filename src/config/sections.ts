@@ -125,7 +125,11 @@ export function privacySection(env: Env, v: Variables): PrivacySettings {
     );
   }
   if ([...v.RETENTION.values()].some((ms) => ms < MIN_RETENTION_MS)) {
-    throw new ConfigError('RETENTION', `${DURATION_FORM}, at least 1d (per entity too)`, raw(env, 'RETENTION'));
+    throw new ConfigError(
+      'RETENTION',
+      `${DURATION_FORM}, at least 1d (per entity too)`,
+      raw(env, 'RETENTION'),
+    );
   }
   return Object.freeze({
     columnPolicy: v.COLUMN_POLICY,

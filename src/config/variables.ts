@@ -275,7 +275,7 @@ export const VARIABLES = {
     {
       unset: 'every column kept as sent',
       description:
-        "Columns hashed or dropped before they reach Postgres: `entity.column=hash` (HMAC-SHA-256 keyed by `PII_HASH_KEY`, hex; the same value gives the same hash in every entity and run, so joins still work; empty values stay empty) or `entity.column=drop` (never loaded; the staging column is removed at the next load), separated by `;`. The column by its staging name (what `cxone-etl schema` shows), `*` for every entity; a rule naming the entity wins over `*`. Applies from the next load; `reload` and `backfill` re-apply it to old windows.",
+        'Columns hashed or dropped before they reach Postgres: `entity.column=hash` (HMAC-SHA-256 keyed by `PII_HASH_KEY`, hex; the same value gives the same hash in every entity and run, so joins still work; empty values stay empty) or `entity.column=drop` (never loaded; the staging column is removed at the next load), separated by `;`. The column by its staging name (what `cxone-etl schema` shows), `*` for every entity; a rule naming the entity wins over `*`. Applies from the next load; `reload` and `backfill` re-apply it to old windows.',
     },
   ),
   PII_HASH_KEY: variable('privacy', secretText(16).optional(), {

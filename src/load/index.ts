@@ -20,4 +20,9 @@ export {
 } from './csv-inspect.js';
 export { type RecordCounterOptions } from './record-counter.js';
 export { FieldChecker, type FieldCheck, type FieldProblem } from './field-checker.js';
-export { dropStagingColumns, ensureStagingTable, METADATA_COLUMNS, type StagingTableRef } from './staging.repository.js';
+export {
+  dropStagingColumns,
+  ensureStagingTable,
+  METADATA_COLUMNS,
+  type StagingTableRef,
+} from './staging.repository.js';

@@ -28,11 +28,19 @@ const hash = (value: string): string => hashText(new Secret(KEY), value);
  */
 async function protectedValues(h: Harness): Promise<string[]> {
   const rows = [...(await h.expectedRows(RECORDINGS)), ...(await h.expectedRows('qm-workflows'))];
-  const policyColumns = new Set(['ani', 'dnis', 'customer_name', 'agent_notes', 'agent_1_name', 'agent_name']);
+  const policyColumns = new Set([
+    'ani',
+    'dnis',
+    'customer_name',
+    'agent_notes',
+    'agent_1_name',
+    'agent_name',
+  ]);
   const inPolicy = new Set<string>();
   const elsewhere = new Set<string>();
   for (const row of rows) {
-    for (const [column, value] of Object.entries(row)) (policyColumns.has(column) ? inPolicy : elsewhere).add(value);
+    for (const [column, value] of Object.entries(row))
+      (policyColumns.has(column) ? inPolicy : elsewhere).add(value);
   }
   return [...inPolicy].filter((v) => v.length >= 4 && !elsewhere.has(v));
 }
@@ -68,7 +76,9 @@ describe('COLUMN_POLICY end to end (simulator + real Postgres)', () => {
     const staging = await h.stagingRows(RECORDINGS);
     expect(staging.length).toBeGreaterThan(0);
     expect(staging.every((r) => r.ani === '' || HEX64.test(r.ani ?? ''))).toBe(true);
-    expect(await columnsOf(h, 'cxone_staging', 'recording_interaction_metadata')).not.toContain('agent_notes');
+    expect(await columnsOf(h, 'cxone_staging', 'recording_interaction_metadata')).not.toContain(
+      'agent_notes',
+    );
     expect(await columnsOf(h, 'cxone', 'recording_interaction_metadata')).not.toContain('agent_notes');
     expect(await columnsOf(h, 'cxone', 'recording_interaction_metadata')).toContain('ani');
   });
@@ -104,7 +114,9 @@ describe('COLUMN_POLICY end to end (simulator + real Postgres)', () => {
     await h.run();
     expect(await columnsOf(h, 'cxone', 'recording_interaction_metadata')).toContain('agent_notes');
     expect(await columnsOf(h, 'cxone', 'recording_interaction_metadata_current')).toContain('agent_notes');
-    const notes = (await h.expectedRows(RECORDINGS)).map((r) => r.agent_notes).filter((v) => v.length > 20);
+    const notes = (await h.expectedRows(RECORDINGS))
+      .map((r) => r.agent_notes ?? '')
+      .filter((v) => v.length > 20);
     expect(notes.length).toBeGreaterThan(0);
 
     h.clock.set(Date.UTC(2026, 2, 16, 2, 0, 0));
@@ -113,10 +125,16 @@ describe('COLUMN_POLICY end to end (simulator + real Postgres)', () => {
       { env: { EXTRACT_ENTITIES: RECORDINGS, COLUMN_POLICY: `${RECORDINGS}.agent_notes=drop` } },
     );
     expect(summary.failed).toBe(0);
-    expect(await columnsOf(h, 'cxone_staging', 'recording_interaction_metadata')).not.toContain('agent_notes');
+    expect(await columnsOf(h, 'cxone_staging', 'recording_interaction_metadata')).not.toContain(
+      'agent_notes',
+    );
     expect(await columnsOf(h, 'cxone', 'recording_interaction_metadata')).not.toContain('agent_notes');
-    expect(await columnsOf(h, 'cxone', 'recording_interaction_metadata_current')).not.toContain('agent_notes');
-    const { rows } = await h.db.pool.query('SELECT count(*)::int AS n FROM cxone.recording_interaction_metadata');
+    expect(await columnsOf(h, 'cxone', 'recording_interaction_metadata_current')).not.toContain(
+      'agent_notes',
+    );
+    const { rows } = await h.db.pool.query(
+      'SELECT count(*)::int AS n FROM cxone.recording_interaction_metadata',
+    );
     expect(rows[0].n).toBeGreaterThan(0);
     const { text } = await databaseText(h.db.pool, h.db.url);
     expect(notes.filter((n) => text.includes(n))).toEqual([]);
