@@ -7,7 +7,7 @@
  */
 import type pg from 'pg';
 import type { Config, EntitySettings } from '../config.js';
-import { findEntity, type TimeBasis } from '../entities/catalog.js';
+import { findEntity, type EntityName, type TimeBasis } from '../entities/catalog.js';
 import { zoneFor } from '../entities/time-zone.js';
 import type { Clock } from '../lib/clock.js';
 import type { EtlError } from '../lib/errors.js';
@@ -36,6 +36,8 @@ export interface PlanningSettings {
   wfmTimeZone: string;
   /** yyyy-mm-dd: where a first run starts; default one backfill window before the horizon. */
   startDate: string | undefined;
+  /** RETENTION per entity: nothing it removes is planned (plan-windows.ts, `retainFrom`). */
+  retentionMs?: ReadonlyMap<EntityName, number>;
 }
 
 /** The planning settings of a config (or a tenant's overlay of it). */
@@ -47,6 +49,7 @@ export function planningFrom(config: Config): PlanningSettings {
     settleDelayMs: config.extract.settleDelayMs,
     wfmTimeZone: config.wfmTimeZone,
     startDate: config.extract.startDate,
+    retentionMs: config.privacy.retentionMs,
   };
 }
 
@@ -163,6 +166,8 @@ export async function planTenant(
     const settings = planSettings(entity, planning);
     const ledger = await listWindows(db, tenantId, entity.name);
     const now = clock.now();
+    const retention = planning.retentionMs?.get(entity.name);
+    const retainFrom = retention === undefined ? {} : { retainFrom: now - retention };
     let windows: PlannedWindow[];
     let skipped: SkippedLookback[] = [];
     if (request.mode === 'run') {
@@ -174,6 +179,7 @@ export async function planTenant(
         ...(checkpoint ? { checkpoint: checkpoint.loadedUntil } : {}),
         ...(planning.startDate ? { start: startInstant(planning.startDate, settings.grid) } : {}),
         ...(request.freshSince !== undefined ? { freshSince: request.freshSince } : {}),
+        ...retainFrom,
       };
       windows = planRun(input);
       skipped = skippedLookbacks(input);
@@ -185,6 +191,7 @@ export async function planTenant(
         ledger,
         from: dateLabelInstant(request.from, settings.grid),
         to: dateLabelInstant(request.to, settings.grid),
+        ...retainFrom,
       });
     }
     plans.push({ entity, windows, skippedLookbacks: skipped });

@@ -27,5 +27,11 @@ export function metricsObserver(metrics: Metrics): RunObserver {
       }
     },
     windowEnd: (tenant, _report, gateWaitMs) => recordRateGateWait(metrics, { tenant, waitMs: gateWaitMs }),
+    retention: (tenant, removed) => {
+      for (const r of removed) {
+        metrics.retentionLoadsRemoved.inc({ tenant, entity: r.entity }, r.loads);
+        metrics.retentionRowsRemoved.inc({ tenant, entity: r.entity }, r.rows);
+      }
+    },
   };
 }
