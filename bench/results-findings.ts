@@ -126,7 +126,7 @@ function profileFindings(p: ProfileLegResult): string[] {
     const share = (ms: number): string => `${fixed((ms / l.profile.totalMs) * 100, 1)}%`;
     return (
       `**Profile, ${l.path}.** The worker's main thread is busy ${share(l.profile.busyMs)} of the load and idle ` +
-      `the rest, waiting on Postgres; src/load (RecordCounter, splitHeader, copy-window) takes ` +
+      `the rest, waiting on Postgres; src/load (CsvScanner, splitHeader, copy-window) takes ` +
       `${share(l.profile.byKind['worker: src/load'] ?? 0)} of the load.`
     );
   });

@@ -10,12 +10,9 @@ import type { EntityName } from '../entities/catalog.js';
 import { columnNamesFor } from '../entities/column-names.js';
 import { EtlError } from '../lib/errors.js';
 import type { Secret } from '../lib/secret.js';
+import type { ColumnAction } from './csv-scanner.js';
 
-/**
- * What the load does to one field, by its 0-based index in the header: leave it out of the COPY
- * (`drop`), or write `replace(value)` instead (`value` is the field's unescaped bytes).
- */
-export type ColumnAction = { kind: 'drop' } | { kind: 'replace'; replace: (value: Buffer) => string };
+export type { ColumnAction } from './csv-scanner.js';
 
 export interface ColumnPolicy {
   readonly rules: readonly ColumnPolicyRule[];

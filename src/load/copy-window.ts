@@ -12,9 +12,14 @@ import { stagingTableName, type EntityName } from '../entities/catalog.js';
 import { EtlError, isEtlError, toError, type EtlErrorContext } from '../lib/errors.js';
 import { columnNamesFor } from '../entities/column-names.js';
 import { entityPolicy, planColumns, type ColumnPolicy, type PolicyPlan } from './column-policy.js';
-import { ColumnPolicyStream } from './column-policy-stream.js';
-import { POSTGRES_MAX_COLUMNS, RecordCounter, splitHeader } from './csv-inspect.js';
-import { FieldChecker, type FieldCheck, type FieldProblem } from './field-checker.js';
+import { POSTGRES_MAX_COLUMNS, splitHeader } from './csv-inspect.js';
+import {
+  CsvScanner,
+  keptColumns,
+  type ColumnAction,
+  type FieldCheck,
+  type FieldProblem,
+} from './csv-scanner.js';
 import { finishLoad, insertLoad, removeReplacedLoads } from './loads.repository.js';
 import {
   copyInto,
@@ -45,8 +50,14 @@ export interface CopyWindowInput {
    */
   checks?: ReadonlyMap<string, FieldCheck>;
   /**
-   * COLUMN_POLICY: columns hashed or dropped in the stream, before COPY (./column-policy.ts). Absent
-   * or without rules for the entity, the bytes go to COPY untouched.
+   * Per 0-based header index, how that column's values are rewritten on their way to COPY (a column
+   * policy). A dropped column is left out of the staging table's column list and of `columns`.
+   * `columnPolicy`, when given, decides them from the header instead.
+   */
+  columnActions?: ReadonlyMap<number, ColumnAction>;
+  /**
+   * COLUMN_POLICY: columns hashed or dropped in the scan, before COPY (./column-policy.ts). Absent or
+   * without rules for the entity's columns, the bytes go to COPY untouched.
    */
   columnPolicy?: ColumnPolicy;
 }
@@ -58,7 +69,7 @@ export interface CopyWindowResult {
   records: number;
   /** Bytes read from the source, BOM and header included. */
   bytes: number;
-  /** Staging column names for the header, in header order. */
+  /** Staging column names for the header, in header order, without dropped columns. */
   columns: string[];
   /** Columns added to an existing table for this file (schema drift). */
   addedColumns: string[];
@@ -106,26 +117,23 @@ export async function copyWindow(client: pg.ClientBase, input: CopyWindowInput):
       await finishLoad(client, loadId, { rows: 0, bytes: split.headerBytes });
       return { ...emptyResult(split.headerBytes, deleted, loadId, input.checks), ...policyNames(input) };
     }
+    const header = columnNamesFor(split.header);
     const plan = policyPlan(input, split.header);
-    const columns = plan?.kept ?? columnNamesFor(split.header);
+    const actions = plan?.actions ?? input.columnActions;
+    const columns = keptColumns(header, actions);
     const table = await ensureStagingTable(client, { ...ref, columns });
     const deleted = await deleteLoadRows(client, { ...ref, loadIds: replaced });
     const loadId = await insertLoad(client, { ...key, jobId: input.jobId });
     await setLoadId(client, loadId);
-    const counter = new RecordCounter({ context });
-    const checks = withoutHashed(input.checks, plan);
-    const checker = checks === undefined ? undefined : new FieldChecker(columns, checks);
+    const scanner = new CsvScanner({
+      context,
+      columns: header,
+      checks: withoutRewritten(input.checks, header, actions),
+      columnActions: actions,
+    });
     const copy = copyInto(client, { ...ref, columns });
-    // The policy runs after the count (which reads the file as sent) and before anything that keeps
-    // a value: the checker's samples and COPY see hashes, never the raw values.
-    // Without a policy the pipeline is what it was before policies existed (not even a pass-through).
-    const policy = plan === undefined ? undefined : new ColumnPolicyStream(plan.actions);
-    if (policy === undefined) {
-      if (checker === undefined) await pipeline(split.body, counter, copy);
-      else await pipeline(split.body, counter, checker, copy);
-    } else if (checker === undefined) await pipeline(split.body, counter, policy, copy);
-    else await pipeline(split.body, counter, policy, checker, copy);
-    reconcile(copy.rowCount, counter.records, context);
+    await pipeline(split.body, scanner, copy);
+    reconcile(copy.rowCount, scanner.records, context);
     // Third count: what the table now holds for this load (a trigger, rule or policy on the staging
     // table could drop or duplicate rows that COPY reported as loaded).
     const present = await countLoadRows(client, { ...ref, loadId });
@@ -136,11 +144,11 @@ export async function copyWindow(client: pg.ClientBase, input: CopyWindowInput):
         { context },
       );
     }
-    const bytes = split.headerBytes + counter.bytes;
+    const bytes = split.headerBytes + scanner.bytes;
     await finishLoad(client, loadId, { rows: copy.rowCount, bytes });
     return {
       rows: copy.rowCount,
-      records: counter.records,
+      records: scanner.records,
       bytes,
       columns,
       addedColumns: table.added,
@@ -148,7 +156,7 @@ export async function copyWindow(client: pg.ClientBase, input: CopyWindowInput):
       deleted,
       header: split.header,
       loadId,
-      fieldProblems: checker?.problems,
+      fieldProblems: input.checks === undefined ? undefined : scanner.problems,
       ...policyNames(input),
       hashed: plan?.hashed ?? [],
     };
@@ -174,13 +182,19 @@ function policyNames(input: CopyWindowInput): { policyDropped: string[]; hashed:
   return { policyDropped: [...byColumn].flatMap(([c, a]) => (a === 'drop' ? [c] : [])), hashed: [] };
 }
 
-/** A hashed column is text whatever its hint says: checking its hashes against the hint means nothing. */
-function withoutHashed(
+/**
+ * Checks only for columns loaded as sent: a check keeps a failing value as its sample, and a dropped
+ * or hashed column's raw value must not reach cast_problems; a hash checked against the column's type
+ * hint would fail anyway.
+ */
+function withoutRewritten(
   checks: ReadonlyMap<string, FieldCheck> | undefined,
-  plan: PolicyPlan | undefined,
+  header: readonly string[],
+  actions: ReadonlyMap<number, ColumnAction> | undefined,
 ): ReadonlyMap<string, FieldCheck> | undefined {
-  if (checks === undefined || plan === undefined || plan.hashed.length === 0) return checks;
-  return new Map([...checks].filter(([column]) => !plan.hashed.includes(column)));
+  if (checks === undefined || actions === undefined || actions.size === 0) return checks;
+  const rewritten = new Set([...actions.keys()].map((i) => header[i]));
+  return new Map([...checks].filter(([column]) => !rewritten.has(column)));
 }
 
 /**

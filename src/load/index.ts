@@ -1,25 +1,22 @@
 /** The streaming loader: CSV header → staging columns, byte-level checks, COPY of one window. */
 export { columnNamesFor, MAX_IDENTIFIER_BYTES } from '../entities/column-names.js';
-export {
-  entityPolicy,
-  hashText,
-  planColumns,
-  type ColumnAction,
-  type ColumnPolicy,
-  type PolicyPlan,
-} from './column-policy.js';
-export { ColumnPolicyStream } from './column-policy-stream.js';
+export { entityPolicy, hashText, planColumns, type ColumnPolicy, type PolicyPlan } from './column-policy.js';
 export { copyWindow, type CopyWindowInput, type CopyWindowResult } from './copy-window.js';
 export {
   MAX_HEADER_BYTES,
   POSTGRES_MAX_COLUMNS,
-  RecordCounter,
   splitHeader,
   type SplitHeader,
   type SplitHeaderOptions,
 } from './csv-inspect.js';
-export { type RecordCounterOptions } from './record-counter.js';
-export { FieldChecker, type FieldCheck, type FieldProblem } from './field-checker.js';
+export {
+  CsvScanner,
+  keptColumns,
+  type ColumnAction,
+  type CsvScannerOptions,
+  type FieldCheck,
+  type FieldProblem,
+} from './csv-scanner.js';
 export {
   dropStagingColumns,
   ensureStagingTable,

@@ -1,16 +1,16 @@
 /**
  * The cast-problem test of cast-sql.ts (`castFailsSql`: a value that is there but the safe cast reads as
  * NULL) written again in JavaScript, so the loader can count problems while the bytes stream into COPY
- * (load/field-checker.ts) instead of scanning the window again in Postgres. Each test mirrors one
+ * (load/csv-scanner.ts) instead of scanning the window again in Postgres. Each test mirrors one
  * try_* function of migrations/0004_reporting.sql, pattern for pattern; test/integration/cast-check.test.ts
  * runs both on the same values and requires the same verdict.
  *
- * Values arrive as latin1 strings of their UTF-8 bytes (see field-checker.ts): the patterns admit
+ * Values arrive as latin1 strings of their UTF-8 bytes (see csv-scanner.ts): the patterns admit
  * ASCII only, so any other byte fails them exactly as it fails the SQL patterns.
  */
 import { hintsByColumn } from '../entities/type-hints.js';
 import type { EntityName } from '../entities/catalog.js';
-import type { FieldCheck } from '../load/field-checker.js';
+import type { FieldCheck } from '../load/csv-scanner.js';
 import type { CastTarget } from './cast-sql.js';
 
 const DATE = '[0-9][0-9][0-9][0-9]-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])';
@@ -91,7 +91,7 @@ const CASTS: Record<Exclude<CastTarget['type'], 'text'>, (value: string) => bool
 
 /*
  * Shortcuts on raw bytes for the well-formed values that make up nearly every file, so the loader
- * makes no string for them (field-checker.ts, `passes`). Each admits only values its cast certainly
+ * makes no string for them (csv-scanner.ts, `passes`). Each admits only values its cast certainly
  * takes (a subset of the patterns above, with days 29-31 and year 0000 left to the full check);
  * anything else goes to the full check, so the verdicts stay those of the SQL casts.
  */

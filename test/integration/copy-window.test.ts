@@ -5,7 +5,12 @@ import pg from 'pg';
 import { withClient, withTransaction } from '../../src/db/pool.js';
 import type { EntityName } from '../../src/entities/catalog.js';
 import { EtlError } from '../../src/lib/errors.js';
-import { copyWindow, ensureStagingTable, type CopyWindowInput } from '../../src/load/index.js';
+import {
+  copyWindow,
+  ensureStagingTable,
+  type ColumnAction,
+  type CopyWindowInput,
+} from '../../src/load/index.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { stagingRowsSql } from '../helpers/staging-rows.js';
 
@@ -128,6 +133,33 @@ describe('copyWindow', () => {
     const [, ...expected] = parse(bytes) as string[][];
     expect(result).toMatchObject({ rows: 5000, records: 5000 });
     expect(sorted(await select(result.columns))).toEqual(sorted(expected));
+  });
+
+  it("applies column actions: a dropped column is not in the table, a replaced one holds the hook's text", async () => {
+    const csv =
+      'ACD Call ID,ANI,Agent Notes,Customer Name\r\n' +
+      '1,010-1234,"note, with comma",김민수\r\n' +
+      '2,"010-""9""","multi\r\nline",\r\n';
+    const bytes = Buffer.from(csv, 'utf8');
+    const columnActions = new Map<number, ColumnAction>([
+      [1, { kind: 'replace', replace: (v) => `masked "${v.length}"` }],
+      [3, { kind: 'drop' }],
+    ]);
+    const result = await load(bytes, { columnActions, source: chunked(bytes, 7) });
+    expect(result).toMatchObject({ rows: 2, records: 2, bytes: bytes.length });
+    expect(result.header).toEqual(['ACD Call ID', 'ANI', 'Agent Notes', 'Customer Name']);
+    expect(result.columns).toEqual(['acd_call_id', 'ani', 'agent_notes']);
+    const live = await db.pool.query(
+      `SELECT attname FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped`,
+      [`${schema}.${TABLE}`],
+    );
+    expect(live.rows.map((r) => r.attname)).not.toContain('customer_name');
+    expect(sorted(await select(result.columns))).toEqual(
+      sorted([
+        ['1', 'masked "8"', 'note, with comma'],
+        ['2', 'masked "7"', 'multi\r\nline'],
+      ]),
+    );
   });
 
   it('accepts a Readable as the source', async () => {

@@ -1,9 +1,9 @@
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { gzipSync } from 'node:zlib';
-import { parse } from 'csv-parse/sync';
 import { EtlError } from '../../src/lib/errors.js';
-import { RecordCounter, splitHeader, type SplitHeaderOptions } from '../../src/load/csv-inspect.js';
+import { splitHeader, type SplitHeaderOptions } from '../../src/load/csv-inspect.js';
+import { CsvScanner } from '../../src/load/csv-scanner.js';
 
 // ---------- helpers ----------
 
@@ -31,16 +31,9 @@ function sink(): { stream: Writable; out: Buffer[] } {
   return { stream, out };
 }
 
-async function count(parts: Buffer[]): Promise<{ records: number; bytes: number; out: Buffer[] }> {
-  const counter = new RecordCounter();
-  const { stream, out } = sink();
-  await pipeline(chunks(parts), counter, stream);
-  return { records: counter.records, bytes: counter.bytes, out };
-}
-
 async function inspect(parts: Buffer[], options?: SplitHeaderOptions) {
   const split = await splitHeader(chunks(parts), options);
-  const counter = new RecordCounter();
+  const counter = new CsvScanner();
   const { stream, out } = sink();
   await pipeline(split.body, counter, stream);
   return {
@@ -63,116 +56,6 @@ async function rejection(promise: Promise<unknown>): Promise<EtlError> {
 }
 
 const b = (s: string): Buffer => Buffer.from(s, 'utf8');
-
-// ---------- RecordCounter ----------
-
-describe('RecordCounter', () => {
-  const cases: Array<[string, number]> = [
-    ['', 0],
-    ['1,2', 1],
-    ['1,2\n', 1],
-    ['1,2\r\n3,4\r\n', 2],
-    ['1,2\r\n3,4', 2],
-    ['1,"x\r\ny",2\n3,4\n', 2],
-    ['"a""b",c\n"""",""\n', 2],
-    ['"a\n\n\nb"\n', 1],
-    ['1,"a,b\nc"\n"d\r\n",2', 2],
-    ['상담원,"고객 불만 접수\n재통화 예정"\r\n김,"요약: ""환불"""\r\n', 2],
-    // A quote inside an unquoted field opens a quoted section, as in COPY: one record.
-    ['1,ab"c\nd"\n', 1],
-    // Blank lines are records (COPY reads a NULL row or rejects a short one); trailing LF is not.
-    ['x\n\ny\n', 3],
-    ['x\n\n', 2],
-    ['\n', 1],
-    // `\.` is only an end marker alone on a line outside quotes.
-    ['1,"a\n\\.\nb"\n', 1],
-    ['\\.x,1\n', 1],
-    ['x\n\\.', 2],
-  ];
-
-  it.each(cases)('counts %j as %i records at every chunk boundary', async (text, expected) => {
-    for (const parts of everySplit(b(text))) {
-      const result = await count(parts);
-      expect(result.records).toBe(expected);
-      expect(result.bytes).toBe(b(text).length);
-    }
-  });
-
-  it('passes the same Buffer objects through (no copy)', async () => {
-    const parts = [b('1,"a\n'), b('b"\n2,3\n'), b('4,5')];
-    const { out, records } = await count(parts);
-    expect(records).toBe(3);
-    expect(out).toHaveLength(3);
-    out.forEach((chunk, i) => expect(chunk).toBe(parts[i]));
-  });
-
-  it('counts correctly when the same Buffer is written twice', async () => {
-    const same = b('a,"b\nc"\nd,e\n');
-    expect((await count([same, same])).records).toBe(4);
-  });
-
-  it('fails on an unterminated quoted field, naming the record', async () => {
-    for (const parts of everySplit(b('1,2\n3,"4\n5,6\n7,8\n'))) {
-      const err = await rejection(count(parts));
-      expect(err.message).toBe('unterminated quoted field starting near record 2');
-    }
-  });
-
-  it('fails on a NUL byte, naming the record and byte', async () => {
-    for (const parts of everySplit(b('1,2\n3,"a\nb"\n5,\u0000\n'))) {
-      const err = await rejection(count(parts));
-      expect(err.message).toMatch(/^NUL byte \(0x00\) in record 3 \(byte 15 after the header\)/);
-    }
-  });
-
-  it('fails on a line holding only \\. (COPY would drop the rest of the file)', async () => {
-    for (const text of ['x\n\\.\ny\n', 'x\r\n\\.\r\ny\r\n', '\\.\n']) {
-      for (const parts of everySplit(b(text))) {
-        const err = await rejection(count(parts));
-        expect(err.message).toMatch(/^record \d is a line holding only "\\\."/);
-      }
-    }
-  });
-
-  it('puts the caller context on its errors', async () => {
-    const counter = new RecordCounter({ context: { tenant: 't1', entity: 'wfm-payroll', jobId: 'j9' } });
-    const { stream } = sink();
-    const err = await rejection(pipeline(chunks([b('"open')]), counter, stream));
-    expect(err.context).toMatchObject({ tenant: 't1', entity: 'wfm-payroll', jobId: 'j9' });
-    expect(err.message).toMatch(/^\[tenant=t1 entity=wfm-payroll job=j9\] unterminated/);
-  });
-
-  it('agrees with csv-parse on random well-formed CSV in random chunks', async () => {
-    let seed = 42;
-    const random = (n: number): number => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return seed % n;
-    };
-    const pieces = ['plain', 'a,b', 'say "hi"', 'line\nbreak', 'crlf\r\nin', '상담 요약', '', '😊', '"', ','];
-    for (let round = 0; round < 30; round++) {
-      const rows = Array.from({ length: 1 + random(40) }, () =>
-        Array.from({ length: 4 }, () => pieces[random(pieces.length)] as string),
-      );
-      const eol = random(2) === 0 ? '\n' : '\r\n';
-      const text =
-        rows
-          .map((r) =>
-            r.map((f) => (/[",\r\n]/.test(f) || f === '' ? `"${f.replace(/"/g, '""')}"` : f)).join(','),
-          )
-          .join(eol) + (random(2) === 0 ? eol : '');
-      const input = b(text);
-      const parts: Buffer[] = [];
-      for (let at = 0; at < input.length;) {
-        const size = 1 + random(64);
-        parts.push(input.subarray(at, at + size));
-        at += size;
-      }
-      const expected = (parse(input) as string[][]).length;
-      expect(expected).toBe(rows.length);
-      expect((await count(parts)).records).toBe(expected);
-    }
-  });
-});
 
 // ---------- splitHeader ----------
 
