@@ -24,6 +24,7 @@ import {
   dbCommand,
   demoCommand,
   dryRunCommand,
+  eraseCommand,
   gapsCommand,
   migrateCommand,
   reloadCommand,
@@ -77,6 +78,7 @@ export function buildProgram(app: App, setExitCode: (code: number) => void): Com
     registerStatus,
     registerDaemon,
     registerSchema,
+    registerErase,
     registerDb,
     registerSim,
     registerDemo,
@@ -218,6 +220,33 @@ function registerSchema(program: Command, { deps, withDb }: Cli): void {
         schemaCommand(
           { db, config: deps.config, out: deps.out },
           { entity: opts.entity[0] as EntityName, json: opts.json ?? false, refresh: opts.refresh ?? false },
+        ),
+      ),
+    );
+}
+
+function registerErase(program: Command, { deps, withDb }: Cli): void {
+  program
+    .command('erase')
+    .description(
+      'delete every staging row whose column holds a value (or its hash where COLUMN_POLICY hashes it); without --yes, only count',
+    )
+    .requiredOption('--column <name>', 'the staging column name (as `schema` shows it)')
+    .requiredOption('--value <text>', 'the value as CXone sent it (never printed, logged or stored)')
+    .option('--entity <name>', 'only this entity (default: every entity)', entityArg)
+    .option('--yes', 'delete; without it nothing changes')
+    .option('--json', 'machine-readable output')
+    .action((opts: { column: string; value: string; entity?: EntityName[]; yes?: boolean; json?: boolean }) =>
+      withDb((db) =>
+        eraseCommand(
+          { ...deps, db },
+          {
+            column: opts.column,
+            value: opts.value,
+            entity: opts.entity?.[0],
+            yes: opts.yes ?? false,
+            json: opts.json ?? false,
+          },
         ),
       ),
     );

@@ -27,3 +27,5 @@ export const schemaCommand: typeof import('../commands/schema.js').schemaCommand
   (await import('../commands/schema.js')).schemaCommand(...args);
 export const checkCommand: typeof import('../commands/check.js').checkCommand = async (...args) =>
   (await import('../commands/check.js')).checkCommand(...args);
+export const eraseCommand: typeof import('../commands/erase.js').eraseCommand = async (...args) =>
+  (await import('../commands/erase.js')).eraseCommand(...args);

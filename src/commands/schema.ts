@@ -6,12 +6,16 @@ import type { Writable } from 'node:stream';
 import type { Config } from '../config.js';
 import type { Database } from '../db/open-database.js';
 import type { EntityName } from '../entities/catalog.js';
+import { entityPolicy } from '../load/index.js';
 import { describeSchema, refreshReportingViews, type SchemaDescription } from '../reporting/index.js';
 import { formatTable } from './format-table.js';
 
 export interface SchemaCommandDeps {
   db: Database;
-  config: Pick<Config, 'stagingSchema' | 'reportingSchema' | 'wfmTimeZone'>;
+  /** `privacy` for the policy column; without it every column shows `keep`. */
+  config: Pick<Config, 'stagingSchema' | 'reportingSchema' | 'wfmTimeZone'> & {
+    privacy?: Pick<Config['privacy'], 'columnPolicy'>;
+  };
   out: Writable;
 }
 
@@ -33,8 +37,14 @@ export async function schemaCommand(
   };
   if (opts.refresh) await refreshReportingViews(deps.db.pool, { ...settings, entities: [opts.entity] });
   const d = await describeSchema(deps.db.pool, { ...settings, entity: opts.entity });
+  // COLUMN_POLICY per column (docs/OPERATIONS.md, "Personal data"): hash, drop, or kept as sent.
+  const policy = entityPolicy(deps.config.privacy?.columnPolicy ?? [], opts.entity);
+  const policyOf = (column: string): string => policy.get(column) ?? 'keep';
   if (opts.json) {
-    deps.out.write(`${JSON.stringify(d, null, 2)}\n`);
+    const columns = d.columns.map((c) => ({ ...c, policy: policyOf(c.name) }));
+    deps.out.write(
+      `${JSON.stringify({ ...d, columns, columnPolicy: Object.fromEntries(policy) }, null, 2)}\n`,
+    );
     return 0;
   }
   deps.out.write(
@@ -45,7 +55,7 @@ export async function schemaCommand(
   );
   deps.out.write(
     formatTable(
-      ['column', 'view type', 'hint', 'sample suggests', 'values', 'failed', 'meaning'],
+      ['column', 'view type', 'hint', 'sample suggests', 'values', 'failed', 'policy', 'meaning'],
       d.columns.map((c) => [
         c.present ? c.name : `${c.name} (not seen yet)`,
         c.viewType,
@@ -53,10 +63,13 @@ export async function schemaCommand(
         c.inferred ?? '-',
         String(c.nonEmpty),
         c.failed === null ? '-' : String(c.failed),
+        policyOf(c.name),
         c.meaning ?? '',
       ]),
     ),
   );
+  const dropped = [...policy].filter(([, action]) => action === 'drop').map(([column]) => column);
+  if (dropped.length > 0) deps.out.write(`dropped by COLUMN_POLICY (never loaded): ${dropped.join(', ')}\n`);
   const suggestions = d.columns.filter(
     (c) => c.hint === null && c.inferred !== null && c.inferred !== 'text',
   );

@@ -14,12 +14,17 @@ import { castProblemSummary, qualityFlags } from '../reporting/index.js';
 import { entityStatus, recoveryNotes, type WindowNote } from '../extract/windows.repository.js';
 import { listLearnedJobsLimits } from '../extract/jobs-limit.repository.js';
 import { AUTO_JOBS_IN_FLIGHT } from '../extract/run-extraction.js';
+import { formatDuration } from '../lib/duration.js';
+import { entityPolicy } from '../load/index.js';
 import { formatTable } from './format-table.js';
 
 /** Quality flags and cast problems shown by `status`: the last two weeks. */
 const QUALITY_LOOKBACK_MS = 14 * 86_400_000;
 
-type StatusConfig = Pick<Config, 'freshness' | 'schedule' | 'extract'>;
+type StatusConfig = Pick<Config, 'freshness' | 'schedule' | 'extract'> & {
+  /** COLUMN_POLICY and RETENTION, shown per entity; absent: nothing shown. */
+  privacy?: Pick<Config['privacy'], 'columnPolicy' | 'retentionMs'>;
+};
 
 export async function statusCommand(
   deps: {
@@ -38,9 +43,10 @@ export async function statusCommand(
   const recovery = await recoveryView(pool);
   const jobsInFlight = await jobsInFlightView(deps);
   const view = entitiesView(rows, deps.config, now);
+  const privacy = privacyView(deps.config);
   if (opts.json) {
     deps.out.write(
-      `${JSON.stringify({ generatedAt: new Date(now).toISOString(), entities: view, runs, quality, recovery, jobsInFlight }, null, 2)}\n`,
+      `${JSON.stringify({ generatedAt: new Date(now).toISOString(), entities: view, runs, quality, recovery, jobsInFlight, privacy }, null, 2)}\n`,
     );
     return 0;
   }
@@ -49,11 +55,40 @@ export async function statusCommand(
     return 0;
   }
   writeEntities(deps.out, view);
+  writePrivacy(deps.out, privacy);
   writeJobsInFlight(deps.out, jobsInFlight);
   writeRecovery(deps.out, recovery);
   writeQuality(deps.out, quality);
   writeRuns(deps.out, runs);
   return 0;
+}
+
+/** Per configured entity: each column COLUMN_POLICY names (hash or drop) and its RETENTION. */
+function privacyView(config: StatusConfig) {
+  const rules = config.privacy?.columnPolicy ?? [];
+  return config.extract.entities.map((e) => {
+    const retention = config.privacy?.retentionMs.get(e.name);
+    return {
+      entity: e.name,
+      columns: Object.fromEntries(entityPolicy(rules, e.name)),
+      retention: retention === undefined ? null : formatDuration(retention),
+    };
+  });
+}
+
+function writePrivacy(out: Writable, privacy: ReturnType<typeof privacyView>): void {
+  const rows = privacy
+    .filter((p) => Object.keys(p.columns).length > 0 || p.retention !== null)
+    .map((p) => [
+      p.entity,
+      Object.entries(p.columns)
+        .map(([column, action]) => `${column}=${action}`)
+        .join(', ') || 'every column kept',
+      p.retention ?? 'kept',
+    ]);
+  if (rows.length === 0) return;
+  out.write('\nPersonal data (COLUMN_POLICY, RETENTION; other columns are loaded as sent):\n');
+  out.write(formatTable(['entity', 'column policy', 'retention'], rows));
 }
 
 type EntityView = ReturnType<typeof entitiesView>[number];

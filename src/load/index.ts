@@ -20,6 +20,9 @@ export {
 export {
   dropStagingColumns,
   ensureStagingTable,
+  hasStagingColumn,
+  matchingRowsByLoad,
   METADATA_COLUMNS,
   type StagingTableRef,
 } from './staging.repository.js';
+export { subtractLoadRows } from './loads.repository.js';

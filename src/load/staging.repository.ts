@@ -203,3 +203,34 @@ export async function dropStagingColumns(
     `ALTER TABLE ${pg.escapeIdentifier(ref.schema)}.${pg.escapeIdentifier(ref.table)} ${clauses.join(', ')}`,
   );
 }
+
+/** Whether the staging table exists and has `column`. */
+export async function hasStagingColumn(
+  client: Queryable,
+  ref: StagingTableRef & { column: string },
+): Promise<boolean> {
+  const { rows } = await client.query<{ found: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM pg_attribute
+                     WHERE attrelid = to_regclass($1) AND attname = $2 AND attnum > 0 AND NOT attisdropped) AS found`,
+    [`${pg.escapeIdentifier(ref.schema)}.${pg.escapeIdentifier(ref.table)}`, ref.column],
+  );
+  return rows[0]?.found === true;
+}
+
+/**
+ * `cxone-etl erase`: the rows whose `column` equals one of `values`, counted per load; deleted too
+ * when `remove` is set. The caller checked that the column exists.
+ */
+export async function matchingRowsByLoad(
+  client: Queryable,
+  ref: StagingTableRef & { column: string; values: readonly string[]; remove: boolean },
+): Promise<Map<string, number>> {
+  const table = `${pg.escapeIdentifier(ref.schema)}.${pg.escapeIdentifier(ref.table)}`;
+  const where = `${pg.escapeIdentifier(ref.column)} = ANY($1::text[])`;
+  const sql = ref.remove
+    ? `WITH gone AS (DELETE FROM ${table} WHERE ${where} RETURNING _load_id)
+       SELECT _load_id::text AS load_id, count(*)::bigint AS n FROM gone GROUP BY 1`
+    : `SELECT _load_id::text AS load_id, count(*)::bigint AS n FROM ${table} WHERE ${where} GROUP BY 1`;
+  const { rows } = await client.query<{ load_id: string; n: string }>(sql, [ref.values]);
+  return new Map(rows.map((r) => [r.load_id, Number(r.n)]));
+}

@@ -16,7 +16,12 @@ import type { Queryable } from '../db/queryable.js';
 import { dropPolicyColumns } from './policy-columns.js';
 import { refreshReportingView, type RefreshResult } from './view-builder.js';
 
-export { castProblemSummary, countCastProblems, recordCastProblems } from './cast-problems.repository.js';
+export {
+  castProblemSummary,
+  clearCastSamples,
+  countCastProblems,
+  recordCastProblems,
+} from './cast-problems.repository.js';
 export type { CastProblem, CastProblemSummary, WindowRef } from './cast-problems.repository.js';
 export { castSql, PG_TYPE_NAMES, zoneOf } from './cast-sql.js';
 export { castChecksFor, castFailsCheck } from './cast-check.js';

@@ -1,8 +1,12 @@
+import { Writable } from 'node:stream';
+import { eraseCommand } from '../../src/commands/erase.js';
+import { schemaCommand } from '../../src/commands/schema.js';
+import { statusCommand } from '../../src/commands/status.js';
 import { hashText } from '../../src/load/index.js';
 import { Secret } from '../../src/lib/secret.js';
 import { DEFAULT_TENANT } from '../../src/simulator/index.js';
 import { databaseText } from '../helpers/database-text.js';
-import { startHarness, type Harness } from '../helpers/pipeline.js';
+import { canonicalRows, startHarness, type Harness } from '../helpers/pipeline.js';
 
 const KEY = 'test-pii-key-0123456789abcdef';
 const RECORDINGS = 'recording-interaction-metadata';
@@ -165,3 +169,126 @@ describe('COLUMN_POLICY end to end (simulator + real Postgres)', () => {
     expect(DEFAULT_TENANT.id).toBeTruthy();
   });
 });
+
+describe('erase, status and schema with a policy (simulator + real Postgres)', () => {
+  let h: Harness;
+  afterEach(async () => {
+    await h?.close();
+  });
+
+  const db = (x: Harness) => ({
+    pool: x.db.pool,
+    url: x.db.url,
+    displayUrl: x.db.url,
+    embedded: false,
+    close: async () => undefined,
+  });
+
+  async function snapshot(x: Harness): Promise<Map<string, string[]>> {
+    const all = new Map<string, string[]>();
+    for (const entity of [RECORDINGS, 'qm-workflows'] as const) {
+      all.set(entity, canonicalRows(await x.stagingRows(entity)));
+    }
+    return all;
+  }
+
+  it('erase removes exactly the rows holding the value (or its hash) and nothing else; without --yes nothing', async () => {
+    h = await startHarness({ env: { ...ENV, COLUMN_POLICY: '*.ani=hash' } });
+    await h.run();
+    const recordings = await h.expectedRows(RECORDINGS);
+    // A call id in both entities: recordings and QM evaluations of the same call.
+    const qmCalls = new Set((await h.expectedRows('qm-workflows')).map((r) => r.acd_call_id));
+    const callId = recordings.map((r) => r.acd_call_id).find((c) => c && qmCalls.has(c)) as string;
+    expect(callId).toBeTruthy();
+    const ani = recordings.find((r) => r.ani && r.ani.length > 6)?.ani as string;
+    const before = await snapshot(h);
+
+    const dry = sink();
+    await eraseCommand(
+      { config: h.config, db: db(h), clock: h.clock, out: dry.out },
+      { column: 'acd_call_id', value: callId, entity: undefined, yes: false, json: true },
+    );
+    const planned = JSON.parse(dry.text());
+    const expectedRec = recordings.filter((r) => r.acd_call_id === callId).length;
+    expect(planned.entities.find((e: { entity: string }) => e.entity === RECORDINGS).rows).toBe(expectedRec);
+    expect(planned.rows).toBeGreaterThan(expectedRec);
+    expect(await snapshot(h)).toEqual(before);
+
+    const done = sink();
+    await eraseCommand(
+      { config: h.config, db: db(h), clock: h.clock, out: done.out },
+      { column: 'acd_call_id', value: callId, entity: undefined, yes: true, json: false },
+    );
+    expect(done.text()).not.toContain(callId);
+    const after = await snapshot(h);
+    for (const [entity, rows] of before) {
+      const kept = rows.filter((r) => !r.includes(`["acd_call_id","${callId}"]`));
+      expect([entity, after.get(entity)]).toEqual([entity, kept]);
+    }
+    expect(planned.rows).toBe(
+      [...before.values()].reduce((n, r) => n + r.length, 0) -
+        [...after.values()].reduce((n, r) => n + r.length, 0),
+    );
+
+    // A hashed column matches the value's hash; only --entity's table is touched.
+    const hashedRows = (await h.stagingRows(RECORDINGS)).filter((r) => r.ani === hash(ani)).length;
+    expect(hashedRows).toBeGreaterThan(0);
+    const erased = sink();
+    await eraseCommand(
+      { config: h.config, db: db(h), clock: h.clock, out: erased.out },
+      { column: 'ani', value: ani, entity: RECORDINGS, yes: true, json: true },
+    );
+    expect(JSON.parse(erased.text()).entities).toEqual([
+      { entity: RECORDINGS, matched: 'value or hash', rows: hashedRows },
+    ]);
+    expect((await h.stagingRows(RECORDINGS)).filter((r) => r.ani === hash(ani))).toEqual([]);
+
+    const { rows: record } = await h.db.pool.query('SELECT * FROM cxone_etl.erasures ORDER BY id');
+    expect(record.map((r) => [r.column_name, r.entity, Number(r.rows_deleted)])).toEqual([
+      ['acd_call_id', null, planned.rows],
+      ['ani', RECORDINGS, hashedRows],
+    ]);
+    const recordText = JSON.stringify(record);
+    expect([recordText.includes(callId), recordText.includes(ani), recordText.includes(hash(ani))]).toEqual([
+      false,
+      false,
+      false,
+    ]);
+    // The loads' counts still say what staging holds.
+    const { rows: counts } = await h.db.pool.query(
+      `SELECT (SELECT sum(rows_loaded) FROM cxone_etl.loads WHERE entity = $1)::int AS loads,
+              (SELECT count(*) FROM cxone_staging.recording_interaction_metadata)::int AS staging`,
+      [RECORDINGS],
+    );
+    expect(counts[0].loads).toBe(counts[0].staging);
+  });
+
+  it('status and schema show each column policy', async () => {
+    h = await startHarness({ env: { ...ENV, RETENTION: 'qm-workflows=30d' } });
+    await h.run();
+    const status = sink();
+    await statusCommand({ db: db(h), clock: h.clock, out: status.out, config: h.config }, { json: false });
+    expect(status.text()).toMatch(
+      /recording-interaction-metadata +ani=hash, dnis=hash, customer_name=hash, agent_notes=drop, agent_1_name=hash +kept/,
+    );
+    expect(status.text()).toMatch(/qm-workflows +ani=hash, dnis=hash, agent_name=hash +30d/);
+    const schema = sink();
+    await schemaCommand({ db: db(h), out: schema.out, config: h.config }, { entity: RECORDINGS });
+    expect(schema.text()).toMatch(/^ani +text .* hash /m);
+    expect(schema.text()).toMatch(/^segment_id +text .* keep /m);
+    expect(schema.text()).toContain('dropped by COLUMN_POLICY (never loaded): agent_notes');
+  });
+});
+
+function sink(): { out: Writable; text: () => string } {
+  const chunks: string[] = [];
+  return {
+    out: new Writable({
+      write(chunk: Buffer, _e, cb) {
+        chunks.push(chunk.toString());
+        cb();
+      },
+    }),
+    text: () => chunks.join(''),
+  };
+}
