@@ -4,11 +4,11 @@
  * so the rules are unit-tested without a database. The header is matched by staging column name
  * (src/entities/column-names.ts), the name `cxone-etl schema` shows.
  */
-import { createHmac } from 'node:crypto';
 import type { ColumnPolicyAction, ColumnPolicyRule } from '../config.js';
 import type { EntityName } from '../entities/catalog.js';
 import { columnNamesFor } from '../entities/column-names.js';
 import { EtlError } from '../lib/errors.js';
+import { HmacSha256 } from '../lib/hmac-sha256.js';
 import type { Secret } from '../lib/secret.js';
 import type { ColumnAction } from './csv-scanner.js';
 
@@ -51,7 +51,6 @@ export function planColumns(policy: ColumnPolicy, entity: EntityName, header: re
   const actions = new Map<number, ColumnAction>();
   const plan: PolicyPlan = { actions, kept: [], dropped: [], hashed: [] };
   if (byColumn.size === 0) return { ...plan, kept: columns };
-  let hash: ((value: Buffer) => string) | undefined;
   columns.forEach((column, index) => {
     const action = byColumn.get(column);
     if (action === 'drop') {
@@ -60,8 +59,8 @@ export function planColumns(policy: ColumnPolicy, entity: EntityName, header: re
       return;
     }
     if (action === 'hash') {
-      hash ??= keyedHash(requireKey(policy));
-      actions.set(index, { kind: 'replace', replace: hash });
+      // One cache per column: a column of few values (lines dialled) keeps its hits beside one of many.
+      actions.set(index, { kind: 'replace', replace: keyedHash(requireKey(policy)) });
       plan.hashed.push(column);
     }
     plan.kept.push(column);
@@ -72,8 +71,11 @@ export function planColumns(policy: ColumnPolicy, entity: EntityName, header: re
   return plan;
 }
 
-/** Distinct values remembered per load: phone numbers repeat, and a hit skips two SHA-256 rounds. */
-const HASH_CACHE_ENTRIES = 65_536;
+/**
+ * Distinct values remembered per column and load: dialled numbers, names and phone numbers repeat,
+ * and a hit skips two SHA-256 block compressions. Cleared when full.
+ */
+const HASH_CACHE_ENTRIES = 8192;
 
 /**
  * HMAC-SHA-256 of the value's bytes, lower-case hex: the same bytes give the same hash in every entity,
@@ -81,14 +83,14 @@ const HASH_CACHE_ENTRIES = 65_536;
  * nothing to protect, and `''` keeps meaning "no value").
  */
 export function keyedHash(key: Secret): (value: Buffer) => string {
-  const secret = key.reveal();
+  const mac = new HmacSha256(Buffer.from(key.reveal(), 'utf8'));
   const cache = new Map<string, string>();
   return (value) => {
     if (value.length === 0) return '';
     const text = value.toString('latin1');
     const known = cache.get(text);
     if (known !== undefined) return known;
-    const hex = createHmac('sha256', secret).update(value).digest('hex');
+    const hex = mac.hex(value);
     if (cache.size >= HASH_CACHE_ENTRIES) cache.clear();
     cache.set(text, hex);
     return hex;
