@@ -160,7 +160,9 @@ function goals(r: BenchResults): string {
     ],
     [
       'COLUMN_POLICY: a window with the recommended policy within 1.5× the time of the same window without',
-      copy.map((s) => `${s.label} ${fixed(1 / s.policyVsWorker)}× (${fixed(s.policyVsPsql)}× psql)`).join(', '),
+      copy
+        .map((s) => `${s.label} ${fixed(1 / s.policyVsWorker)}× (${fixed(s.policyVsPsql)}× psql)`)
+        .join(', '),
       verdict(copy.every((s) => 1 / s.policyVsWorker <= 1.5)),
     ],
     [

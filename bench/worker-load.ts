@@ -21,7 +21,9 @@ const pool = createPool(url, { max: 1, applicationName: 'cxone-etl-bench-worker'
 try {
   await pool.query('SELECT 1');
   const result = await measureLoad(() =>
-    withTransaction(pool, (client) => copyWindow(client, loadInput(createReadStream(file), variant === 'policy'))),
+    withTransaction(pool, (client) =>
+      copyWindow(client, loadInput(createReadStream(file), variant === 'policy')),
+    ),
   );
   process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(result)}\n`);
 } finally {
