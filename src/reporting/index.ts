@@ -91,7 +91,12 @@ export async function afterWindowLoaded(
   outcome.castProblems = (await step('cast-problems', () => recordCastProblems(client, ctx, streamed))) ?? [];
   outcome.flags =
     (await step('quality', () =>
-      assessWindowQuality(client, { ...ctx, rows: ctx.load.rows, columns: ctx.load.columns }),
+      assessWindowQuality(client, {
+        ...ctx,
+        rows: ctx.load.rows,
+        columns: ctx.load.columns,
+        policyDropped: ctx.load.policyDropped ?? [],
+      }),
     )) ?? [];
   return outcome;
 }

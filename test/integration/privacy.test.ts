@@ -142,6 +142,11 @@ describe('COLUMN_POLICY end to end (simulator + real Postgres)', () => {
     expect(rows[0].n).toBeGreaterThan(0);
     const { text } = await databaseText(h.db.pool, h.db.url);
     expect(notes.filter((n) => text.includes(n))).toEqual([]);
+    // A column the policy drops is not reported missing from the files after it.
+    const { rows: flags } = await h.db.pool.query(
+      "SELECT missing_columns FROM cxone_etl.quality_flags WHERE kind = 'columns-missing'",
+    );
+    expect(flags).toEqual([]);
   });
 
   it('a policy change followed by reload replaces the old raw rows', async () => {
