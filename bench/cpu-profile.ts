@@ -55,6 +55,19 @@ export async function mainThreadProfile(dir: string): Promise<string> {
   return path.join(dir, main);
 }
 
+/**
+ * A span given in ms from the profile's start (for a process profiled whole, such as the CLI: its
+ * start is a few ms after the spawn, Node's own bootstrap) on the profile's clock, for summariseProfile.
+ */
+export async function spanFromStart(
+  file: string,
+  fromMs: number,
+  toMs: number,
+): Promise<{ fromUs: number; toUs: number }> {
+  const { startTime } = JSON.parse(await readFile(file, 'utf8')) as CpuProfile;
+  return { fromUs: startTime + fromMs * 1000, toUs: startTime + toMs * 1000 };
+}
+
 export async function summariseProfile(
   file: string,
   window: { fromUs: number; toUs: number },
@@ -100,8 +113,9 @@ function kindOf(frame: ProfileNode['callFrame']): CodeKind {
   if (name === '(idle)') return 'idle';
   if (name === '(garbage collector)') return 'gc';
   if (name === '(program)' || name === '(root)') return 'program (native, VM)';
-  if (url.includes('/src/load/')) return 'worker: src/load';
-  if (url.includes('/src/')) return 'worker: other src';
+  // src/ under tsx, dist/ for the built CLI.
+  if (/\/(src|dist)\/load\//.test(url)) return 'worker: src/load';
+  if (/\/(src|dist)\//.test(url)) return 'worker: other src';
   if (url.includes('/node_modules/pg-copy-streams/')) return 'pg-copy-streams';
   if (/\/node_modules\/(pg|pg-protocol|pg-pool)\//.test(url)) return 'pg';
   if (
@@ -118,7 +132,7 @@ function shortUrl(url: string): string {
   const text = url.replace(/^file:\/\//, '');
   const modules = text.lastIndexOf('/node_modules/');
   if (modules >= 0) return text.slice(modules + '/node_modules/'.length);
-  const src = text.indexOf('/src/');
+  const src = Math.max(text.lastIndexOf('/src/'), text.lastIndexOf('/dist/'));
   if (src >= 0) return text.slice(src + 1);
   const bench = text.indexOf('/bench/');
   return bench >= 0 ? text.slice(bench + 1) : text;

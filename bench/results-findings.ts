@@ -19,8 +19,10 @@ export function findings(r: BenchResults): string {
 function e2eFindings(r: BenchResults): string[] {
   return r.e2e.sizes.map(
     (s) =>
-      `**End to end, ${s.label}.** The CLI's window takes ${fixed(s.windowRatio)}× psql's \\copy and its whole ` +
-      `process ${fixed(s.processRatio)}× psql's (${fixed((s.processMs - s.windowMs) / 1000)} s outside the window: ` +
+      `**End to end, ${s.label}.** The CLI's window takes ${fixed(s.windowRatioCurl)}× curl | psql's \\copy and ` +
+      `${fixed(s.windowRatio)}× psql's from the file (curl | psql itself: ${fixed(s.curlCopyMs / s.psqlCopyMs)}× psql); ` +
+      `its whole process ${fixed(s.processRatioCurl)}× curl | psql's and ${fixed(s.processRatio)}× psql's ` +
+      `(${fixed((s.processMs - s.windowMs) / 1000)} s outside the window: ` +
       `start-up, token, job, poll, exit); the reporting step is ${fixed(s.reportingShare * 100, 1)}% of the window; ` +
       `peak RSS ${mb(s.peakRssKb)}.`,
   );

@@ -10,7 +10,7 @@ import type { HttpLegResult } from './http-leg.js';
 import type { MachineInfo, MachineLoad } from './machine.js';
 import type { ProfileLegResult } from './profile-leg.js';
 import { findings } from './results-findings.js';
-import type { E2eResult } from './e2e-leg.js';
+import type { E2eResult, E2eSize } from './e2e-leg.js';
 import {
   apiSection,
   copySection,
@@ -102,16 +102,27 @@ function e2eGoals(r: BenchResults): string {
   const copyTimeRatios = r.copy.sizes.map((s) => ({ label: s.label, ratio: 1 / s.workerVsPsql }));
   const peaks = sizes.map((s) => s.peakRssKb ?? 0);
   const flat = Math.max(...peaks) / Math.min(...peaks);
+  // The issue's targets hold at 200 MB and 1 GB; 100 MB is reported beside them.
+  const large = sizes.filter((s) => s.label !== '100 MB');
+  const at200 = sizes.filter((s) => s.label === '200 MB');
+  const listed = (pick: (s: E2eSize) => number, of = sizes): string =>
+    of.map((s) => `${s.label} ${fixed(pick(s))}`).join(', ');
   const rows: [string, string, string][] = [
     [
-      'Window (first byte to COMMIT) ≤ 1.25× psql \\copy',
-      sizes.map((s) => `${s.label} ${fixed(s.windowRatio)}`).join(', '),
-      verdict(sizes.every((s) => s.windowRatio <= 1.25)),
+      'Window (first byte to COMMIT) ≤ 1.10× curl \\| psql, at 200 MB and 1 GB',
+      listed((s) => s.windowRatioCurl),
+      verdict(large.every((s) => s.windowRatioCurl <= 1.1)) +
+        (r.large ? '' : ' (1 GB: `npm run bench:large`)'),
     ],
     [
-      'Whole process ≤ 1.35× psql',
-      sizes.map((s) => `${s.label} ${fixed(s.processRatio)}`).join(', '),
-      verdict(sizes.every((s) => s.processRatio <= 1.35)),
+      'Window ≤ 1.15× psql \\copy from the file, at 200 MB and 1 GB',
+      listed((s) => s.windowRatio),
+      verdict(large.every((s) => s.windowRatio <= 1.15)) + (r.large ? '' : ' (1 GB: `npm run bench:large`)'),
+    ],
+    [
+      'Whole process ≤ 1.25× curl \\| psql, at 200 MB',
+      `${listed((s) => s.processRatioCurl)} (÷ psql from the file: ${listed((s) => s.processRatio)})`,
+      verdict(at200.length > 0 && at200.every((s) => s.processRatioCurl <= 1.25)),
     ],
     [
       'COPY leg ≤ 1.10× psql (time)',
@@ -124,9 +135,9 @@ function e2eGoals(r: BenchResults): string {
       verdict(sizes.every((s) => s.reportingShare <= 0.05)),
     ],
     [
-      'Peak RSS ≤ 110 MB, flat',
+      'Peak RSS ≤ 100 MB, flat to 1 GB',
       `${sizes.map((s) => `${s.label} ${mb(s.peakRssKb)}`).join(', ')} (largest ÷ smallest ${fixed(flat)})`,
-      verdict(peaks.every((p) => p * 1024 <= 110 * 1e6) && flat <= 1.1) +
+      verdict(peaks.every((p) => p * 1024 <= 100 * 1e6) && flat <= 1.1) +
         (r.large ? '' : ' (1 GB: `npm run bench:large`)'),
     ],
   ];

@@ -4,7 +4,8 @@ import { fixed, mb, spread } from './bench-env.js';
 import { CONTENDERS, type CopyLegResult, type CopySizeResult } from './copy-leg.js';
 import { HTTP_CONTENDERS, type HttpLegResult } from './http-leg.js';
 import type { ProfiledLoad, ProfileLegResult } from './profile-leg.js';
-import type { E2eResult } from './e2e-leg.js';
+import type { CliProfile, E2eResult } from './e2e-leg.js';
+import type { ProfileSummary } from './cpu-profile.js';
 import { VARIANTS, type StagingCostResult } from './staging-cost.js';
 
 export function copySection(copy: CopyLegResult): string {
@@ -25,7 +26,7 @@ export function copySection(copy: CopyLegResult): string {
     .join('\n');
   return `## 1–2. COPY leg and memory
 
-The simulator's large mode (recording rows: quoting, embedded newlines, Korean, CRLF) written once to a file. Contenders: **psql** \`\\copy t from 'file' csv header\` into an all-text table of the same data columns (the anchor); **worker** \`copyWindow\` in \`withTransaction\` reading the file with \`fs.createReadStream\` (child process; time from BEGIN to COMMIT); **psql-staging** psql into a table shaped like the worker's staging table (the _load_id default and its BRIN index) with the worker's COPY options; **node-raw** file → pg-copy-streams into that same table (the Node floor in docs/DESIGN.md "Load speed"); **worker-policy** the worker with \`COLUMN_POLICY\` (ani, dnis and customer_name hashed, agent_notes dropped: docs/OPERATIONS.md's recommendation) into a staging table of its own (goal: its time within 1.5× the worker's). **rows-present count**: the \`SELECT count(*) … WHERE _load_id = <this load>\` that copyWindow runs after COPY (countLoadRows), timed inside node-raw's transaction (and left out of node-raw's time), with its share of the worker's time. psql times are psql's own \`\\timing\`. Peak RSS is the worker child's VmHWM; "before" is its RSS after imports and connecting.
+The simulator's large mode (recording rows: quoting, embedded newlines, Korean, CRLF) written once to a file. Contenders: **psql** \`\\copy t from 'file' csv header\` into an all-text table of the same data columns (the anchor); **worker** \`copyWindow\` in \`withTransaction\` reading the file with \`fs.createReadStream\` (child process; time from BEGIN to COMMIT); **psql-staging** psql into a table shaped like the worker's staging table (the _load_id default and its BRIN index) with the worker's COPY options; **node-raw** file → pg-copy-streams into that same table (the Node floor in docs/DESIGN.md "Load speed"); **worker-policy** the worker with \`COLUMN_POLICY\` (ani, dnis and customer_name hashed, agent_notes dropped: docs/OPERATIONS.md's recommendation) into a staging table of its own (goal: its time within 1.5× the worker's). **rows-present count**: the \`SELECT count(*) … WHERE _load_id = <this load>\` that copyWindow runs after COPY only when someone put a trigger on the staging table (countLoadRows; otherwise COPY's own row count is the count), timed inside node-raw's transaction (and left out of node-raw's time), with its share of the worker's time. psql times are psql's own \`\\timing\`. Peak RSS is the worker child's VmHWM; "before" is its RSS after imports and connecting.
 
 | size | bytes | psql MB/s | worker MB/s | psql-staging MB/s | node-raw MB/s | worker ÷ psql | worker ÷ psql-staging | worker ÷ node-raw | worker-policy MB/s | policy time ÷ worker time | policy ÷ psql | rows-present count | worker peak RSS | before load | worker CPU | widest spread |
 |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
@@ -164,9 +165,11 @@ export function e2eSection(e: E2eResult): string {
   const rows = e.sizes
     .map(
       (s) =>
-        `| ${s.label} | ${s.bytes} | ${fixed(s.psqlCopyMs / 1000)} s | ${fixed(s.windowMs / 1000)} s | ` +
-        `**${fixed(s.windowRatio)}** | ${fixed(s.psqlProcessMs / 1000)} s | ${fixed(s.processMs / 1000)} s | ` +
-        `**${fixed(s.processRatio)}** | ${fixed(s.reportingShare * 100, 1)}% | ${mb(s.peakRssKb)} | ${fixed(s.spread)} |`,
+        `| ${s.label} | ${s.bytes} | ${fixed(s.psqlCopyMs / 1000)} s | ${fixed(s.curlCopyMs / 1000)} s | ` +
+        `${fixed(s.windowMs / 1000)} s | **${fixed(s.windowRatioCurl)}** | **${fixed(s.windowRatio)}** | ` +
+        `${fixed(s.psqlProcessMs / 1000)} s | ${fixed(s.curlProcessMs / 1000)} s | ${fixed(s.processMs / 1000)} s | ` +
+        `**${fixed(s.processRatioCurl)}** | ${fixed(s.processRatio)} | ${fixed(s.reportingShare * 100, 1)}% | ` +
+        `${mb(s.peakRssKb)} | ${fixed(s.spread)} |`,
     )
     .join('\n');
   const runs = e.sizes
@@ -176,7 +179,9 @@ export function e2eSection(e: E2eResult): string {
         s.runs
           .map(
             (r) =>
-              `psql ${fixed(r.psqlCopyMs, 0)}/${fixed(r.psqlProcessMs, 0)}, CLI ${fixed(r.windowMs, 0)}/${fixed(r.processMs, 0)}`,
+              `psql ${fixed(r.psqlCopyMs, 0)}/${fixed(r.psqlProcessMs, 0)}, ` +
+              `curl | psql ${fixed(r.curlCopyMs, 0)}/${fixed(r.curlProcessMs, 0)}, ` +
+              `CLI ${fixed(r.windowMs, 0)}/${fixed(r.processMs, 0)}`,
           )
           .join('; ') +
         ' ms (\\copy or window / process)',
@@ -184,12 +189,40 @@ export function e2eSection(e: E2eResult): string {
     .join('\n');
   return `## End to end: what the user waits for
 
-The built CLI (\`node bin/cxone-etl.js backfill\`, one recordings window, \`LOG_FORMAT=json\`) against a minimal static-file API on loopback (bench/static-api.ts: token, empty job list, one job SUCCEEDED at once, the file behind a signed-looking URL), beside psql \`\\copy ... csv header\` of the same file into a plain all-text table, alternating, a CHECKPOINT before each. **window**: from the download's first byte (the server's clock) to the COMMIT (the worker's "window loaded" log line, written right after it), against psql's own \`\\timing\` of the \`\\copy\`. **process**: spawn to exit of each program (the CLI's includes start-up, migration check, token, job, poll and pool shutdown). **reporting**: the reporting step inside the load transaction (typed-view check, cast problems counted while streaming, quality flags) as a share of the window. Peak RSS: ${e.rssSource}.
+The built CLI (\`node bin/cxone-etl.js backfill\`, one recordings window, \`LOG_FORMAT=json\`) against a minimal static-file API on loopback (bench/static-api.ts: token, empty job list, one job SUCCEEDED at once, the file behind a signed-looking URL), beside two anchors loading the same bytes into a plain all-text table: psql \`\\copy ... csv header\` from the file, and \`curl URL | psql -c '\\copy ... from pstdin csv header'\` of the same download over the same loopback HTTP (what a user would write by hand). The three take turns going first, a CHECKPOINT before each. **window**: from the download's first byte (the server's clock) to the COMMIT (the worker's "window loaded" log line, written right after it), against each anchor's own psql \`\\timing\` of its \`\\copy\`. **process**: spawn to exit of each program (the CLI's includes start-up, migration check, token, job, poll and pool shutdown; curl | psql's is the shell pipeline). **reporting**: the reporting step inside the load transaction (typed-view check, cast problems counted while streaming, quality flags) as a share of the window. Peak RSS: ${e.rssSource}.
 
-| size | bytes | psql \\copy | CLI window | window ÷ psql | psql process | CLI process | process ÷ psql | reporting in the transaction | CLI peak RSS | window spread |
-|---|---|---|---|---|---|---|---|---|---|---|
+| size | bytes | psql \\copy | curl \\| psql | CLI window | window ÷ curl \\| psql | window ÷ psql | psql process | curl \\| psql process | CLI process | process ÷ curl \\| psql | process ÷ psql | reporting in the transaction | CLI peak RSS | window spread |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
 ${rows}
 
 Run times:
-${runs}`;
+${runs}${e.sizes.flatMap((s) => (s.profile ? [cliProfileBlock(s.profile)] : [])).join('')}`;
+}
+
+/** Where the CLI's time goes at 200 MB: one more run under node --cpu-prof, split at the first byte. */
+function cliProfileBlock(p: CliProfile): string {
+  const part = (name: string, ms: number, s: ProfileSummary): string => {
+    const share = (x: number): string => `${fixed((x / s.totalMs) * 100, 1)}%`;
+    const kinds = Object.entries(s.byKind)
+      .sort((a, b) => (b[1] ?? 0) - (a[1] ?? 0))
+      .map(([kind, x]) => `${kind} ${share(x ?? 0)}`)
+      .join(', ');
+    const top = s.top
+      .map((f) => `| ${f.name} | ${f.where} | ${f.kind} | ${fixed(f.selfMs, 1)} | ${share(f.selfMs)} |`)
+      .join('\n');
+    return `**${name}** (${fixed(ms, 0)} ms; main thread busy ${fixed(s.busyMs, 0)} ms, ${share(s.busyMs)}). By kind: ${kinds}.
+
+| function | where | kind | self ms | of the span |
+|---|---|---|---|---|
+${top}`;
+  };
+  return `
+
+### Where the CLI's time goes (${p.label}, node --cpu-prof)
+
+The CLI once more after the timed runs, under \`node --cpu-prof\` (which slows it a little), its main thread's samples split at the download's first byte (the profile starts a few ms after the spawn, with Node's own bootstrap).
+
+${part('Start-up: spawn to first byte', p.startupMs, p.startup)}
+
+${part('Window: first byte to COMMIT', p.windowMs, p.window)}`;
 }

@@ -11,6 +11,8 @@ import { pipeline } from 'node:stream/promises';
 
 export interface StaticApi {
   url: string;
+  /** The signed-looking download URL the job's result points at (for curl). */
+  downloadUrl: string;
   /** Serve this file for the next job. */
   serve(file: string): void;
   /** When the last download's first byte went out (Date.now()), or undefined. */
@@ -19,6 +21,9 @@ export interface StaticApi {
 }
 
 const JOB_ID = 'bench-job';
+
+const downloadUrl = (port: number): string =>
+  `http://127.0.0.1:${port}/files/window.csv?X-Amz-Signature=bench`;
 
 export async function startStaticApi(): Promise<StaticApi> {
   let file: string | undefined;
@@ -38,8 +43,9 @@ export async function startStaticApi(): Promise<StaticApi> {
       json(202, JOB_ID);
     } else if (req.method === 'GET' && url.pathname === `/data-extraction/v1/jobs/${JOB_ID}`) {
       const address = server.address() as AddressInfo;
-      const download = `http://127.0.0.1:${address.port}/files/window.csv?X-Amz-Signature=bench`;
-      json(200, { jobStatus: { id: JOB_ID, status: 'SUCCEEDED', result: { url: download } } });
+      json(200, {
+        jobStatus: { id: JOB_ID, status: 'SUCCEEDED', result: { url: downloadUrl(address.port) } },
+      });
     } else if (req.method === 'GET' && url.pathname === '/files/window.csv' && file !== undefined) {
       res.writeHead(200, { 'content-type': 'text/csv' });
       firstByte = Date.now();
@@ -52,6 +58,7 @@ export async function startStaticApi(): Promise<StaticApi> {
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
+    downloadUrl: downloadUrl(port),
     serve(next) {
       file = next;
       firstByte = undefined;

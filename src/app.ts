@@ -8,10 +8,9 @@
  */
 import type { Writable } from 'node:stream';
 import type { Config, ConfigError, Env } from './config.js';
-import { openDatabase, type Database } from './db/open-database.js';
+import type { Database } from './db/open-database.js';
 import type { Clock } from './lib/clock.js';
 import type { Logger } from './logger.js';
-import { refreshViewsAfterMigrate } from './reporting/index.js';
 import type { StartDaemonServices } from './schedule/daemon-services.js';
 
 /** What every command may receive: the parsed environment and the process's I/O and shutdown signal. */
@@ -63,6 +62,12 @@ export class App {
 
   async #openDatabase(migrate: boolean): Promise<Database> {
     const { config, log } = this.context;
+    // Loaded here, not at start-up: `--help`, `sim` and a `check` that stops at the config need neither
+    // pg nor the reporting layer.
+    const [{ openDatabase }, { refreshViewsAfterMigrate }] = await Promise.all([
+      import('./db/open-database.js'),
+      import('./reporting/index.js'),
+    ]);
     const db = await openDatabase({
       databaseUrl: config.databaseUrl,
       dataDir: config.dataDir,

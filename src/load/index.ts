@@ -24,5 +24,6 @@ export {
   matchingRowsByLoad,
   METADATA_COLUMNS,
   type StagingTableRef,
+  type StagingTableState,
 } from './staging.repository.js';
 export { subtractLoadRows } from './loads.repository.js';

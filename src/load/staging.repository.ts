@@ -30,6 +30,17 @@ export interface StagingTableRef {
   table: string;
 }
 
+export interface StagingTableState {
+  created: boolean;
+  /** Columns added to an existing table. */
+  added: string[];
+  /**
+   * Whether someone put triggers on the table (we create none): the one way rows can be changed,
+   * skipped or multiplied on their way in behind COPY's row count.
+   */
+  hasTriggers: boolean;
+}
+
 /**
  * Creates the schema and table if missing and adds header columns the table lacks; columns absent
  * from this header stay and read NULL. `added` lists columns added to an existing table.
@@ -40,21 +51,23 @@ export interface StagingTableRef {
 export async function ensureStagingTable(
   client: pg.ClientBase,
   ref: StagingTableRef & { columns: readonly string[] },
-): Promise<{ created: boolean; added: string[] }> {
-  const before = await existingColumns(client, ref);
-  if (before !== null && ref.columns.every((c) => before.has(c))) return { created: false, added: [] };
+): Promise<StagingTableState> {
+  const before = await existingTable(client, ref);
+  if (before !== null && ref.columns.every((c) => before.columns.has(c))) {
+    return { created: false, added: [], hasTriggers: before.hasTriggers };
+  }
   await lockDdl(client, `${ref.schema}.${ref.table}`);
-  const current = await existingColumns(client, ref);
+  const current = await existingTable(client, ref);
   if (current === null) {
     await createTable(client, ref);
-    return { created: true, added: [] };
+    return { created: true, added: [], hasTriggers: false };
   }
-  const added = ref.columns.filter((c) => !current.has(c));
+  const added = ref.columns.filter((c) => !current.columns.has(c));
   if (added.length > 0) {
     const clauses = added.map((c) => `ADD COLUMN IF NOT EXISTS ${client.escapeIdentifier(c)} text`);
     await client.query(`ALTER TABLE ${qualified(client, ref)} ${clauses.join(', ')}`);
   }
-  return { created: false, added };
+  return { created: false, added, hasTriggers: current.hasTriggers };
 }
 
 /**
@@ -89,7 +102,7 @@ export async function deleteLoadRows(
   return result.rowCount ?? 0;
 }
 
-/** Rows one load wrote (the reconciliation's "rows present afterwards"). */
+/** Rows one load wrote (the reconciliation's "rows present afterwards", on a table with triggers). */
 export async function countLoadRows(
   client: pg.ClientBase,
   ref: StagingTableRef & { loadId: string },
@@ -133,17 +146,21 @@ function qualified(client: pg.ClientBase, ref: StagingTableRef): string {
   return `${client.escapeIdentifier(ref.schema)}.${client.escapeIdentifier(ref.table)}`;
 }
 
-/** The table's live columns, or null when it does not exist. */
-async function existingColumns(client: pg.ClientBase, ref: StagingTableRef): Promise<Set<string> | null> {
-  const result = await client.query<{ found: boolean; columns: string[] }>(
+/** The table's live columns and whether it has triggers, or null when it does not exist. */
+async function existingTable(
+  client: pg.ClientBase,
+  ref: StagingTableRef,
+): Promise<{ columns: Set<string>; hasTriggers: boolean } | null> {
+  const result = await client.query<{ found: boolean; columns: string[]; has_triggers: boolean }>(
     `SELECT r.oid IS NOT NULL AS found,
             ARRAY(SELECT attname::text FROM pg_attribute
-                   WHERE attrelid = r.oid AND attnum > 0 AND NOT attisdropped) AS columns
+                   WHERE attrelid = r.oid AND attnum > 0 AND NOT attisdropped) AS columns,
+            EXISTS (SELECT FROM pg_trigger WHERE tgrelid = r.oid) AS has_triggers
        FROM (SELECT to_regclass($1) AS oid) r`,
     [qualified(client, ref)],
   );
   const row = result.rows[0];
-  return row?.found ? new Set(row.columns) : null;
+  return row?.found ? { columns: new Set(row.columns), hasTriggers: row.has_triggers } : null;
 }
 
 async function tableExists(client: pg.ClientBase, ref: StagingTableRef): Promise<boolean> {

@@ -162,6 +162,30 @@ describe('copyWindow', () => {
     );
   });
 
+  describe('reconciliation against triggers someone added to the staging table', () => {
+    async function addTrigger(body: string): Promise<void> {
+      await load('A\n0\n');
+      await db.pool.query(
+        `CREATE OR REPLACE FUNCTION ${schema}.t() RETURNS trigger LANGUAGE plpgsql AS $$ ${body} $$`,
+      );
+      await db.pool.query(
+        `CREATE TRIGGER t BEFORE INSERT ON ${schema}.${TABLE} FOR EACH ROW EXECUTE FUNCTION ${schema}.t()`,
+      );
+    }
+
+    it("a row a trigger skipped is missing from COPY's own count", async () => {
+      await addTrigger(`BEGIN IF NEW.a = 'skip' THEN RETURN NULL; END IF; RETURN NEW; END`);
+      const err = await loadError('A\n1\nskip\n2\n');
+      expect(err.message).toMatch(/COPY loaded 2 rows but the file has 3 records/);
+    });
+
+    it('a row a trigger moved to another load is caught by counting the table', async () => {
+      await addTrigger(`BEGIN IF NEW.a = 'move' THEN NEW._load_id := 0; END IF; RETURN NEW; END`);
+      const err = await loadError('A\n1\nmove\n2\n');
+      expect(err.message).toMatch(/COPY loaded 3 rows but the table holds 2 for this window and job/);
+    });
+  });
+
   it('accepts a Readable as the source', async () => {
     const result = await load('', {
       source: Readable.from([Buffer.from('A,B\n1,2\n'), Buffer.from('3,4\n')]),
