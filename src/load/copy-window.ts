@@ -115,7 +115,10 @@ export async function copyWindow(client: pg.ClientBase, input: CopyWindowInput):
       const deleted = await deleteLoadRows(client, { ...ref, loadIds: replaced });
       const loadId = await insertLoad(client, { ...key, jobId: input.jobId });
       await finishLoad(client, loadId, { rows: 0, bytes: split.headerBytes });
-      return { ...emptyResult(split.headerBytes, deleted, loadId, input.checks), ...policyNames(input) };
+      return {
+        ...emptyResult(split.headerBytes, deleted, loadId, input.checks),
+        policyDropped: dropped(input),
+      };
     }
     const header = columnNamesFor(split.header);
     const plan = policyPlan(input, split.header);
@@ -154,7 +157,7 @@ export async function copyWindow(client: pg.ClientBase, input: CopyWindowInput):
       header: split.header,
       loadId,
       fieldProblems: input.checks === undefined ? undefined : scanner.problems,
-      ...policyNames(input),
+      policyDropped: dropped(input),
       hashed: plan?.hashed ?? [],
     };
   } catch (err) {
@@ -173,10 +176,11 @@ function policyPlan(input: CopyWindowInput, header: readonly string[]): PolicyPl
   return plan.actions.size === 0 ? undefined : plan;
 }
 
-function policyNames(input: CopyWindowInput): { policyDropped: string[]; hashed: string[] } {
-  if (input.columnPolicy === undefined) return { policyDropped: [], hashed: [] };
+/** Every column the policy drops for the entity, in the file or not. */
+function dropped(input: CopyWindowInput): string[] {
+  if (input.columnPolicy === undefined) return [];
   const byColumn = entityPolicy(input.columnPolicy.rules, input.entity);
-  return { policyDropped: [...byColumn].flatMap(([c, a]) => (a === 'drop' ? [c] : [])), hashed: [] };
+  return [...byColumn].flatMap(([column, action]) => (action === 'drop' ? [column] : []));
 }
 
 /**

@@ -7,7 +7,6 @@ import type { Writable } from 'node:stream';
 import type { Config } from '../config.js';
 import type { CxoneClient } from '../cxone/client.js';
 import type { Database } from '../db/open-database.js';
-import type { EntityName } from '../entities/catalog.js';
 import { planningFrom, runTenant, type RunDeps, type RunSummary } from '../extract/run-extraction.js';
 import { latestRunStart } from '../extract/runs.repository.js';
 import type { Clock } from '../lib/clock.js';
@@ -21,8 +20,7 @@ import type { RunObserver } from './run-observer.js';
 import { startRunRecord } from './run-record.js';
 import { selectEntities, toRunRequest, type RunCommandRequest } from './run-request.js';
 import { extractSettings } from './run-settings.js';
-import { removeExpired, totalOf } from './retention.js';
-import { recordRetention } from './retention.repository.js';
+import { applyRetention } from './retention.js';
 import { withRunLock } from './run-lock.js';
 import { windowHooks } from './window-hooks.js';
 
@@ -117,38 +115,6 @@ function tenantRunDeps(
     planning: planningFrom(config),
     ...windowHooks({ ...parts, observer: deps.observer }),
   };
-}
-
-/** RETENTION's removal after the windows (src/run/retention.ts), counted in the run's row and the metrics. */
-async function applyRetention(
-  deps: ExecuteRunDeps,
-  tenantId: string,
-  entities: readonly { name: EntityName }[],
-  runId: number,
-): Promise<void> {
-  const { config } = deps;
-  if (config.privacy.retentionMs.size === 0) return;
-  const result = await removeExpired(
-    {
-      pool: deps.db.pool,
-      clock: deps.clock,
-      stagingSchema: config.stagingSchema,
-      retentionMs: config.privacy.retentionMs,
-    },
-    tenantId,
-    entities.map((e) => e.name),
-  );
-  const removed = [...new Set([...result.loads.keys(), ...result.rows.keys()])].map((entity) => ({
-    entity,
-    loads: result.loads.get(entity) ?? 0,
-    rows: result.rows.get(entity) ?? 0,
-  }));
-  const totals = { loads: totalOf(result.loads), rows: totalOf(result.rows) };
-  await recordRetention(deps.db.pool, runId, totals);
-  deps.observer?.retention?.(tenantId, removed);
-  if (totals.loads + totals.rows > 0 || result.deferred) {
-    deps.log.info({ ...totals, deferred: result.deferred }, 'retention removed expired windows');
-  }
 }
 
 function logRunEnd(log: Logger, summary: RunSummary): void {

@@ -8,17 +8,22 @@
  * extracts those windows again (src/extract/plan-windows.ts, `retainFrom`).
  */
 import type pg from 'pg';
+import type { Config } from '../config.js';
 import { withTransaction } from '../db/pool.js';
 import { pgErrorCode } from '../db/sqlstate.js';
 import type { EntityName } from '../entities/catalog.js';
 import type { Clock } from '../lib/clock.js';
 import { crashPoint } from '../lib/crash-points.js';
+import { toError } from '../lib/errors.js';
+import type { Logger } from '../logger.js';
 import {
   deleteExpiredRows,
   expireLoads,
   forgetExpiredLoad,
   pendingExpiredLoads,
+  recordRetention,
 } from './retention.repository.js';
+import type { RunObserver } from './run-observer.js';
 
 /** Staging rows per delete: about a tenth of a second of work, so a load behind it barely waits. */
 export const RETENTION_BATCH_ROWS = 10_000;
@@ -99,4 +104,55 @@ export function totalOf(counts: ReadonlyMap<EntityName, number>): number {
   let total = 0;
   for (const n of counts.values()) total += n;
   return total;
+}
+
+export interface ApplyRetentionDeps {
+  config: Pick<Config, 'stagingSchema' | 'privacy'>;
+  db: { pool: pg.Pool };
+  clock: Clock;
+  log: Logger;
+  observer?: RunObserver | undefined;
+}
+
+/**
+ * A run's retention step, after its windows: removes what RETENTION says, records the counts in the
+ * run's row and tells the observer (the daemon's metrics). A failure is logged, not thrown: the
+ * windows are loaded, and the next run removes what this one could not.
+ */
+export async function applyRetention(
+  deps: ApplyRetentionDeps,
+  tenantId: string,
+  entities: readonly { name: EntityName }[],
+  runId: number,
+): Promise<void> {
+  const { config } = deps;
+  if (config.privacy.retentionMs.size === 0) return;
+  try {
+    const result = await removeExpired(
+      {
+        pool: deps.db.pool,
+        clock: deps.clock,
+        stagingSchema: config.stagingSchema,
+        retentionMs: config.privacy.retentionMs,
+      },
+      tenantId,
+      entities.map((e) => e.name),
+    );
+    const removed = [...new Set([...result.loads.keys(), ...result.rows.keys()])].map((entity) => ({
+      entity,
+      loads: result.loads.get(entity) ?? 0,
+      rows: result.rows.get(entity) ?? 0,
+    }));
+    const totals = { loads: totalOf(result.loads), rows: totalOf(result.rows) };
+    await recordRetention(deps.db.pool, runId, totals);
+    deps.observer?.retention?.(tenantId, removed);
+    if (totals.loads + totals.rows > 0 || result.deferred) {
+      deps.log.info({ ...totals, deferred: result.deferred }, 'retention removed expired windows');
+    }
+  } catch (err) {
+    deps.log.warn(
+      { err: toError(err) },
+      'retention could not remove expired windows; the next run tries again',
+    );
+  }
 }
