@@ -83,7 +83,7 @@ describe('planColumns', () => {
     const value = Buffer.from('+82-10-1234-5678', 'utf8');
     const expected = createHmac('sha256', KEY).update(value).digest('hex');
     expect(a.replace(value)).toBe(expected);
-    expect(a.replace(value)).toBe(expected); // from the cache
+    expect(a.replace(value)).toBe(expected); // the same again
     expect(b.replace(value)).toBe(expected);
     expect(hashText(policy.hashKey!, '+82-10-1234-5678')).toBe(expected);
     expect(a.replace(Buffer.alloc(0))).toBe('');
