@@ -5,7 +5,7 @@
  * quotes" on every `"` (a doubled `""` toggles twice), so our record count matches COPY's row count.
  */
 import { EtlError, type EtlErrorContext } from '../lib/errors.js';
-import { CR, NUL, QuoteScanner } from './csv-scanner.js';
+import { CR, NUL, QuoteScanner } from './csv-bytes.js';
 
 const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 

@@ -35,8 +35,9 @@ export interface StagingTableState {
   /** Columns added to an existing table. */
   added: string[];
   /**
-   * Whether someone put triggers on the table (we create none): the one way rows can be changed,
-   * skipped or multiplied on their way in behind COPY's row count.
+   * Whether someone put triggers on the table (we create none; a foreign key's internal triggers do not
+   * count): the one way rows can be changed, skipped or multiplied on their way in behind COPY's row
+   * count.
    */
   hasTriggers: boolean;
 }
@@ -155,7 +156,7 @@ async function existingTable(
     `SELECT r.oid IS NOT NULL AS found,
             ARRAY(SELECT attname::text FROM pg_attribute
                    WHERE attrelid = r.oid AND attnum > 0 AND NOT attisdropped) AS columns,
-            EXISTS (SELECT FROM pg_trigger WHERE tgrelid = r.oid) AS has_triggers
+            EXISTS (SELECT FROM pg_trigger WHERE tgrelid = r.oid AND NOT tgisinternal) AS has_triggers
        FROM (SELECT to_regclass($1) AS oid) r`,
     [qualified(client, ref)],
   );

@@ -3,14 +3,13 @@ import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse/sync';
 import { EtlError } from '../../src/lib/errors.js';
 import {
-  csvField,
   CsvScanner,
   keptColumns,
-  unquote,
   type ColumnAction,
   type CsvScannerOptions,
   type FieldCheck,
 } from '../../src/load/csv-scanner.js';
+import { csvField, unquote } from '../../src/load/csv-bytes.js';
 
 // ---------- helpers ----------
 
