@@ -277,6 +277,9 @@ describe('erase, status and schema with a policy (simulator + real Postgres)', (
       /recording-interaction-metadata +ani=hash, dnis=hash, customer_name=hash, agent_notes=drop, agent_1_name=hash +kept/,
     );
     expect(status.text()).toMatch(/qm-workflows +ani=hash, dnis=hash, agent_name=hash +30d/);
+    // `*.ani=hash` names columns QM files do not have: said, so a misspelt name does not go unnoticed.
+    expect(status.text()).toMatch(/qm-workflows: no staging column ani, dnis \(not loaded yet, or misspelt/);
+    expect(status.text()).not.toMatch(/recording-interaction-metadata: no staging column/);
     const schema = sink();
     await schemaCommand({ db: db(h), out: schema.out, config: h.config }, { entity: RECORDINGS });
     expect(schema.text()).toMatch(/^ani +text .* hash /m);
