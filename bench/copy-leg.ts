@@ -1,7 +1,7 @@
 /**
  * The COPY leg and the worker's memory.
  *
- *   npx tsx bench/copy-leg.ts [--large] [--runs N]
+ *   npx tsx bench/copy-leg.ts [--large | --small] [--runs N]
  *
  * Per size, N alternating runs of four contenders on the same file, in one database created for the
  * run and dropped after it (docs/DESIGN.md "Load speed": ratios against psql measured side by side):
@@ -11,7 +11,9 @@
  *   so its peak RSS is the load's own);
  * - psql-staging: psql into a table shaped like the worker's staging table (metadata columns filled by
  *   defaults, the window index) with the worker's COPY options: the database's share of the cost;
- * - node-raw: file stream → pg-copy-streams into that same table (the Node floor in docs/DESIGN.md "Load speed").
+ * - node-raw: file stream → pg-copy-streams into that same table (the Node floor in docs/DESIGN.md "Load speed");
+ * - worker-policy: the worker with COLUMN_POLICY (three columns hashed, one dropped; BENCH_POLICY), into
+ *   a staging table of its own: what a policy costs the window (goal: within 1.5x of the worker).
  * worker ÷ psql is the goal (≥ 0.9); worker ÷ psql-staging isolates the Node side; worker ÷ node-raw is
  * what copyWindow's own work costs.
  */
@@ -29,7 +31,7 @@ import {
 } from './bench-env.js';
 import { prepareChildren, removeChildren, runChild } from './children.js';
 import { sizesFor, writeCsvFile, type CsvFile } from './csv-files.js';
-import type { LoadResult } from './load-target.js';
+import { BENCH_POLICY_SCHEMA, type LoadResult } from './load-target.js';
 import {
   createPlainTable,
   createStagingLikeTable,
@@ -43,7 +45,7 @@ import {
   WORKER_TABLE,
 } from './tables.js';
 
-export const CONTENDERS = ['psql', 'worker', 'psql-staging', 'node-raw'] as const;
+export const CONTENDERS = ['psql', 'worker', 'psql-staging', 'node-raw', 'worker-policy'] as const;
 export type Contender = (typeof CONTENDERS)[number];
 
 export interface CopyRun {
@@ -65,6 +67,9 @@ export interface CopySizeResult {
   workerVsPsql: number;
   workerVsPsqlStaging: number;
   workerVsNodeRaw: number;
+  /** The worker's median time ÷ worker-policy's: what COLUMN_POLICY leaves of the window's speed. */
+  policyVsWorker: number;
+  policyVsPsql: number;
   baselineRssKb: number | undefined;
   peakRssKb: number | undefined;
   /** Worker process CPU time ÷ load time: how busy the Node side is while Postgres works. */
@@ -81,6 +86,8 @@ export interface CopyLegResult {
 export interface LegOptions {
   large: boolean;
   runs: number;
+  /** The smallest size only: a sanity run (`--small`). */
+  small?: boolean;
   log?: (line: string) => void;
 }
 
@@ -92,7 +99,7 @@ export async function runCopyLeg(opts: LegOptions): Promise<CopyLegResult> {
     await migrateBenchDatabase(db.url);
     const sizes: CopySizeResult[] = [];
     let columns: string[] | undefined;
-    for (const size of sizesFor(opts.large)) {
+    for (const size of opts.small ? sizesFor(false).slice(0, 1) : sizesFor(opts.large)) {
       const file = await writeCsvFile(tmp.dir, size);
       log(`copy leg: ${size.label} (${size.rows} rows, ${file.bytes} bytes), ${opts.runs} runs`);
       columns ??= await prepareTables(db, file);
@@ -110,6 +117,7 @@ export async function runCopyLeg(opts: LegOptions): Promise<CopyLegResult> {
 /** A first worker load creates the staging table as the worker would; the others are made after it. */
 async function prepareTables(db: BenchDatabase, file: CsvFile): Promise<string[]> {
   await runChild<LoadResult>('worker-load', [db.url, file.path]);
+  await runChild<LoadResult>('worker-load', [db.url, file.path, 'policy']);
   const columns = await dataColumns(file.path);
   await createPlainTable(db.url, columns);
   await createStagingLikeTable(db.url);
@@ -142,6 +150,7 @@ async function measureSize(
 
 function targetOf(contender: Contender): string {
   if (contender === 'psql') return PLAIN_TABLE;
+  if (contender === 'worker-policy') return `${BENCH_POLICY_SCHEMA}.${WORKER_TABLE}`;
   return contender === 'worker' ? WORKER_TABLE : STAGING_LIKE_TABLE;
 }
 
@@ -157,10 +166,15 @@ async function runContender(
     case 'psql-staging':
       return { contender, ...(await psqlStagingCopy(db.url, file.path, columns)) };
     case 'worker':
+    case 'worker-policy':
     case 'node-raw': {
       const { result, peakRssKb } =
-        contender === 'worker'
-          ? await runChild<LoadResult>('worker-load', [db.url, file.path])
+        contender !== 'node-raw'
+          ? await runChild<LoadResult>('worker-load', [
+              db.url,
+              file.path,
+              ...(contender === 'worker-policy' ? ['policy'] : []),
+            ])
           : await runChild<LoadResult>('raw-load', [
               db.url,
               file.path,
@@ -191,6 +205,8 @@ function summarise(file: CsvFile, runs: CopyRun[]): CopySizeResult {
     workerVsPsql: medianMs.psql / medianMs.worker,
     workerVsPsqlStaging: medianMs['psql-staging'] / medianMs.worker,
     workerVsNodeRaw: medianMs['node-raw'] / medianMs.worker,
+    policyVsWorker: medianMs.worker / medianMs['worker-policy'],
+    policyVsPsql: medianMs.psql / medianMs['worker-policy'],
     baselineRssKb: maxOf(loads.map((l) => l.baselineRssKb)),
     peakRssKb: maxOf(loads.map((l) => l.peakRssKb)),
     workerCpuShare: median(loads.map((l) => l.cpuMs / l.ms)),
@@ -210,11 +226,11 @@ export function formatCopyLine(s: CopySizeResult): string {
   );
 }
 
-export function parseLegArgs(argv: string[]): { large: boolean; runs: number } {
+export function parseLegArgs(argv: string[]): { large: boolean; runs: number; small: boolean } {
   const at = argv.indexOf('--runs');
   const runs = at >= 0 ? Number(argv[at + 1]) : 3;
   if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs takes a whole number >= 1');
-  return { large: argv.includes('--large'), runs };
+  return { large: argv.includes('--large'), runs, small: argv.includes('--small') };
 }
 
 if (isMain(import.meta.url)) {

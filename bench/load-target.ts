@@ -2,12 +2,29 @@
  * The window every benchmark load writes, and what a load child reports. The same window and job each
  * run, so each load replaces the previous one's rows as a rerun of that window would.
  */
-import type { CopyWindowInput } from '../src/load/index.js';
+import type { ColumnPolicy, CopyWindowInput } from '../src/load/index.js';
+import { Secret } from '../src/lib/secret.js';
 import { procStatusKb } from './bench-env.js';
 import { castChecksFor } from '../src/reporting/cast-check.js';
 
 export const BENCH_SCHEMA = 'bench';
 export const BENCH_ENTITY = 'recording-interaction-metadata';
+/** The worker-policy contender's staging schema: its table lacks the dropped column. */
+export const BENCH_POLICY_SCHEMA = 'bench_policy';
+
+/**
+ * docs/OPERATIONS.md's recommended policy for recordings: three columns hashed, the free text dropped
+ * (every row has values in all four).
+ */
+export const BENCH_POLICY: ColumnPolicy = {
+  rules: [
+    { entity: '*', column: 'ani', action: 'hash' },
+    { entity: '*', column: 'dnis', action: 'hash' },
+    { entity: BENCH_ENTITY, column: 'customer_name', action: 'hash' },
+    { entity: BENCH_ENTITY, column: 'agent_notes', action: 'drop' },
+  ],
+  hashKey: new Secret('bench-pii-hash-key-0123456789'),
+};
 
 export interface LoadResult {
   /** BEGIN to COMMIT (the connection is opened before). */
@@ -29,7 +46,13 @@ export interface LoadResult {
   countMs?: number;
 }
 
-export function loadInput(source: CopyWindowInput['source']): CopyWindowInput {
+/** The window as extract-window.ts loads it; with `policy`, under BENCH_POLICY into its own schema. */
+export function loadInput(source: CopyWindowInput['source'], policy = false): CopyWindowInput {
+  const base = plainInput(source);
+  return policy ? { ...base, schema: BENCH_POLICY_SCHEMA, columnPolicy: BENCH_POLICY } : base;
+}
+
+function plainInput(source: CopyWindowInput['source']): CopyWindowInput {
   return {
     schema: BENCH_SCHEMA,
     entity: BENCH_ENTITY,

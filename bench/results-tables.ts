@@ -26,10 +26,10 @@ export function copySection(copy: CopyLegResult): string {
     .join('\n');
   return `## 1–2. COPY leg and memory
 
-The simulator's large mode (recording rows: quoting, embedded newlines, Korean, CRLF) written once to a file. Contenders: **psql** \`\\copy t from 'file' csv header\` into an all-text table of the same data columns (the anchor); **worker** \`copyWindow\` in \`withTransaction\` reading the file with \`fs.createReadStream\` (child process; time from BEGIN to COMMIT); **psql-staging** psql into a table shaped like the worker's staging table (the _load_id default and its BRIN index) with the worker's COPY options; **node-raw** file → pg-copy-streams into that same table (the Node floor in docs/DESIGN.md "Load speed"). **rows-present count**: the \`SELECT count(*) … WHERE _load_id = <this load>\` that copyWindow runs after COPY only when someone put a trigger on the staging table (countLoadRows; otherwise COPY's own row count is the count), timed inside node-raw's transaction (and left out of node-raw's time), with its share of the worker's time. psql times are psql's own \`\\timing\`. Peak RSS is the worker child's VmHWM; "before" is its RSS after imports and connecting.
+The simulator's large mode (recording rows: quoting, embedded newlines, Korean, CRLF) written once to a file. Contenders: **psql** \`\\copy t from 'file' csv header\` into an all-text table of the same data columns (the anchor); **worker** \`copyWindow\` in \`withTransaction\` reading the file with \`fs.createReadStream\` (child process; time from BEGIN to COMMIT); **psql-staging** psql into a table shaped like the worker's staging table (the _load_id default and its BRIN index) with the worker's COPY options; **node-raw** file → pg-copy-streams into that same table (the Node floor in docs/DESIGN.md "Load speed"); **worker-policy** the worker with \`COLUMN_POLICY\` (ani, dnis and customer_name hashed, agent_notes dropped: docs/OPERATIONS.md's recommendation) into a staging table of its own (goal: its time within 1.5× the worker's). **rows-present count**: the \`SELECT count(*) … WHERE _load_id = <this load>\` that copyWindow runs after COPY only when someone put a trigger on the staging table (countLoadRows; otherwise COPY's own row count is the count), timed inside node-raw's transaction (and left out of node-raw's time), with its share of the worker's time. psql times are psql's own \`\\timing\`. Peak RSS is the worker child's VmHWM; "before" is its RSS after imports and connecting.
 
-| size | bytes | psql MB/s | worker MB/s | psql-staging MB/s | node-raw MB/s | worker ÷ psql | worker ÷ psql-staging | worker ÷ node-raw | rows-present count | worker peak RSS | before load | worker CPU | widest spread |
-|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
+| size | bytes | psql MB/s | worker MB/s | psql-staging MB/s | node-raw MB/s | worker ÷ psql | worker ÷ psql-staging | worker ÷ node-raw | worker-policy MB/s | policy time ÷ worker time | policy ÷ psql | rows-present count | worker peak RSS | before load | worker CPU | widest spread |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
 ${rows}
 
 Run times (ms, in run order):
@@ -40,7 +40,8 @@ function copyRow(s: CopySizeResult): string {
   return (
     `| ${s.label} | ${s.bytes} | ${fixed(s.mbps.psql, 1)} | ${fixed(s.mbps.worker, 1)} | ` +
     `${fixed(s.mbps['psql-staging'], 1)} | ${fixed(s.mbps['node-raw'], 1)} | **${fixed(s.workerVsPsql)}** | ` +
-    `${fixed(s.workerVsPsqlStaging)} | ${fixed(s.workerVsNodeRaw)} | ${fixed(s.countMs, 0)} ms ` +
+    `${fixed(s.workerVsPsqlStaging)} | ${fixed(s.workerVsNodeRaw)} | ${fixed(s.mbps['worker-policy'], 1)} | ` +
+    `**${fixed(1 / s.policyVsWorker)}** | ${fixed(s.policyVsPsql)} | ${fixed(s.countMs, 0)} ms ` +
     `(${fixed((s.countMs / s.medianMs.worker) * 100, 0)}%) | ${mb(s.peakRssKb)} | ${mb(s.baselineRssKb)} | ` +
     `${fixed(s.workerCpuShare * 100, 0)}% | ${fixed(widestSpread(CONTENDERS.map((c) => s.runs.filter((x) => x.contender === c).map((x) => x.ms))))} |`
   );

@@ -44,7 +44,7 @@ export async function createStagingLikeTable(url: string): Promise<void> {
 
 /** Empties a target and flushes dirty pages, so no run pays for the previous one's writes. */
 export async function resetTable(url: string, table: string): Promise<void> {
-  await adminQuery(`TRUNCATE ${qualified(table)}`, url);
+  await adminQuery(`TRUNCATE ${table.includes('.') ? table : qualified(table)}`, url);
   await adminQuery('CHECKPOINT', url);
 }
 

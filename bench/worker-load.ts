@@ -3,7 +3,9 @@
  * peak RSS is the load's. `copyWindow` inside `withTransaction`, exactly as load-job.ts calls it,
  * with the file in place of the download stream.
  *
- *   node --import tsx bench/worker-load.ts <database-url> <file>
+ *   node --import tsx bench/worker-load.ts <database-url> <file> [policy]
+ *
+ * With `policy`, the load applies BENCH_POLICY (COLUMN_POLICY: hashes and a drop) into its own schema.
  *
  * Prints RESULT_PREFIX + a LoadResult as JSON.
  */
@@ -13,13 +15,15 @@ import { copyWindow } from '../src/load/index.js';
 import { RESULT_PREFIX } from './bench-env.js';
 import { loadInput, measureLoad } from './load-target.js';
 
-const [url, file] = process.argv.slice(2);
-if (!url || !file) throw new Error('usage: worker-load.ts <database-url> <file>');
+const [url, file, variant] = process.argv.slice(2);
+if (!url || !file) throw new Error('usage: worker-load.ts <database-url> <file> [policy]');
 const pool = createPool(url, { max: 1, applicationName: 'cxone-etl-bench-worker' });
 try {
   await pool.query('SELECT 1');
   const result = await measureLoad(() =>
-    withTransaction(pool, (client) => copyWindow(client, loadInput(createReadStream(file)))),
+    withTransaction(pool, (client) =>
+      copyWindow(client, loadInput(createReadStream(file), variant === 'policy')),
+    ),
   );
   process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(result)}\n`);
 } finally {

@@ -47,6 +47,8 @@ const schemaCommand: typeof import('./commands/schema.js').schemaCommand = async
   (await import('./commands/schema.js')).schemaCommand(...args);
 const checkCommand: typeof import('./commands/check.js').checkCommand = async (...args) =>
   (await import('./commands/check.js')).checkCommand(...args);
+const eraseCommand: typeof import('./commands/erase.js').eraseCommand = async (...args) =>
+  (await import('./commands/erase.js')).eraseCommand(...args);
 
 /**
  * The development tools, `sim` and `demo`, live outside the production build (tsconfig.build.json) and
@@ -136,6 +138,7 @@ export function buildProgram(app: App, setExitCode: (code: number) => void): Com
     registerStatus,
     registerDaemon,
     registerSchema,
+    registerErase,
     registerDb,
     registerSim,
     registerDemo,
@@ -282,6 +285,33 @@ function registerSchema(program: Command, { deps, withDb }: Cli): void {
             json: opts.json ?? false,
             refresh: opts.refresh ?? false,
             ...(opts.set === undefined ? {} : { set: opts.set }),
+          },
+        ),
+      ),
+    );
+}
+
+function registerErase(program: Command, { deps, withDb }: Cli): void {
+  program
+    .command('erase')
+    .description(
+      'delete every staging row whose column holds a value (or its hash where COLUMN_POLICY hashes it); without --yes, only count',
+    )
+    .requiredOption('--column <name>', 'the staging column name (as `schema` shows it)')
+    .requiredOption('--value <text>', 'the value as CXone sent it (never printed, logged or stored)')
+    .option('--entity <name>', 'only this entity (default: every entity)', entityArg)
+    .option('--yes', 'delete; without it nothing changes')
+    .option('--json', 'machine-readable output')
+    .action((opts: { column: string; value: string; entity?: EntityName[]; yes?: boolean; json?: boolean }) =>
+      withDb((db) =>
+        eraseCommand(
+          { ...deps, db },
+          {
+            column: opts.column,
+            value: opts.value,
+            entity: opts.entity?.[0],
+            yes: opts.yes ?? false,
+            json: opts.json ?? false,
           },
         ),
       ),

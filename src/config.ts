@@ -4,7 +4,14 @@
  * (the CLI prints it and exits 2). The variables, their forms and defaults: src/config/variables.ts
  * (zod), which docs/CONFIGURATION.md is generated from.
  */
-import { ConfigError, cxoneSection, extractSection, readVariables, warningsOf } from './config/sections.js';
+import {
+  ConfigError,
+  cxoneSection,
+  extractSection,
+  privacySection,
+  readVariables,
+  warningsOf,
+} from './config/sections.js';
 import type { Config, Credentials, Env } from './config/types.js';
 
 export { ConfigError } from './config/sections.js';
@@ -16,7 +23,16 @@ export {
   DEFAULT_JOBS_IN_FLIGHT,
   MAX_JOBS_IN_FLIGHT,
 } from './config/variables.js';
-export type { ClientAuthSetting, Config, Credentials, EntitySettings, Env } from './config/types.js';
+export type {
+  ClientAuthSetting,
+  ColumnPolicyAction,
+  ColumnPolicyRule,
+  Config,
+  Credentials,
+  EntitySettings,
+  Env,
+  PrivacySettings,
+} from './config/types.js';
 
 export function parseConfig(env: Env): Config {
   const v = readVariables(env);
@@ -25,6 +41,7 @@ export function parseConfig(env: Env): Config {
     dataDir: v.DATA_DIR,
     cxone: cxoneSection(v),
     extract: extractSection(env, v),
+    privacy: privacySection(env, v),
     wfmTimeZone: v.WFM_TIMEZONE,
     stagingSchema: v.STAGING_SCHEMA,
     reportingSchema: v.REPORTING_SCHEMA,

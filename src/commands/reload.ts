@@ -28,6 +28,8 @@ export async function reloadCommand(
     }
   }
   if (summary.windows.length === 0)
-    deps.out.write(`Nothing to reload: ${opts.day} is not before the settle horizon.\n`);
+    deps.out.write(
+      `Nothing to reload: ${opts.day} is not before the settle horizon, or RETENTION has removed it.\n`,
+    );
   return summary.failed > 0 ? 1 : 0;
 }

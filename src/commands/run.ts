@@ -12,7 +12,7 @@ import type { Writable } from 'node:stream';
 import type { Config } from '../config.js';
 import type { Database } from '../db/open-database.js';
 import { pgErrorCode } from '../db/sqlstate.js';
-import { zoneFor } from '../entities/catalog.js';
+import { zoneFor, type EntityName } from '../entities/catalog.js';
 import { apiDates, windowLabel } from '../extract/api-dates.js';
 import { planningFrom, planTenant, withTimeBasis } from '../extract/run-extraction.js';
 import type { PlannedEntity, RunRequest } from '../extract/types.js';
@@ -20,6 +20,8 @@ import { knownTenants, ledgerExists } from '../extract/windows.repository.js';
 import type { Clock } from '../lib/clock.js';
 import { EtlError, toError } from '../lib/errors.js';
 import { executeRun, type ExecuteRunDeps } from '../run/execute-run.js';
+import { retainFrom } from '../run/retention.js';
+import { countExpiring } from '../run/retention.repository.js';
 import type { RunCommandRequest } from '../run/run-request.js';
 import { formatTable } from './format-table.js';
 import { formatSummary } from './summary.js';
@@ -40,6 +42,8 @@ export interface DryRunPlan {
     /** Lookbacks the lookback rule leaves out, and why (src/extract/lookback-rule.ts). */
     skippedLookbacks: { window: string; reason: string; detail: string }[];
     minApiCalls: number;
+    /** RETENTION: what the run would remove of this entity (windows that ended by `endedBy`). */
+    retention?: { endedBy: string; loads: number; rows: number; windows: number };
   }[];
   minApiCalls: number;
   minWallSeconds: number;
@@ -76,7 +80,9 @@ export async function dryRunCommand(
     const planned: PlannedEntity[] = migrated
       ? await planTenant(deps.db.pool, deps.clock, planning, tenant, entities, runRequest)
       : await planTenant(emptyLedgerDb, deps.clock, planning, tenant, entities, runRequest);
-    plans.push(describe(tenant, planned, config));
+    const plan = describe(tenant, planned, config);
+    if (migrated) await addRetention(deps, tenant, plan);
+    plans.push(plan);
   }
   if (opts.json) {
     deps.out.write(`${JSON.stringify({ dryRun: true, plans }, null, 2)}\n`);
@@ -100,6 +106,13 @@ export async function dryRunCommand(
     for (const e of p.entities) {
       for (const k of e.skippedLookbacks) {
         deps.out.write(`  lookback skipped: ${e.entity} ${k.window}: ${k.reason}: ${k.detail}\n`);
+      }
+      const r = e.retention;
+      if (r !== undefined) {
+        deps.out.write(
+          `  retention: ${e.entity}: would remove ${r.loads} loads (${r.rows} rows) and ${r.windows} ledger windows ` +
+            `of windows that ended by ${r.endedBy}\n`,
+        );
       }
     }
   }
@@ -132,6 +145,26 @@ const NOT_MIGRATED_SQLSTATES = new Set([
   '3F000', // invalid_schema_name: the cxone_etl schema does not exist
   '42P01', // undefined_table: the schema exists, the ledger table does not
 ]);
+
+/** What RETENTION would remove, per entity it applies to (read-only counts). */
+async function addRetention(
+  deps: { config: Config; db: Database; clock: Clock },
+  tenant: string,
+  plan: DryRunPlan,
+): Promise<void> {
+  const now = deps.clock.now();
+  for (const e of plan.entities) {
+    const endedBy = retainFrom(deps.config.privacy.retentionMs, e.entity as EntityName, now);
+    if (endedBy === undefined) continue;
+    const key = {
+      stagingSchema: deps.config.stagingSchema,
+      tenantId: tenant,
+      entity: e.entity as EntityName,
+      endedBy,
+    };
+    e.retention = { endedBy: new Date(endedBy).toISOString(), ...(await countExpiring(deps.db.pool, key)) };
+  }
+}
 
 /** Stands in for the pool when the control tables do not exist yet: every ledger read is empty. */
 const emptyLedgerDb = {

@@ -20,11 +20,15 @@ import { stagingTableName } from '../entities/catalog.js';
 import { PG_TYPE_NAMES } from '../reporting/cast-sql.js';
 import { stagingColumnName, type ColumnType } from '../entities/type-hints.js';
 import { EtlError } from '../lib/errors.js';
+import { entityPolicy } from '../load/index.js';
 import { formatTable } from './format-table.js';
 
 export interface SchemaCommandDeps {
   db: Database;
-  config: Pick<Config, 'stagingSchema' | 'reportingSchema' | 'wfmTimeZone' | 'currentKeys'>;
+  /** `privacy` for the policy column; without it every column shows `keep`. */
+  config: Pick<Config, 'stagingSchema' | 'reportingSchema' | 'wfmTimeZone' | 'currentKeys'> & {
+    privacy?: Pick<Config['privacy'], 'columnPolicy'>;
+  };
   out: Writable;
   /** For when a type was set by hand; default Date.now(). */
   now?: () => number;
@@ -61,8 +65,14 @@ export async function schemaCommand(
     entity: opts.entity,
     currentKey: deps.config.currentKeys.get(opts.entity),
   });
+  // COLUMN_POLICY per column (docs/OPERATIONS.md, "Personal data"): hash, drop, or kept as sent.
+  const policy = entityPolicy(deps.config.privacy?.columnPolicy ?? [], opts.entity);
+  const policyOf = (column: string): string => policy.get(column) ?? 'keep';
   if (opts.json) {
-    deps.out.write(`${JSON.stringify(d, null, 2)}\n`);
+    const columns = d.columns.map((c) => ({ ...c, policy: policyOf(c.name) }));
+    deps.out.write(
+      `${JSON.stringify({ ...d, columns, columnPolicy: Object.fromEntries(policy) }, null, 2)}\n`,
+    );
     return 0;
   }
   deps.out.write(
@@ -74,7 +84,17 @@ export async function schemaCommand(
   );
   deps.out.write(
     formatTable(
-      ['column', 'view type', 'type from', 'hint', 'sample suggests', 'values', 'failed', 'meaning'],
+      [
+        'column',
+        'view type',
+        'type from',
+        'hint',
+        'sample suggests',
+        'values',
+        'failed',
+        'policy',
+        'meaning',
+      ],
       d.columns.map((c) => [
         c.present ? c.name : `${c.name} (not seen yet)`,
         c.viewType,
@@ -83,10 +103,13 @@ export async function schemaCommand(
         c.inferred ?? '-',
         String(c.nonEmpty),
         c.failed === null ? '-' : String(c.failed),
+        policyOf(c.name),
         c.meaning ?? '',
       ]),
     ),
   );
+  const dropped = [...policy].filter(([, action]) => action === 'drop').map(([column]) => column);
+  if (dropped.length > 0) deps.out.write(`dropped by COLUMN_POLICY (never loaded): ${dropped.join(', ')}\n`);
   const suggestions = d.columns.filter(
     (c) => c.present && c.inferred !== null && c.inferred !== c.viewType && c.origin !== 'manual',
   );

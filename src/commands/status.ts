@@ -6,7 +6,7 @@ import type { Writable } from 'node:stream';
 import type pg from 'pg';
 import type { Config } from '../config.js';
 import type { Database } from '../db/open-database.js';
-import { isEntityName } from '../entities/catalog.js';
+import { isEntityName, stagingTableName } from '../entities/catalog.js';
 import { freshnessOf, freshnessSettings } from '../observability/freshness.js';
 import type { Clock } from '../lib/clock.js';
 import { recentRuns } from '../extract/runs.repository.js';
@@ -15,12 +15,17 @@ import { checkCurrentKeys } from '../check/database-checks.js';
 import { entityStatus, recoveryNotes, type WindowNote } from '../extract/windows.repository.js';
 import { listLearnedJobsLimits } from '../extract/jobs-limit.repository.js';
 import { AUTO_JOBS_IN_FLIGHT } from '../extract/run-extraction.js';
+import { formatDuration } from '../config/forms.js';
+import { entityPolicy, hasStagingColumn } from '../load/index.js';
 import { formatTable } from './format-table.js';
 
 /** Quality flags and cast problems shown by `status`: the last two weeks. */
 const QUALITY_LOOKBACK_MS = 14 * 86_400_000;
 
-type StatusConfig = Pick<Config, 'freshness' | 'schedule' | 'extract' | 'stagingSchema' | 'currentKeys'>;
+type StatusConfig = Pick<Config, 'freshness' | 'schedule' | 'extract' | 'stagingSchema' | 'currentKeys'> & {
+  /** COLUMN_POLICY and RETENTION, shown per entity; absent: nothing shown. */
+  privacy?: Pick<Config['privacy'], 'columnPolicy' | 'retentionMs'>;
+};
 
 export async function statusCommand(
   deps: {
@@ -40,9 +45,10 @@ export async function statusCommand(
   const jobsInFlight = await jobsInFlightView(deps);
   const view = entitiesView(rows, deps.config, now);
   const noCurrentKey = await noCurrentKeyView(pool, deps.config);
+  const privacy = await privacyView(pool, deps.config);
   if (opts.json) {
     deps.out.write(
-      `${JSON.stringify({ generatedAt: new Date(now).toISOString(), entities: view, runs, quality, recovery, jobsInFlight, noCurrentKey }, null, 2)}\n`,
+      `${JSON.stringify({ generatedAt: new Date(now).toISOString(), entities: view, runs, quality, recovery, jobsInFlight, noCurrentKey, privacy }, null, 2)}\n`,
     );
     return 0;
   }
@@ -51,6 +57,7 @@ export async function statusCommand(
     return 0;
   }
   writeEntities(deps.out, view);
+  writePrivacy(deps.out, privacy);
   writeJobsInFlight(deps.out, jobsInFlight);
   writeRecovery(deps.out, recovery);
   writeQuality(deps.out, quality);
@@ -69,6 +76,51 @@ async function noCurrentKeyView(pool: pg.Pool, config: StatusConfig) {
   return lines
     .filter((l) => l.status === 'warn')
     .map((l) => ({ entity: l.entity ?? '', message: l.message, remedy: l.remedy ?? '' }));
+}
+
+/**
+ * Per configured entity: each column COLUMN_POLICY names (hash or drop), its RETENTION, and the hashed
+ * columns its staging table does not have (a misspelt name would leave the real column as sent).
+ */
+async function privacyView(pool: pg.Pool, config: StatusConfig) {
+  const rules = config.privacy?.columnPolicy ?? [];
+  const view = [];
+  for (const e of config.extract.entities) {
+    const retention = config.privacy?.retentionMs.get(e.name);
+    const columns = entityPolicy(rules, e.name);
+    const notLoaded: string[] = [];
+    const table = { schema: config.stagingSchema, table: stagingTableName(e.name) };
+    for (const [column, action] of columns) {
+      if (action === 'hash' && !(await hasStagingColumn(pool, { ...table, column }))) notLoaded.push(column);
+    }
+    view.push({
+      entity: e.name,
+      columns: Object.fromEntries(columns),
+      retention: retention === undefined ? null : formatDuration(retention),
+      hashedNotInStaging: notLoaded,
+    });
+  }
+  return view;
+}
+
+function writePrivacy(out: Writable, privacy: Awaited<ReturnType<typeof privacyView>>): void {
+  const rows = privacy
+    .filter((p) => Object.keys(p.columns).length > 0 || p.retention !== null)
+    .map((p) => [
+      p.entity,
+      Object.entries(p.columns)
+        .map(([column, action]) => `${column}=${action}`)
+        .join(', ') || 'every column kept',
+      p.retention ?? 'kept',
+    ]);
+  if (rows.length === 0) return;
+  out.write('\nPersonal data (COLUMN_POLICY, RETENTION; other columns are loaded as sent):\n');
+  out.write(formatTable(['entity', 'column policy', 'retention'], rows));
+  for (const p of privacy.filter((x) => x.hashedNotInStaging.length > 0)) {
+    out.write(
+      `  ${p.entity}: no staging column ${p.hashedNotInStaging.join(', ')} (not loaded yet, or misspelt? \`schema --entity ${p.entity}\` lists the names)\n`,
+    );
+  }
 }
 
 type EntityView = ReturnType<typeof entitiesView>[number];

@@ -259,6 +259,57 @@ export function rowKeyMap() {
   return documented(schema, form);
 }
 
+/** What COLUMN_POLICY does to one column: `hash` (keyed HMAC-SHA-256, hex) or `drop` (never loaded). */
+export type ColumnPolicyAction = 'hash' | 'drop';
+
+/** One `entity.column=action` of COLUMN_POLICY; `*` names every entity. */
+export interface ColumnPolicyRule {
+  readonly entity: EntityName | '*';
+  /** The staging column name (what `cxone-etl schema` shows), never the CSV header text. */
+  readonly column: string;
+  readonly action: ColumnPolicyAction;
+}
+
+/**
+ * `entity.column=action` separated by `;`, e.g. `*.ani=hash;recording-interaction-metadata.agent_notes=drop`.
+ * Column names follow src/entities/column-names.ts (letters and digits of any script, `_`), so a `.`
+ * always separates the entity from the column. A column named twice for the same entity is an error.
+ */
+export function columnPolicy() {
+  const form =
+    'entity.column=hash|drop pairs separated by ; (entity a name or *, column a staging column name), e.g. *.ani=hash;*.dnis=hash';
+  const schema = z.string().transform((text, ctx) => {
+    const rules: ColumnPolicyRule[] = [];
+    for (const part of text.split(';').map((p) => p.trim())) {
+      if (part === '') continue;
+      const match = /^([^.=\s]+)\.([\p{L}\p{M}\p{N}_]+)\s*=\s*(\w+)$/u.exec(part);
+      const [, entity = '', column = '', word = ''] = match ?? [];
+      const action = word.toLowerCase();
+      if (!match || (action !== 'hash' && action !== 'drop')) return invalid(ctx, text, form);
+      if (entity !== '*' && !isEntityName(entity))
+        return invalid(ctx, text, `${form}; unknown entity ${entity}`);
+      if (rules.some((r) => r.entity === entity && r.column === column))
+        return invalid(ctx, text, `${form}; ${entity}.${column} is named twice`);
+      rules.push(Object.freeze({ entity, column, action }));
+    }
+    return Object.freeze(rules) as readonly ColumnPolicyRule[];
+  });
+  return documented(schema, form);
+}
+
+/** A secret of at least `minChars` characters, kept as a Secret; never echoed in an error. */
+export function secretText(minChars: number) {
+  const form = `a secret of at least ${minChars} characters`;
+  const schema = z
+    .string()
+    .refine((t) => t.length >= minChars, {
+      message: form,
+      params: { shown: '(value hidden)' } satisfies ShownAs,
+    })
+    .transform((t) => new Secret(t));
+  return documented(schema, `${form} (kept secret)`);
+}
+
 /** `auto`, or how many jobs at once, from 1 to `max`. */
 export function jobsInFlight(max: number) {
   const form = `auto or a whole number from 1 to ${max}`;

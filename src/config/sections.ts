@@ -7,7 +7,7 @@ import { ENTITIES } from '../entities/catalog.js';
 import { EtlError } from '../lib/errors.js';
 import { Secret } from '../lib/secret.js';
 import { DURATION_FORM, type ShownAs } from './forms.js';
-import type { Config, Credentials, EntitySettings, Env } from './types.js';
+import type { Config, Credentials, EntitySettings, Env, PrivacySettings } from './types.js';
 import {
   API_MIN_CALL_INTERVAL_MS,
   ENV_SCHEMA,
@@ -130,6 +130,33 @@ export function extractSection(env: Env, v: Variables): Config['extract'] {
     jobTimeoutMs: v.EXTRACT_JOB_TIMEOUT,
     onLocked: v.EXTRACT_ON_LOCKED,
     maxJobsInFlight: v.EXTRACT_MAX_JOBS_IN_FLIGHT,
+  });
+}
+
+/** RETENTION shorter than this would remove windows the same day they are loaded. */
+const MIN_RETENTION_MS = 86_400_000;
+
+/** COLUMN_POLICY with PII_HASH_KEY (needed as soon as one rule hashes) and RETENTION. */
+export function privacySection(env: Env, v: Variables): PrivacySettings {
+  const hashes = v.COLUMN_POLICY.some((rule) => rule.action === 'hash');
+  if (hashes && v.PII_HASH_KEY === undefined) {
+    throw new ConfigError(
+      'PII_HASH_KEY',
+      'a key, because COLUMN_POLICY hashes columns (set PII_HASH_KEY, or change COLUMN_POLICY to drop them)',
+      undefined,
+    );
+  }
+  if ([...v.RETENTION.values()].some((ms) => ms < MIN_RETENTION_MS)) {
+    throw new ConfigError(
+      'RETENTION',
+      `${DURATION_FORM}, at least 1d (per entity too)`,
+      raw(env, 'RETENTION'),
+    );
+  }
+  return Object.freeze({
+    columnPolicy: v.COLUMN_POLICY,
+    hashKey: hashes ? v.PII_HASH_KEY : undefined,
+    retentionMs: v.RETENTION,
   });
 }
 

@@ -2,6 +2,19 @@
 import type { DateFormat, EntityName } from '../entities/catalog.js';
 import type { RowKeySpec } from '../entities/row-keys.js';
 import type { Secret } from '../lib/secret.js';
+import type { ColumnPolicyRule } from './forms.js';
+
+export type { ColumnPolicyAction, ColumnPolicyRule } from './forms.js';
+
+/** COLUMN_POLICY, PII_HASH_KEY and RETENTION (docs/OPERATIONS.md, "Personal data"). */
+export interface PrivacySettings {
+  /** The rules as written; src/load/column-policy.ts turns them into what a load does per column. */
+  readonly columnPolicy: readonly ColumnPolicyRule[];
+  /** Set whenever a rule hashes (a policy that hashes without it is a ConfigError). */
+  readonly hashKey: Secret | undefined;
+  /** Per entity, how long its loaded windows are kept; entities not in the map are kept forever. */
+  readonly retentionMs: ReadonlyMap<EntityName, number>;
+}
 
 export type Credentials =
   | { kind: 'access-key'; accessKeyId: string; accessKeySecret: Secret }
@@ -59,6 +72,7 @@ export interface Config {
      */
     readonly maxJobsInFlight: 'auto' | number;
   };
+  readonly privacy: PrivacySettings;
   readonly wfmTimeZone: string;
   readonly stagingSchema: string;
   /** Schema of the typed views over the staging tables. */

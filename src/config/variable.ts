@@ -20,6 +20,10 @@ export const SECTIONS = {
   runLimits: { title: 'Run limits' },
   service: { title: 'Service (cxone-etl daemon)' },
   freshness: { title: 'Freshness and notifications' },
+  privacy: {
+    title: 'Personal data',
+    note: 'Hashing, dropping and retention of personal data; docs/OPERATIONS.md, "Personal data", says what each entity holds and recommends a policy.',
+  },
   testing: { title: 'Testing only' },
   logging: { title: 'Logging' },
 } as const satisfies Record<string, { title: string; note?: string }>;

@@ -9,6 +9,7 @@ import { CRASH_POINTS } from '../lib/crash-points.js';
 import {
   formatDuration,
   clockTime,
+  columnPolicy,
   databaseUrl,
   duration,
   entityList,
@@ -22,6 +23,7 @@ import {
   jobsInFlight,
   maxLags,
   oneOf,
+  secretText,
   secretUrl,
   text,
   timeZone,
@@ -287,6 +289,31 @@ export const VARIABLES = {
     description:
       'Time one message may take, retries included; a receiver that fails never fails or holds up a run.',
   }),
+
+  // --- Personal data (docs/OPERATIONS.md, "Personal data")
+  COLUMN_POLICY: variable(
+    'privacy',
+    columnPolicy().default(() => []),
+    {
+      unset: 'every column kept as sent',
+      description:
+        'Columns hashed or dropped before they reach Postgres: `entity.column=hash` (HMAC-SHA-256 keyed by `PII_HASH_KEY`, hex; the same value gives the same hash in every entity and run, so joins still work; empty values stay empty) or `entity.column=drop` (never loaded; the staging column is removed at the next load), separated by `;`. The column by its staging name (what `cxone-etl schema` shows), `*` for every entity; a rule naming the entity wins over `*`. Applies from the next load; `reload` and `backfill` re-apply it to old windows.',
+    },
+  ),
+  PII_HASH_KEY: variable('privacy', secretText(16).optional(), {
+    unset: 'none (needed when `COLUMN_POLICY` hashes)',
+    description:
+      'The key of the `hash` action. A secret: never logged or stored. Changing it changes every hash, so joins across the change break: keep it as long as the data.',
+  }),
+  RETENTION: variable(
+    'privacy',
+    maxLags().default(() => new Map()),
+    {
+      unset: 'keep everything',
+      description:
+        'How long loaded data is kept: each run removes the loads (staging rows and ledger facts) of windows that ended before now minus this, in short batches beside the loads, and never extracts them again. One duration for all (`400d`), or entity=duration pairs (`recording-interaction-metadata=90d,*=730d`; entities not named are kept). At least 1 day.',
+    },
+  ),
 
   // --- Testing only
   // Read and checked by src/main.ts before the config (src/lib/crash-points.ts); listed here to be documented.

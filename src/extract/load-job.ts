@@ -64,6 +64,7 @@ export async function loadJob(
           // Cast problems counted as the bytes pass, on the Node side while Postgres runs the COPY,
           // instead of a second scan of the window's rows inside the transaction.
           checks: castChecksFor(entity),
+          ...(deps.settings.columnPolicy ? { columnPolicy: deps.settings.columnPolicy } : {}),
         });
         const now = deps.clock.now();
         // Typed view, cast problems and quality flags, each under a savepoint: they never fail the load.

@@ -144,6 +144,21 @@ export interface RunPlanInput {
    * loaded skip the lookback (src/extract/lookback-rule.ts).
    */
   freshSince?: number;
+  /**
+   * RETENTION: windows that end at or before this are removed by each run (src/run/retention.ts), so
+   * none is planned; new windows start no earlier than the grid unit holding it.
+   */
+  retainFrom?: number;
+}
+
+/** Whether retention keeps a window: it ends after `retainFrom` (always, without retention). */
+function retained(w: { end: number }, retainFrom: number | undefined): boolean {
+  return retainFrom === undefined || w.end > retainFrom;
+}
+
+/** The later of `from` and the start of the grid unit that holds `retainFrom`. */
+function retainedFrom(from: number, retainFrom: number | undefined, grid: TimeGrid): number {
+  return retainFrom === undefined ? from : Math.max(from, grid.floor(retainFrom));
 }
 
 /**
@@ -158,7 +173,7 @@ export function planRun(input: RunPlanInput): PlannedWindow[] {
   const replaced = insideInFlight(ledger);
 
   for (const w of ledger) {
-    if (replaced(w)) continue;
+    if (replaced(w) || !retained(w, input.retainFrom)) continue;
     const reason = ledgerReason(w);
     if (reason && w.end <= horizon) {
       plan.push({
@@ -174,8 +189,11 @@ export function planRun(input: RunPlanInput): PlannedWindow[] {
     if (decision.needed) plan.push({ start: window.start, end: window.end, reason: 'lookback' });
   }
 
-  const from =
-    input.checkpoint ?? settings.grid.floor(input.start ?? settings.grid.add(horizon, -settings.maxUnits));
+  const from = retainedFrom(
+    input.checkpoint ?? settings.grid.floor(input.start ?? settings.grid.add(horizon, -settings.maxUnits)),
+    input.retainFrom,
+    settings.grid,
+  );
   for (const gap of uncovered(from, horizon, ledger)) {
     plan.push(...mergeUnits(unitsOf(gap.start, gap.end, settings.grid), settings, horizon, 'new'));
   }
@@ -207,6 +225,7 @@ function lookbackCandidates(
   };
   return ledger
     .filter((w) => !replaced(w) && w.state === 'loaded' && w.end > lookbackFrom && w.start < checkpoint)
+    .filter((w) => retained(w, input.retainFrom))
     .map((window) => ({ window, decision: lookbackDecision(window, rule) }));
 }
 
@@ -221,16 +240,18 @@ export function planBackfill(input: {
   ledger: readonly LedgerWindow[];
   from: number;
   to: number;
+  /** As RunPlanInput's: nothing that retention removes is extracted again. */
+  retainFrom?: number;
 }): PlannedWindow[] {
   const { settings, ledger } = input;
   const horizon = horizonOf(input.now, settings);
   const to = Math.min(ceilToGrid(input.to, settings.grid), horizon);
-  const from = settings.grid.floor(input.from);
+  const from = retainedFrom(settings.grid.floor(input.from), input.retainFrom, settings.grid);
   if (to <= from) return [];
 
   const replaced = insideInFlight(ledger);
   const touching = ledger
-    .filter((w) => w.end > from && w.start < to && !replaced(w))
+    .filter((w) => w.end > from && w.start < to && !replaced(w) && retained(w, input.retainFrom))
     .sort((a, b) => a.start - b.start);
   const lo = Math.min(from, ...touching.map((w) => w.start));
   const hi = Math.max(to, ...touching.map((w) => w.end));

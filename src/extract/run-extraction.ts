@@ -40,6 +40,7 @@ export function planningFrom(config: Config): PlanningSettings {
     settleDelayMs: config.extract.settleDelayMs,
     wfmTimeZone: config.wfmTimeZone,
     startDate: config.extract.startDate,
+    retentionMs: config.privacy.retentionMs,
   };
 }
 
@@ -65,6 +66,8 @@ export async function planTenant(
     const settings = planSettings(entity, planning);
     const ledger = await listWindows(db, tenantId, entity.name);
     const now = clock.now();
+    const retention = planning.retentionMs?.get(entity.name);
+    const retainFrom = retention === undefined ? {} : { retainFrom: now - retention };
     let windows: PlannedWindow[];
     let skipped: SkippedLookback[] = [];
     if (request.mode === 'run') {
@@ -76,6 +79,7 @@ export async function planTenant(
         ...(checkpoint ? { checkpoint: checkpoint.loadedUntil } : {}),
         ...(planning.startDate ? { start: startInstant(planning.startDate, settings.grid) } : {}),
         ...(request.freshSince !== undefined ? { freshSince: request.freshSince } : {}),
+        ...retainFrom,
       };
       windows = planRun(input);
       skipped = skippedLookbacks(input);
@@ -87,6 +91,7 @@ export async function planTenant(
         ledger,
         from: dateLabelInstant(request.from, settings.grid),
         to: dateLabelInstant(request.to, settings.grid),
+        ...retainFrom,
       });
     }
     plans.push({ entity, windows, skippedLookbacks: skipped });

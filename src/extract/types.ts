@@ -10,6 +10,7 @@ import type { EntityName, TimeBasis } from '../entities/catalog.js';
 import type { RowKeySpec } from '../entities/row-keys.js';
 import type { Clock } from '../lib/clock.js';
 import type { EtlError } from '../lib/errors.js';
+import type { ColumnPolicy } from '../load/index.js';
 import type { ReportingOutcome } from '../reporting/index.js';
 import type { PlannedWindow, SkippedLookback } from './plan-windows.js';
 
@@ -36,6 +37,8 @@ export interface ExtractSettings {
   minCallIntervalMs: number;
   /** Wait between a FAILED job and the next request for the same window. */
   jobRetryBaseMs: number;
+  /** COLUMN_POLICY and its key, applied to every load (so `reload` and `backfill` re-apply it). */
+  columnPolicy?: ColumnPolicy;
 }
 
 export interface ExtractDeps {
@@ -90,6 +93,8 @@ export interface PlanningSettings {
   wfmTimeZone: string;
   /** yyyy-mm-dd: where a first run starts; default one backfill window before the horizon. */
   startDate: string | undefined;
+  /** RETENTION per entity: nothing it removes is planned (plan-windows.ts, `retainFrom`). */
+  retentionMs?: ReadonlyMap<EntityName, number>;
 }
 
 export type RunRequest =

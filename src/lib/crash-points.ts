@@ -12,6 +12,7 @@ export const CRASH_POINTS = [
   'copy', // a chunk is on its way into COPY, inside the load transaction
   'commit', // the window is loaded and checkpointed, just before COMMIT
   'committed', // just after COMMIT
+  'retention', // a batch of expired staging rows was deleted and committed (src/run/retention.ts)
 ] as const;
 
 export type CrashPoint = (typeof CRASH_POINTS)[number];

@@ -11,6 +11,7 @@ import { isRetryablePgError, pgErrorCode } from '../db/sqlstate.js';
 import { stagingTableName, type EntityName } from '../entities/catalog.js';
 import { EtlError, isEtlError, toError, type EtlErrorContext } from '../lib/errors.js';
 import { columnNamesFor } from '../entities/column-names.js';
+import { entityPolicy, planColumns, type ColumnPolicy, type PolicyPlan } from './column-policy.js';
 import { POSTGRES_MAX_COLUMNS, splitHeader } from './csv-inspect.js';
 import {
   CsvScanner,
@@ -51,8 +52,14 @@ export interface CopyWindowInput {
   /**
    * Per 0-based header index, how that column's values are rewritten on their way to COPY (a column
    * policy). A dropped column is left out of the staging table's column list and of `columns`.
+   * `columnPolicy`, when given, decides them from the header instead.
    */
   columnActions?: ReadonlyMap<number, ColumnAction>;
+  /**
+   * COLUMN_POLICY: columns hashed or dropped in the scan, before COPY (./column-policy.ts). Absent or
+   * without rules for the entity's columns, the bytes go to COPY untouched.
+   */
+  columnPolicy?: ColumnPolicy;
 }
 
 export interface CopyWindowResult {
@@ -75,6 +82,13 @@ export interface CopyWindowResult {
   loadId: string;
   /** Columns of `checks` with failing values, in header order; undefined when no checks were given. */
   fieldProblems: FieldProblem[] | undefined;
+  /**
+   * Every staging column COLUMN_POLICY drops for this entity, in this file or not: the reporting step
+   * removes them from the staging table (reporting/policy-columns.ts).
+   */
+  policyDropped: string[];
+  /** Columns of this file that were hashed. */
+  hashed: string[];
 }
 
 /** Data columns a staging table can take next to the metadata columns. */
@@ -101,19 +115,24 @@ export async function copyWindow(client: pg.ClientBase, input: CopyWindowInput):
       const deleted = await deleteLoadRows(client, { ...ref, loadIds: replaced });
       const loadId = await insertLoad(client, { ...key, jobId: input.jobId });
       await finishLoad(client, loadId, { rows: 0, bytes: split.headerBytes });
-      return emptyResult(split.headerBytes, deleted, loadId, input.checks);
+      return {
+        ...emptyResult(split.headerBytes, deleted, loadId, input.checks),
+        policyDropped: dropped(input),
+      };
     }
     // The header's fields go to these columns (tolerant matching may pick an existing spelling); a field
     // the column policy drops never reaches the table.
     const headerColumns = columnNamesFor(split.header, context);
+    const plan = policyPlan(input, headerColumns);
+    const actions = plan?.actions ?? input.columnActions;
     const table = await ensureStagingTable(client, {
       ...ref,
-      columns: keptColumns(headerColumns, input.columnActions),
+      columns: keptColumns(headerColumns, actions),
     });
     const { columns } = table;
     let kept = 0;
     const fieldColumns = headerColumns.map((c, i) =>
-      input.columnActions?.get(i)?.kind === 'drop' ? c : (columns[kept++] as string),
+      actions?.get(i)?.kind === 'drop' ? c : (columns[kept++] as string),
     );
     const deleted = await deleteLoadRows(client, { ...ref, loadIds: replaced });
     const loadId = await insertLoad(client, { ...key, jobId: input.jobId });
@@ -121,8 +140,8 @@ export async function copyWindow(client: pg.ClientBase, input: CopyWindowInput):
     const scanner = new CsvScanner({
       context,
       columns: fieldColumns,
-      checks: input.checks,
-      columnActions: input.columnActions,
+      checks: withoutRewritten(input.checks, fieldColumns, actions),
+      columnActions: actions,
     });
     const copy = copyInto(client, { ...ref, columns });
     await pipeline(split.body, scanner, copy);
@@ -147,6 +166,8 @@ export async function copyWindow(client: pg.ClientBase, input: CopyWindowInput):
       header: split.header,
       loadId,
       fieldProblems: input.checks === undefined ? undefined : scanner.problems,
+      policyDropped: dropped(input),
+      hashed: plan?.hashed ?? [],
     };
   } catch (err) {
     // Aborts the download when we failed before COPY read it (a no-op once the pipeline ran). A failure
@@ -156,6 +177,35 @@ export async function copyWindow(client: pg.ClientBase, input: CopyWindowInput):
       .catch(() => undefined);
     throw classify(err, context);
   }
+}
+
+/** The policy's plan for this header; undefined when it changes none of its columns. */
+function policyPlan(input: CopyWindowInput, header: readonly string[]): PolicyPlan | undefined {
+  if (input.columnPolicy === undefined) return undefined;
+  const plan = planColumns(input.columnPolicy, input.entity, header);
+  return plan.actions.size === 0 ? undefined : plan;
+}
+
+/** Every column the policy drops for the entity, in the file or not. */
+function dropped(input: CopyWindowInput): string[] {
+  if (input.columnPolicy === undefined) return [];
+  const byColumn = entityPolicy(input.columnPolicy.rules, input.entity);
+  return [...byColumn].flatMap(([column, action]) => (action === 'drop' ? [column] : []));
+}
+
+/**
+ * Checks only for columns loaded as sent: a check keeps a failing value as its sample, and a dropped
+ * or hashed column's raw value must not reach cast_problems; a hash checked against the column's type
+ * hint would fail anyway.
+ */
+function withoutRewritten(
+  checks: ReadonlyMap<string, FieldCheck> | undefined,
+  header: readonly string[],
+  actions: ReadonlyMap<number, ColumnAction> | undefined,
+): ReadonlyMap<string, FieldCheck> | undefined {
+  if (checks === undefined || actions === undefined || actions.size === 0) return checks;
+  const rewritten = new Set([...actions.keys()].map((i) => header[i]));
+  return new Map([...checks].filter(([column]) => !rewritten.has(column)));
 }
 
 /**
@@ -196,6 +246,8 @@ function emptyResult(
     createdTable: false,
     deleted,
     header: null,
+    policyDropped: [],
+    hashed: [],
   };
 }
 

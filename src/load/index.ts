@@ -1,5 +1,6 @@
 /** The streaming loader: CSV header → staging columns, byte-level checks, COPY of one window. */
 export { columnNamesFor, MAX_IDENTIFIER_BYTES } from '../entities/column-names.js';
+export { entityPolicy, hashText, planColumns, type ColumnPolicy, type PolicyPlan } from './column-policy.js';
 export { copyWindow, type CopyWindowInput, type CopyWindowResult } from './copy-window.js';
 export {
   MAX_HEADER_BYTES,
@@ -17,8 +18,12 @@ export {
   type FieldProblem,
 } from './csv-scanner.js';
 export {
+  dropStagingColumns,
   ensureStagingTable,
+  hasStagingColumn,
+  matchingRowsByLoad,
   METADATA_COLUMNS,
   type StagingTableRef,
   type StagingTableState,
 } from './staging.repository.js';
+export { subtractLoadRows } from './loads.repository.js';

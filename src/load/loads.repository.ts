@@ -5,6 +5,7 @@
  * most one load and the loads table says exactly what staging holds.
  */
 import type pg from 'pg';
+import type { Queryable } from '../db/pool.js';
 
 export interface LoadKey {
   stagingSchema: string;
@@ -52,5 +53,13 @@ export async function finishLoad(
     loadId,
     counts.rows,
     counts.bytes,
+  ]);
+}
+
+/** Rows `cxone-etl erase` deleted from a load: its count keeps saying what staging holds. */
+export async function subtractLoadRows(client: Queryable, loadId: string, rows: number): Promise<void> {
+  await client.query('UPDATE cxone_etl.loads SET rows_loaded = rows_loaded - $2 WHERE load_id = $1', [
+    loadId,
+    rows,
   ]);
 }

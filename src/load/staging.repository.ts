@@ -4,10 +4,11 @@
  * Every identifier goes through `escapeIdentifier`: header names come from the download and may be
  * anything, including SQL.
  */
-import type pg from 'pg';
+import pg from 'pg';
 import { from as copyFrom, type CopyStreamQuery } from 'pg-copy-streams';
 import { resolveColumns } from '../entities/column-names.js';
 import { STAGING_DDL_LOCK_CLASS, STAGING_LOAD_LOCK_CLASS } from '../db/lock-keys.js';
+import type { Queryable } from '../db/pool.js';
 
 /**
  * The one metadata column of every staging table: which load (cxone_etl.loads) wrote the row. The
@@ -209,6 +210,53 @@ async function ensureSchema(client: pg.ClientBase, schema: string): Promise<void
   await client.query(`CREATE SCHEMA IF NOT EXISTS ${client.escapeIdentifier(schema)}`);
 }
 
-async function lockDdl(client: pg.ClientBase, key: string): Promise<void> {
+async function lockDdl(client: Queryable, key: string): Promise<void> {
   await client.query(`SELECT pg_advisory_xact_lock(${STAGING_DDL_LOCK_CLASS}, hashtext($1))`, [key]);
+}
+
+/**
+ * Removes columns COLUMN_POLICY drops from the staging table, with every value they held. The caller
+ * first drops the views that read them (Postgres refuses otherwise: 2BP01 dependent_objects_still_exist).
+ */
+export async function dropStagingColumns(
+  client: Queryable,
+  ref: StagingTableRef & { columns: readonly string[] },
+): Promise<void> {
+  if (ref.columns.length === 0) return;
+  await lockDdl(client, `${ref.schema}.${ref.table}`);
+  const clauses = ref.columns.map((c) => `DROP COLUMN IF EXISTS ${pg.escapeIdentifier(c)}`);
+  await client.query(
+    `ALTER TABLE ${pg.escapeIdentifier(ref.schema)}.${pg.escapeIdentifier(ref.table)} ${clauses.join(', ')}`,
+  );
+}
+
+/** Whether the staging table exists and has `column`. */
+export async function hasStagingColumn(
+  client: Queryable,
+  ref: StagingTableRef & { column: string },
+): Promise<boolean> {
+  const { rows } = await client.query<{ found: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM pg_attribute
+                     WHERE attrelid = to_regclass($1) AND attname = $2 AND attnum > 0 AND NOT attisdropped) AS found`,
+    [`${pg.escapeIdentifier(ref.schema)}.${pg.escapeIdentifier(ref.table)}`, ref.column],
+  );
+  return rows[0]?.found === true;
+}
+
+/**
+ * `cxone-etl erase`: the rows whose `column` equals one of `values`, counted per load; deleted too
+ * when `remove` is set. The caller checked that the column exists.
+ */
+export async function matchingRowsByLoad(
+  client: Queryable,
+  ref: StagingTableRef & { column: string; values: readonly string[]; remove: boolean },
+): Promise<Map<string, number>> {
+  const table = `${pg.escapeIdentifier(ref.schema)}.${pg.escapeIdentifier(ref.table)}`;
+  const where = `${pg.escapeIdentifier(ref.column)} = ANY($1::text[])`;
+  const sql = ref.remove
+    ? `WITH gone AS (DELETE FROM ${table} WHERE ${where} RETURNING _load_id)
+       SELECT _load_id::text AS load_id, count(*)::bigint AS n FROM gone GROUP BY 1`
+    : `SELECT _load_id::text AS load_id, count(*)::bigint AS n FROM ${table} WHERE ${where} GROUP BY 1`;
+  const { rows } = await client.query<{ load_id: string; n: string }>(sql, [ref.values]);
+  return new Map(rows.map((r) => [r.load_id, Number(r.n)]));
 }

@@ -38,10 +38,13 @@ export async function gapReport(
       const ledger = await listWindows(pool, tenant, entity.name);
       const since = opts.since ?? config.extract.startDate;
       const first = ledger[0]?.start;
-      const from =
+      const asked =
         since !== undefined
           ? settings.grid.floor(Date.parse(`${since}T00:00:00Z`))
           : (first ?? horizonOf(now, settings));
+      // Days RETENTION removes are not gaps: no run extracts them again.
+      const retention = config.privacy.retentionMs.get(entity.name);
+      const from = retention === undefined ? asked : Math.max(asked, settings.grid.floor(now - retention));
       const gaps = findGaps(ledger, {
         from,
         horizon: horizonOf(now, settings),

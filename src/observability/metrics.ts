@@ -150,6 +150,18 @@ function buildMetrics(registry: Registry, opts: MetricsOptions) {
       labelNames: ['tenant', 'entity', 'kind'] as const,
       registers,
     }),
+    retentionRowsRemoved: new Counter({
+      name: `${METRIC_PREFIX}retention_rows_removed_total`,
+      help: 'Staging rows removed because their window ended before now minus RETENTION',
+      labelNames: ['tenant', 'entity'] as const,
+      registers,
+    }),
+    retentionLoadsRemoved: new Counter({
+      name: `${METRIC_PREFIX}retention_loads_removed_total`,
+      help: 'Window loads (with their ledger facts) removed because the window ended before now minus RETENTION',
+      labelNames: ['tenant', 'entity'] as const,
+      registers,
+    }),
     jobPolls: new Counter({
       name: `${METRIC_PREFIX}job_polls_total`,
       help: 'Job status polls',

@@ -213,3 +213,19 @@ export async function castProblemSummary(
     sample: r.sample,
   }));
 }
+
+/**
+ * `cxone-etl erase`: cast-problem samples equal to an erased value lose their sample (the counts
+ * stay). Returns how many samples were cleared.
+ */
+export async function clearCastSamples(
+  db: Queryable,
+  match: { entity: string; column: string; values: readonly string[] },
+): Promise<number> {
+  const { rowCount } = await db.query(
+    `UPDATE cxone_etl.cast_problems SET sample = NULL
+      WHERE entity = $1 AND column_name = $2 AND sample = ANY($3::text[])`,
+    [match.entity, match.column, match.values],
+  );
+  return rowCount ?? 0;
+}

@@ -13,9 +13,15 @@ import { EtlError, toError } from '../lib/errors.js';
 import { castChecksFor } from './cast-check.js';
 import { recordCastProblems, type CastProblem, type WindowRef } from './cast-problems.repository.js';
 import { assessWindowQuality, type QualityFlag } from './quality.repository.js';
+import { dropPolicyColumns } from './policy-columns.js';
 import { refreshReportingView, type RefreshResult } from './view-builder.js';
 
-export { castProblemSummary, countCastProblems, recordCastProblems } from './cast-problems.repository.js';
+export {
+  castProblemSummary,
+  clearCastSamples,
+  countCastProblems,
+  recordCastProblems,
+} from './cast-problems.repository.js';
 export type { CastProblem, CastProblemSummary, WindowRef } from './cast-problems.repository.js';
 export { castSql, PG_TYPE_NAMES, zoneOf } from './cast-sql.js';
 export { castChecksFor, castFailsCheck } from './cast-check.js';
@@ -47,6 +53,8 @@ export interface WindowLoadedContext extends WindowRef {
   load: {
     rows: number;
     columns: readonly string[];
+    /** Staging columns COLUMN_POLICY drops for the entity: removed from the table before the view step. */
+    policyDropped?: readonly string[];
     fieldProblems?: readonly { column: string; failed: number; sample: string }[] | undefined;
   };
 }
@@ -78,14 +86,23 @@ export async function afterWindowLoaded(
     outcome.errors.push({ step: name, error: toError(result.error) });
     return undefined;
   };
-  outcome.view = (await step('view', () => refreshReportingView(client, ctx))) ?? null;
+  outcome.view =
+    (await step('view', async () => {
+      await dropPolicyColumns(client, { ...ctx, dropped: ctx.load.policyDropped ?? [] });
+      return refreshReportingView(client, ctx);
+    })) ?? null;
   const problems = ctx.load.fieldProblems;
   const streamed =
     problems === undefined ? undefined : { problems, checked: new Set(castChecksFor(ctx.entity).keys()) };
   outcome.castProblems = (await step('cast-problems', () => recordCastProblems(client, ctx, streamed))) ?? [];
   outcome.flags =
     (await step('quality', () =>
-      assessWindowQuality(client, { ...ctx, rows: ctx.load.rows, columns: ctx.load.columns }),
+      assessWindowQuality(client, {
+        ...ctx,
+        rows: ctx.load.rows,
+        columns: ctx.load.columns,
+        policyDropped: ctx.load.policyDropped ?? [],
+      }),
     )) ?? [];
   return outcome;
 }

@@ -14,6 +14,8 @@ export interface QualityInput extends Omit<WindowRef, 'stagingSchema'> {
   rows: number;
   /** Staging columns of the file (CopyWindowResult.columns); null or [] with no header (zero-byte file). */
   columns: readonly string[] | null;
+  /** Columns COLUMN_POLICY drops: not "missing" when an earlier load (before the rule) had them. */
+  policyDropped?: readonly string[];
 }
 
 export interface QualityFlag {
@@ -39,7 +41,12 @@ export async function assessWindowQuality(client: Queryable, input: QualityInput
   const start = new Date(input.windowStart);
   const end = new Date(input.windowEnd);
   const columns = input.columns === null || input.columns.length === 0 ? null : [...input.columns];
-  const facts = await gatherFacts(client, input, start, end);
+  const gathered = await gatherFacts(client, input, start, end);
+  const dropped = new Set(input.policyDropped ?? []);
+  const facts = {
+    ...gathered,
+    previousColumns: gathered.previousColumns?.filter((c) => !dropped.has(c)) ?? null,
+  };
   const verdicts = judgeWindow({ rows: input.rows, columns, ...facts });
   const key = [input.tenantId, input.entity, start, end];
   await client.query(

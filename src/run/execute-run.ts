@@ -20,6 +20,7 @@ import { createProgress, type ProgressReporter } from './progress.js';
 import type { RunObserver } from './run-observer.js';
 import { startRunRecord } from './run-record.js';
 import { selectEntities, toRunRequest, type RunCommandRequest, type RunLimits } from './run-request.js';
+import { applyRetention } from './retention.js';
 import { withRunLock } from './run-lock.js';
 
 export interface ExecuteRunDeps {
@@ -72,6 +73,7 @@ export async function executeRun(deps: ExecuteRunDeps, request: RunCommandReques
         progress.stop();
         logRunEnd(log, summary);
         await record.finish(summary, counter.total());
+        if (!summary.aborted) await applyRetention({ ...deps, log }, tenantId, entities, record.runId);
         // Bounded by NOTIFY_TIMEOUT and never throws: a receiver that is down does not fail the run.
         await notifyRunEnd({ pool, config, clock, log }, summary);
         const calls = counter.byEntity;
@@ -169,6 +171,9 @@ function extractSettings(config: Config): ExtractSettings {
     jobTimeoutMs: config.extract.jobTimeoutMs,
     minCallIntervalMs: config.cxone.minCallIntervalMs,
     jobRetryBaseMs: Math.max(JOB_RETRY_BASE_MS, config.cxone.minCallIntervalMs),
+    ...(config.privacy.columnPolicy.length > 0
+      ? { columnPolicy: { rules: config.privacy.columnPolicy, hashKey: config.privacy.hashKey } }
+      : {}),
   };
 }
 

@@ -14,6 +14,8 @@ export interface RunObserver {
   apiCall?: (tenantId: string, info: CallInfo) => void;
   windowEvent?: (tenantId: string, entity: string, window: string, event: WindowEvent) => void;
   windowEnd?: (tenantId: string, report: WindowReport, gateWaitMs: number) => void;
+  /** What the run's RETENTION step removed, per entity (only entities it removed something of). */
+  retention?: (tenantId: string, removed: { entity: string; loads: number; rows: number }[]) => void;
 }
 
 /** Turns what a run reports into Prometheus metrics (the daemon's observer). */
@@ -35,5 +37,11 @@ export function metricsObserver(metrics: Metrics): RunObserver {
       }
     },
     windowEnd: (tenant, _report, gateWaitMs) => recordRateGateWait(metrics, { tenant, waitMs: gateWaitMs }),
+    retention: (tenant, removed) => {
+      for (const r of removed) {
+        metrics.retentionLoadsRemoved.inc({ tenant, entity: r.entity }, r.loads);
+        metrics.retentionRowsRemoved.inc({ tenant, entity: r.entity }, r.rows);
+      }
+    },
   };
 }

@@ -31,6 +31,8 @@ const TENANT: SimulatorTenant = {
   clientId: 'secrets-client',
   clientSecret: secret('cs'),
 };
+/** COLUMN_POLICY's key: a secret like the credentials (never logged or stored). */
+const PII_KEY = secret('pii-hash-key');
 /** Given to one worker on purpose: a refused secret is still a secret. */
 const WRONG_SECRET = secret('wrong-aks');
 
@@ -58,6 +60,8 @@ function baseEnv(): Record<string, string> {
     EXTRACT_SETTLE_DELAY: String(DATES.settleMs),
     EXTRACT_BACKFILL_WINDOW: '1d',
     LOG_LEVEL: 'trace',
+    COLUMN_POLICY: '*.agent_name=hash',
+    PII_HASH_KEY: PII_KEY,
   };
 }
 
@@ -73,7 +77,7 @@ const accessKey = {
 };
 
 function allSecrets(): string[] {
-  return [...sim.issuedSecrets(), WRONG_SECRET, ...urlPassword(db.url)];
+  return [...sim.issuedSecrets(), WRONG_SECRET, PII_KEY, ...urlPassword(db.url)];
 }
 
 it('no secret in any output of workers that log at trace level through failures, nor in the database', async () => {

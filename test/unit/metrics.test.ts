@@ -51,6 +51,8 @@ describe('metric names', () => {
       'cxone_etl_metrics_collect_errors_total',
       'cxone_etl_quality_flags_total',
       'cxone_etl_rate_gate_wait_seconds_total',
+      'cxone_etl_retention_loads_removed_total',
+      'cxone_etl_retention_rows_removed_total',
       'cxone_etl_rows_loaded_total',
       'cxone_etl_run_duration_seconds',
       'cxone_etl_runs_skipped_total',

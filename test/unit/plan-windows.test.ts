@@ -284,3 +284,52 @@ describe('apiDates for UTC entities', () => {
     );
   });
 });
+
+describe('retention (retainFrom)', () => {
+  const now = d('2026-03-15T10:00:00Z');
+  const retainFrom = now - 3 * DAY; // 2026-03-12T10:00
+
+  it('a first run starts at the unit that holds the retention horizon, not at the start date', () => {
+    const plan = planRun({ now, settings: utcDaily, ledger: [], start: d('2026-03-01'), retainFrom });
+    expect(show(plan)).toEqual([
+      'new 2026-03-12T00:00..2026-03-14T00:00',
+      'new 2026-03-14T00:00..2026-03-15T00:00',
+    ]);
+  });
+
+  it('never plans a ledger window that ended by the horizon: failed, deferred or in flight', () => {
+    const ledger: LedgerWindow[] = [
+      { start: d('2026-03-10'), end: d('2026-03-11'), state: 'failed' },
+      { start: d('2026-03-11'), end: d('2026-03-12'), state: 'requested', jobId: 'j1' },
+      { start: d('2026-03-12'), end: d('2026-03-13'), state: 'failed' },
+      { start: d('2026-03-13'), end: d('2026-03-15'), state: 'loaded' },
+    ];
+    const plan = planRun({ now, settings: utcDaily, ledger, checkpoint: d('2026-03-15'), retainFrom });
+    expect(show(plan)).toEqual([
+      'retry 2026-03-12T00:00..2026-03-13T00:00',
+      'lookback 2026-03-13T00:00..2026-03-15T00:00',
+    ]);
+  });
+
+  it('a backfill over older days extracts only what retention keeps', () => {
+    const plan = planBackfill({
+      now,
+      settings: utcDaily,
+      ledger: [],
+      from: d('2026-03-01'),
+      to: d('2026-03-14'),
+      retainFrom,
+    });
+    expect(show(plan)).toEqual(['backfill 2026-03-12T00:00..2026-03-14T00:00']);
+    expect(
+      planBackfill({
+        now,
+        settings: utcDaily,
+        ledger: [],
+        from: d('2026-03-01'),
+        to: d('2026-03-10'),
+        retainFrom,
+      }),
+    ).toEqual([]);
+  });
+});
