@@ -16,7 +16,9 @@ const POLICY = [
   `${RECORDINGS}.customer_name=hash`,
   `${RECORDINGS}.agent_notes=drop`,
   `${RECORDINGS}.agent_1_name=hash`,
-  'qm-workflows.agent_name=hash',
+  `${RECORDINGS}.agent_1_acd_id=hash`,
+  // The QM files name the agent by the same ACD id (the Singer tap's `agentId`, docs/API.md).
+  'qm-workflows.agent_id=hash',
 ].join(';');
 const ENV = {
   EXTRACT_ENTITIES: `${RECORDINGS},qm-workflows`,
@@ -38,7 +40,8 @@ async function protectedValues(h: Harness): Promise<string[]> {
     'customer_name',
     'agent_notes',
     'agent_1_name',
-    'agent_name',
+    'agent_1_acd_id',
+    'agent_id',
   ]);
   const inPolicy = new Set<string>();
   const elsewhere = new Set<string>();
@@ -98,8 +101,8 @@ describe('COLUMN_POLICY end to end (simulator + real Postgres)', () => {
       expect(loaded?.agent_1_name).toBe(row.agent_1_name === '' ? '' : hash(row.agent_1_name as string));
       expect(loaded?.ani).toBe(row.ani === '' ? '' : hash(row.ani as string));
     }
-    const recordingAgents = new Set(staging.map((r) => r.agent_1_name));
-    const qmAgents = new Set((await h.stagingRows('qm-workflows')).map((r) => r.agent_name).filter((v) => v));
+    const recordingAgents = new Set(staging.map((r) => r.agent_1_acd_id));
+    const qmAgents = new Set((await h.stagingRows('qm-workflows')).map((r) => r.agent_id).filter((v) => v));
     expect(qmAgents.size).toBeGreaterThan(3);
     // The same agents, hashed in another entity's column, join: every QM agent is a recordings agent.
     expect([...qmAgents].filter((a) => !recordingAgents.has(a))).toEqual([]);
@@ -110,7 +113,9 @@ describe('COLUMN_POLICY end to end (simulator + real Postgres)', () => {
     const later = await h.stagingRows(RECORDINGS);
     const newRows = later.filter((r) => String(r._window_start) >= String(new Date(Date.UTC(2026, 2, 15))));
     expect(newRows.length).toBeGreaterThan(0);
-    expect(newRows.filter((r) => r.agent_1_name !== '' && !recordingAgents.has(r.agent_1_name))).toEqual([]);
+    expect(newRows.filter((r) => r.agent_1_acd_id !== '' && !recordingAgents.has(r.agent_1_acd_id))).toEqual(
+      [],
+    );
   });
 
   it('dropping a column that a view used rebuilds the views without it', async () => {
@@ -201,11 +206,12 @@ describe('erase, status and schema with a policy (simulator + real Postgres)', (
     h = await startHarness({ env: { ...ENV, COLUMN_POLICY: '*.ani=hash' } });
     await h.run();
     const recordings = await h.expectedRows(RECORDINGS);
-    // A call id in both entities: recordings and QM evaluations of the same call.
-    const qmCalls = new Set((await h.expectedRows('qm-workflows')).map((r) => r.acd_call_id));
-    const callId = recordings.map((r) => r.acd_call_id).find((c) => c && qmCalls.has(c)) as string;
+    // A call id: the QM files carry the call as `acd_id` (the Singer tap's layout), so the erase finds
+    // no `acd_call_id` column there and says so.
+    const callId = recordings.map((r) => r.acd_call_id).find((c) => c) as string;
     expect(callId).toBeTruthy();
-    const ani = recordings.find((r) => r.ani && r.ani.length > 6)?.ani as string;
+    // Of another call: the first erase must leave this one's rows for the second.
+    const ani = recordings.find((r) => r.ani && r.ani.length > 6 && r.acd_call_id !== callId)?.ani as string;
     const before = await snapshot(h);
 
     const dry = sink();
@@ -216,7 +222,12 @@ describe('erase, status and schema with a policy (simulator + real Postgres)', (
     const planned = JSON.parse(dry.text());
     const expectedRec = recordings.filter((r) => r.acd_call_id === callId).length;
     expect(planned.entities.find((e: { entity: string }) => e.entity === RECORDINGS).rows).toBe(expectedRec);
-    expect(planned.rows).toBeGreaterThan(expectedRec);
+    expect(planned.entities.find((e: { entity: string }) => e.entity === 'qm-workflows')).toEqual({
+      entity: 'qm-workflows',
+      matched: 'no column',
+      rows: 0,
+    });
+    expect(planned.rows).toBe(expectedRec);
     expect(await snapshot(h)).toEqual(before);
 
     const done = sink();
@@ -274,9 +285,9 @@ describe('erase, status and schema with a policy (simulator + real Postgres)', (
     const status = sink();
     await statusCommand({ db: db(h), clock: h.clock, out: status.out, config: h.config }, { json: false });
     expect(status.text()).toMatch(
-      /recording-interaction-metadata +ani=hash, dnis=hash, customer_name=hash, agent_notes=drop, agent_1_name=hash +kept/,
+      /recording-interaction-metadata +ani=hash, dnis=hash, customer_name=hash, agent_notes=drop, agent_1_name=hash, agent_1_acd_id=hash +kept/,
     );
-    expect(status.text()).toMatch(/qm-workflows +ani=hash, dnis=hash, agent_name=hash +30d/);
+    expect(status.text()).toMatch(/qm-workflows +ani=hash, dnis=hash, agent_id=hash +30d/);
     // `*.ani=hash` names columns QM files do not have: said, so a misspelt name does not go unnoticed.
     expect(status.text()).toMatch(/qm-workflows: no staging column ani, dnis \(not loaded yet, or misspelt/);
     expect(status.text()).not.toMatch(/recording-interaction-metadata: no staging column/);
