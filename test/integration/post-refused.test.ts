@@ -8,6 +8,7 @@
 import { EtlError } from '../../src/lib/errors.js';
 import { listWindows } from '../../src/extract/windows.repository.js';
 import { DEFAULT_TENANT } from '../../src/simulator/index.js';
+import { recordFigures } from '../helpers/figures.js';
 import { canonicalRows, startHarness, type Harness } from '../helpers/pipeline.js';
 
 const TENANT = DEFAULT_TENANT.id;
@@ -63,5 +64,11 @@ describe.each([1, 2])('a POST refused 503 with no job created (EXTRACT_MAX_JOBS_
     const got = canonicalRows(await harness.stagingRows('qm-workflows'));
     expect(got.length).toBeGreaterThan(0);
     expect(got).toEqual(canonicalRows(await harness.expectedRows('qm-workflows')));
+    recordFigures('faults', `POST refused 503, no job created (${n} job${n > 1 ? 's' : ''} in flight)`, {
+      injected: stats.faultsInjected.postRefused503,
+      posts: stats.jobs.total,
+      windows: `${windows.length} loaded`,
+      violations: stats.violations.total,
+    });
   });
 });

@@ -17,6 +17,7 @@ import { readLogDir, scanForSecrets } from '../helpers/secrets.js';
 const SUITE = [
   'test/crash/crash.test.ts',
   'test/integration/faults.test.ts',
+  'test/integration/post-refused.test.ts',
   'test/integration/bad-input.test.ts',
   'test/integration/replicas.test.ts',
   'test/integration/secrets.test.ts',
@@ -182,7 +183,7 @@ function render(): string {
   const tests = results?.testResults.flatMap((t) => t.assertionResults) ?? [];
   const faultTests =
     results?.testResults
-      .filter((t) => t.name.endsWith('faults.test.ts'))
+      .filter((t) => t.name.endsWith('faults.test.ts') || t.name.endsWith('post-refused.test.ts'))
       .flatMap((t) => t.assertionResults) ?? [];
   const lines: string[] = [
     '# Reliability',
