@@ -8,7 +8,7 @@
  */
 import type pg from 'pg';
 import type { Config } from '../config.js';
-import { withTransaction } from '../db/pool.js';
+import { withTransaction, type Queryable } from '../db/pool.js';
 import { stagingTableName, type EntityName } from '../entities/catalog.js';
 import type { Clock } from '../lib/clock.js';
 import {
@@ -19,7 +19,6 @@ import {
   subtractLoadRows,
 } from '../load/index.js';
 import { clearCastSamples } from '../reporting/index.js';
-import { recordErasure } from './erasures.repository.js';
 
 export interface EraseRequest {
   /** Staging column name (what `cxone-etl schema` shows). */
@@ -87,4 +86,25 @@ export async function eraseValue(
     });
     return { entities, rows, erasureId };
   });
+}
+
+/** cxone_etl.erasures (migrations/0011_privacy.sql): the record of each `cxone-etl erase --yes`. */
+/** Records an erasure: when, which column, how many rows per entity. Never the value, nor its hash. */
+export async function recordErasure(
+  db: Queryable,
+  erasure: { at: number; column: string; entity: string | undefined; rowsByEntity: Record<string, number> },
+): Promise<number> {
+  const total = Object.values(erasure.rowsByEntity).reduce((n, r) => n + r, 0);
+  const { rows } = await db.query<{ id: string }>(
+    `INSERT INTO cxone_etl.erasures (erased_at, column_name, entity, rows_by_entity, rows_deleted)
+     VALUES ($1, $2, $3, $4, $5) RETURNING id::text`,
+    [
+      new Date(erasure.at),
+      erasure.column,
+      erasure.entity ?? null,
+      JSON.stringify(erasure.rowsByEntity),
+      total,
+    ],
+  );
+  return Number(rows[0]?.id);
 }

@@ -15,7 +15,7 @@ import type {
   PostRefusedFault,
   JobOutcomeFault,
 } from './options.js';
-import { seededRandom, type Random } from './prng.js';
+import { seededRandom, type Random } from './csv/prng.js';
 
 export interface Injected5xx {
   status: number;

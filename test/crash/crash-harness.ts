@@ -5,7 +5,7 @@ import { ENTITY_NAMES, stagingTableName, type EntityName } from '../../src/entit
 import { CRASH_POINTS, type CrashPoint } from '../../src/lib/crash-points.js';
 import { jobSources } from '../../src/extract/jobs-seen.repository.js';
 import { listWindows } from '../../src/extract/windows.repository.js';
-import { seededRandom, type Random } from '../../src/simulator/prng.js';
+import { seededRandom, type Random } from '../../src/simulator/csv/prng.js';
 import { startSimulator, type Simulator, type SimulatorTenant } from '../../src/simulator/index.js';
 import { cliCommand, startCli, type CliResult } from '../helpers/cli-process.js';
 import type { TestDatabase } from '../helpers/database.js';

@@ -3,7 +3,6 @@
  * slow download holds one ~64 KiB chunk, not the file (streams end to end: never a whole file in memory).
  */
 import { Readable } from 'node:stream';
-import { encodeCsvLine } from './csv-encode.js';
 import { csvHeader, csvRows } from './rows.js';
 import type { CsvSpec } from './spec.js';
 
@@ -52,4 +51,22 @@ function* chunks(lines: Iterable<string>): Generator<Buffer> {
     used += buffer.write(line, used, 'utf8');
   }
   if (used > 0) yield buffer.subarray(0, used);
+}
+
+/** RFC 4180 field quoting: only fields holding a comma, quote, CR or LF are quoted; quotes are doubled. */
+const NEEDS_QUOTES = /[",\r\n]/;
+const QUOTE = /"/g;
+
+export function encodeCsvField(field: string): string {
+  return NEEDS_QUOTES.test(field) ? `"${field.replace(QUOTE, '""')}"` : field;
+}
+
+/** One record followed by `lineEnding`. */
+export function encodeCsvLine(fields: readonly string[], lineEnding: string): string {
+  let line = '';
+  for (let i = 0; i < fields.length; i++) {
+    if (i > 0) line += ',';
+    line += encodeCsvField(fields[i] as string);
+  }
+  return line + lineEnding;
 }

@@ -6,5 +6,5 @@ export type { CsvSpec } from './spec.js';
 export { csvHeader, csvRows } from './rows.js';
 export { csvStream } from './csv-stream.js';
 export { largeCsvStream, type LargeCsvOptions } from './large.js';
-export { encodeCsvLine } from './csv-encode.js';
+export { encodeCsvLine } from './csv-stream.js';
 export { DRIFT_COLUMNS, ENTITY_COLUMNS, KEY_COLUMNS } from './columns.js';

@@ -5,7 +5,7 @@
  */
 import type { Readable } from 'node:stream';
 import { RECORDING_COLUMNS } from './columns.js';
-import { encodeCsvField, encodeCsvLine } from './csv-encode.js';
+import { encodeCsvField, encodeCsvLine } from './csv-stream.js';
 import { bytesOf } from './csv-stream.js';
 import { DAY_MS, MINUTE_MS } from './format.js';
 import { hashString, Rng } from './prng.js';

@@ -3,8 +3,11 @@
  * whole and filtered row by row. Nothing about a row depends on the window, so splitting a window
  * anywhere yields the same rows in total ("[a, c) = [a, b) + [b, c)").
  */
+import type { EntityName } from '../../entities/catalog.js';
 import { columnInVersion } from './columns.js';
-import { GENERATORS } from './generators.js';
+import { payrollGenerator } from './payroll-rows.js';
+import { qmCommentGenerator, qmQuestionGenerator, qmWorkflowGenerator } from './qm-rows.js';
+import { recordingGenerator } from './recording-rows.js';
 import type { EntityGenerator, GeneratedRow } from './entity-generator.js';
 import { parseUtcDate } from './format.js';
 import { fmix32, mix, unitFromHash } from './prng.js';
@@ -82,3 +85,12 @@ function project(shape: Shape, values: string[], ts: number): string[] {
   if (!shape.withDrift) values.splice(shape.driftIndex, 1);
   return values;
 }
+
+/** Entity name -> its generator: a new entity is one line here. */
+export const GENERATORS: Readonly<Record<EntityName, EntityGenerator>> = {
+  'recording-interaction-metadata': recordingGenerator,
+  'qm-workflows': qmWorkflowGenerator,
+  'qm-questions': qmQuestionGenerator,
+  'qm-evaluation-comment-entity': qmCommentGenerator,
+  'wfm-payroll': payrollGenerator,
+};
