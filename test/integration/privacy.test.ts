@@ -1,4 +1,3 @@
-import { Writable } from 'node:stream';
 import { eraseCommand } from '../../src/commands/erase.js';
 import { schemaCommand } from '../../src/commands/schema.js';
 import { statusCommand } from '../../src/commands/status.js';
@@ -7,6 +6,7 @@ import { Secret } from '../../src/lib/secret.js';
 import { DEFAULT_TENANT } from '../../src/simulator/index.js';
 import { databaseText } from '../helpers/database-text.js';
 import { canonicalRows, startHarness, type Harness } from '../helpers/pipeline.js';
+import { textSink } from '../helpers/text-sink.js';
 
 const KEY = 'test-pii-key-0123456789abcdef';
 const RECORDINGS = 'recording-interaction-metadata';
@@ -214,7 +214,7 @@ describe('erase, status and schema with a policy (simulator + real Postgres)', (
     const ani = recordings.find((r) => r.ani && r.ani.length > 6 && r.acd_call_id !== callId)?.ani as string;
     const before = await snapshot(h);
 
-    const dry = sink();
+    const dry = textSink();
     await eraseCommand(
       { config: h.config, db: db(h), clock: h.clock, out: dry.out },
       { column: 'acd_call_id', value: callId, entity: undefined, yes: false, json: true },
@@ -230,7 +230,7 @@ describe('erase, status and schema with a policy (simulator + real Postgres)', (
     expect(planned.rows).toBe(expectedRec);
     expect(await snapshot(h)).toEqual(before);
 
-    const done = sink();
+    const done = textSink();
     await eraseCommand(
       { config: h.config, db: db(h), clock: h.clock, out: done.out },
       { column: 'acd_call_id', value: callId, entity: undefined, yes: true, json: false },
@@ -249,7 +249,7 @@ describe('erase, status and schema with a policy (simulator + real Postgres)', (
     // A hashed column matches the value's hash; only --entity's table is touched.
     const hashedRows = (await h.stagingRows(RECORDINGS)).filter((r) => r.ani === hash(ani)).length;
     expect(hashedRows).toBeGreaterThan(0);
-    const erased = sink();
+    const erased = textSink();
     await eraseCommand(
       { config: h.config, db: db(h), clock: h.clock, out: erased.out },
       { column: 'ani', value: ani, entity: RECORDINGS, yes: true, json: true },
@@ -282,7 +282,7 @@ describe('erase, status and schema with a policy (simulator + real Postgres)', (
   it('status and schema show each column policy', async () => {
     h = await startHarness({ env: { ...ENV, RETENTION: 'qm-workflows=30d' } });
     await h.run();
-    const status = sink();
+    const status = textSink();
     await statusCommand({ db: db(h), clock: h.clock, out: status.out, config: h.config }, { json: false });
     expect(status.text()).toMatch(
       /recording-interaction-metadata +ani=hash, dnis=hash, customer_name=hash, agent_notes=drop, agent_1_name=hash, agent_1_acd_id=hash +kept/,
@@ -291,23 +291,10 @@ describe('erase, status and schema with a policy (simulator + real Postgres)', (
     // `*.ani=hash` names columns QM files do not have: said, so a misspelt name does not go unnoticed.
     expect(status.text()).toMatch(/qm-workflows: no staging column ani, dnis \(not loaded yet, or misspelt/);
     expect(status.text()).not.toMatch(/recording-interaction-metadata: no staging column/);
-    const schema = sink();
+    const schema = textSink();
     await schemaCommand({ db: db(h), out: schema.out, config: h.config }, { entity: RECORDINGS });
     expect(schema.text()).toMatch(/^ani +text .* hash /m);
     expect(schema.text()).toMatch(/^segment_id +text .* keep /m);
     expect(schema.text()).toContain('dropped by COLUMN_POLICY (never loaded): agent_notes');
   });
 });
-
-function sink(): { out: Writable; text: () => string } {
-  const chunks: string[] = [];
-  return {
-    out: new Writable({
-      write(chunk: Buffer, _e, cb) {
-        chunks.push(chunk.toString());
-        cb();
-      },
-    }),
-    text: () => chunks.join(''),
-  };
-}

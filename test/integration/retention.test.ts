@@ -1,4 +1,3 @@
-import { Writable } from 'node:stream';
 import { dryRunCommand } from '../../src/commands/run.js';
 import { gapsCommand } from '../../src/commands/gaps.js';
 import { parseConfig } from '../../src/config.js';
@@ -6,6 +5,7 @@ import { listWindows } from '../../src/extract/windows.repository.js';
 import { removeExpired } from '../../src/run/retention.js';
 import { DEFAULT_TENANT } from '../../src/simulator/index.js';
 import { startHarness, T0, type Harness } from '../helpers/pipeline.js';
+import { textSink } from '../helpers/text-sink.js';
 
 const DAY = 86_400_000;
 const ENTITIES = 'qm-workflows,recording-interaction-metadata';
@@ -16,19 +16,6 @@ const WEEK_BACK = {
   EXTRACT_BACKFILL_WINDOW: '1d',
 };
 const RETAINED = { ...WEEK_BACK, RETENTION: '3d' };
-
-function sink(): { out: Writable; text: () => string } {
-  const chunks: string[] = [];
-  return {
-    out: new Writable({
-      write(chunk: Buffer, _e, cb) {
-        chunks.push(chunk.toString());
-        cb();
-      },
-    }),
-    text: () => chunks.join(''),
-  };
-}
 
 /** The window ends of every staging row's load, per entity, and of the ledger. */
 async function oldestEnds(h: Harness): Promise<{ staging: number; ledger: number; loads: number }> {
@@ -78,7 +65,7 @@ describe('RETENTION (simulator + real Postgres)', () => {
     // The unit holding the horizon is the first one extracted: nothing before it, nothing missing after.
     const starts = (await listWindows(h.db.pool, DEFAULT_TENANT.id, 'qm-workflows')).map((w) => w.start);
     expect(Math.min(...starts)).toBe(Date.UTC(2026, 2, 12));
-    const gaps = sink();
+    const gaps = textSink();
     const code = await gapsCommand(
       { config: h.config, db: dbOf(h), clock: h.clock, out: gaps.out },
       { json: false },
@@ -92,7 +79,7 @@ describe('RETENTION (simulator + real Postgres)', () => {
     const before = await oldestEnds(h);
     expect(before.staging).toBeLessThan(T0 - 3 * DAY);
 
-    const dry = sink();
+    const dry = textSink();
     await dryRunCommand(
       { config: parseConfig({ ...envOf(h), ...RETAINED }), db: dbOf(h), clock: h.clock, out: dry.out },
       { mode: 'run' },
@@ -120,7 +107,7 @@ describe('RETENTION (simulator + real Postgres)', () => {
 
     const second = await h.run({ mode: 'run' }, { env: RETAINED });
     expect(await runRow(h, second.runId)).toEqual({ loads: 0, rows: 0 });
-    const gaps = sink();
+    const gaps = textSink();
     const code = await gapsCommand(
       { config: parseConfig({ ...envOf(h), ...RETAINED }), db: dbOf(h), clock: h.clock, out: gaps.out },
       { json: false },
