@@ -7,7 +7,7 @@ import { readGateRow } from '../../src/db/rate-gate.repository.js';
 import { listWindows } from '../../src/extract/windows.repository.js';
 import { recordFigures } from '../helpers/figures.js';
 import { canonicalRows } from '../helpers/pipeline.js';
-import { REAL_TIME_SIMULATOR, stableDates } from '../helpers/real-time.js';
+import { REAL_TIME_SIMULATOR, realTimeCliEnv, stableDates } from '../helpers/real-time.js';
 import { runCrashCampaigns } from './crash-harness.js';
 
 /**
@@ -116,15 +116,7 @@ it('a backfill killed mid-poll and run again loads each day once', async () => {
   const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
   try {
     const env = {
-      DATABASE_URL: db.url,
-      CXONE_ISSUER_URL: sim.url,
-      CXONE_ACCESS_KEY_ID: DEFAULT_TENANT.accessKeyId,
-      CXONE_ACCESS_KEY_SECRET: DEFAULT_TENANT.accessKeySecret,
-      CXONE_MIN_CALL_INTERVAL_MS: '350',
-      EXTRACT_ENTITIES: 'qm-workflows',
-      EXTRACT_START_DATE: dates.startDate,
-      EXTRACT_SETTLE_DELAY: String(dates.settleMs),
-      LOG_FORMAT: 'json',
+      ...realTimeCliEnv(db.url, sim.url, dates),
     };
     const cli = (args: string[], extra: Record<string, string>, log: string) =>
       runCli(args, { env: { ...env, ...extra }, deadlineMs: 120_000, logFile: path.join(logDir, log) });

@@ -8,7 +8,7 @@ import { DEFAULT_TENANT, startSimulator } from '../../src/simulator/index.js';
 import { runCli, suiteLogDir } from '../helpers/cli-process.js';
 import { createTestDatabase } from '../helpers/database.js';
 import { canonicalRows } from '../helpers/pipeline.js';
-import { REAL_TIME_SIMULATOR, stableDates } from '../helpers/real-time.js';
+import { REAL_TIME_SIMULATOR, realTimeCliEnv, stableDates } from '../helpers/real-time.js';
 
 it('kill -9 with two jobs in flight: the restart resumes both without a new POST', async () => {
   // 1.2 s + 0.1 s per day at this scale: the second job still runs when the first one's status answers.
@@ -18,17 +18,9 @@ it('kill -9 with two jobs in flight: the restart resumes both without a new POST
   const dates = stableDates(Date.now(), 2);
   try {
     const env = {
-      DATABASE_URL: db.url,
-      CXONE_ISSUER_URL: sim.url,
-      CXONE_ACCESS_KEY_ID: DEFAULT_TENANT.accessKeyId,
-      CXONE_ACCESS_KEY_SECRET: DEFAULT_TENANT.accessKeySecret,
-      CXONE_MIN_CALL_INTERVAL_MS: '350',
-      EXTRACT_ENTITIES: 'qm-workflows',
+      ...realTimeCliEnv(db.url, sim.url, dates),
       EXTRACT_BACKFILL_WINDOW: '1d',
-      EXTRACT_START_DATE: dates.startDate,
-      EXTRACT_SETTLE_DELAY: String(dates.settleMs),
       EXTRACT_MAX_JOBS_IN_FLIGHT: '2',
-      LOG_FORMAT: 'json',
     };
     const killed = await runCli(['run'], {
       env: { ...env, CXONE_ETL_CRASH_AT: 'poll:1' },

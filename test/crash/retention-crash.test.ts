@@ -4,11 +4,11 @@
  * windows' rows are untouched, the restart finishes the removal, and no row is left without its load.
  */
 import path from 'node:path';
-import { DEFAULT_TENANT, startSimulator } from '../../src/simulator/index.js';
+import { startSimulator } from '../../src/simulator/index.js';
 import { runCli, suiteLogDir } from '../helpers/cli-process.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { canonicalRows } from '../helpers/pipeline.js';
-import { REAL_TIME_SIMULATOR, stableDates } from '../helpers/real-time.js';
+import { REAL_TIME_SIMULATOR, realTimeCliEnv, stableDates } from '../helpers/real-time.js';
 
 const DAY = 86_400_000;
 
@@ -40,16 +40,8 @@ it('kill -9 in the middle of retention removal: nothing else is lost and the res
   const dates = stableDates(Date.now(), 7);
   try {
     const env = {
-      DATABASE_URL: db.url,
-      CXONE_ISSUER_URL: sim.url,
-      CXONE_ACCESS_KEY_ID: DEFAULT_TENANT.accessKeyId,
-      CXONE_ACCESS_KEY_SECRET: DEFAULT_TENANT.accessKeySecret,
-      CXONE_MIN_CALL_INTERVAL_MS: '350',
-      EXTRACT_ENTITIES: 'qm-workflows',
+      ...realTimeCliEnv(db.url, sim.url, dates),
       EXTRACT_BACKFILL_WINDOW: '1d',
-      EXTRACT_START_DATE: dates.startDate,
-      EXTRACT_SETTLE_DELAY: String(dates.settleMs),
-      LOG_FORMAT: 'json',
     };
     const loaded = await runCli(['run'], {
       env,

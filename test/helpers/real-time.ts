@@ -4,6 +4,8 @@
  * chosen so that now − settle falls at noon of yesterday: the horizon (yesterday's midnight) stays put
  * for twelve hours, whenever the suite starts.
  */
+import { DEFAULT_TENANT } from '../../src/simulator/index.js';
+
 const DAY_MS = 86_400_000;
 
 export interface StableDates {
@@ -34,3 +36,26 @@ export function stableDates(now: number, days: number): StableDates {
  * its own (faults.test.ts).
  */
 export const REAL_TIME_SIMULATOR = { timeScale: 0.01, lateArrivalMaxMs: 0, urlTtlMs: 300_000 } as const;
+
+/**
+ * The CLI's environment for a child-process run of qm-workflows on the system clock against the
+ * simulator at `simUrl` (started with REAL_TIME_SIMULATOR: 350 ms between calls clears its 300 ms),
+ * from `dates`. Tests add what they vary.
+ */
+export function realTimeCliEnv(
+  databaseUrl: string,
+  simUrl: string,
+  dates: StableDates,
+): Record<string, string> {
+  return {
+    DATABASE_URL: databaseUrl,
+    CXONE_ISSUER_URL: simUrl,
+    CXONE_ACCESS_KEY_ID: DEFAULT_TENANT.accessKeyId,
+    CXONE_ACCESS_KEY_SECRET: DEFAULT_TENANT.accessKeySecret,
+    CXONE_MIN_CALL_INTERVAL_MS: '350',
+    EXTRACT_ENTITIES: 'qm-workflows',
+    EXTRACT_START_DATE: dates.startDate,
+    EXTRACT_SETTLE_DELAY: String(dates.settleMs),
+    LOG_FORMAT: 'json',
+  };
+}
