@@ -29,6 +29,8 @@ export interface Harness {
   db: TestDatabase;
   clock: WarpClock;
   config: Config;
+  /** The harness's database as the commands take it (an App's Database on the test database). */
+  database: Database;
   logs: () => string;
   run(
     request?: RunCommandRequest,
@@ -92,6 +94,7 @@ export async function startHarness(
     db,
     clock,
     config,
+    database,
     logs: () => chunks.join(''),
     run: (request = { mode: 'run' }, runOpts = {}) =>
       executeRun(

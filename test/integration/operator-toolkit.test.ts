@@ -27,16 +27,6 @@ function sink(): { stream: Writable; text: () => string } {
   };
 }
 
-function database(h: Harness): Database {
-  return {
-    pool: h.db.pool,
-    url: h.db.url,
-    displayUrl: h.db.url,
-    embedded: false,
-    close: async () => undefined,
-  };
-}
-
 async function controlCounts(h: Harness): Promise<string> {
   const { rows } = await h.db.pool.query(`SELECT
     (SELECT count(*) FROM cxone_etl.windows) w, (SELECT count(*) FROM cxone_etl.checkpoints) c,
@@ -61,7 +51,7 @@ describe('operator toolkit', () => {
     const callsBefore = h.sim.stats().calls.total;
     const out = sink();
     const code = await dryRunCommand(
-      { config: h.config, db: database(h), clock: h.clock, out: out.stream },
+      { config: h.config, db: h.database, clock: h.clock, out: out.stream },
       { mode: 'run' },
       { json: true },
     );
@@ -157,7 +147,7 @@ describe('operator toolkit', () => {
     const run = (): Promise<{ code: number; text: string }> => {
       const out = sink();
       return gapsCommand(
-        { config: h.config, db: database(h), clock: h.clock, out: out.stream },
+        { config: h.config, db: h.database, clock: h.clock, out: out.stream },
         { json: false },
       ).then((code) => ({
         code,
@@ -190,7 +180,7 @@ describe('operator toolkit', () => {
       signal: new AbortController().signal,
       out: out.stream,
       isTty: false,
-      db: database(h),
+      db: h.database,
     };
     const code = await runCommand(deps, {
       mode: 'backfill',
@@ -226,7 +216,7 @@ describe('operator toolkit', () => {
       signal: new AbortController().signal,
       out: out.stream,
       isTty: false,
-      db: database(h),
+      db: h.database,
     };
     // 02:00 now; each one-day window costs at least 2 calls 30 s apart.
     const code = await runCommand(deps, {
@@ -267,7 +257,7 @@ describe('operator toolkit', () => {
       clock: h.clock,
       signal: new AbortController().signal,
       isTty: false,
-      db: database(h),
+      db: h.database,
     };
     const first = sink();
     expect(

@@ -186,14 +186,6 @@ describe('erase, status and schema with a policy (simulator + real Postgres)', (
     await h?.close();
   });
 
-  const db = (x: Harness) => ({
-    pool: x.db.pool,
-    url: x.db.url,
-    displayUrl: x.db.url,
-    embedded: false,
-    close: async () => undefined,
-  });
-
   async function snapshot(x: Harness): Promise<Map<string, string[]>> {
     const all = new Map<string, string[]>();
     for (const entity of [RECORDINGS, 'qm-workflows'] as const) {
@@ -216,7 +208,7 @@ describe('erase, status and schema with a policy (simulator + real Postgres)', (
 
     const dry = textSink();
     await eraseCommand(
-      { config: h.config, db: db(h), clock: h.clock, out: dry.out },
+      { config: h.config, db: h.database, clock: h.clock, out: dry.out },
       { column: 'acd_call_id', value: callId, entity: undefined, yes: false, json: true },
     );
     const planned = JSON.parse(dry.text());
@@ -232,7 +224,7 @@ describe('erase, status and schema with a policy (simulator + real Postgres)', (
 
     const done = textSink();
     await eraseCommand(
-      { config: h.config, db: db(h), clock: h.clock, out: done.out },
+      { config: h.config, db: h.database, clock: h.clock, out: done.out },
       { column: 'acd_call_id', value: callId, entity: undefined, yes: true, json: false },
     );
     expect(done.text()).not.toContain(callId);
@@ -251,7 +243,7 @@ describe('erase, status and schema with a policy (simulator + real Postgres)', (
     expect(hashedRows).toBeGreaterThan(0);
     const erased = textSink();
     await eraseCommand(
-      { config: h.config, db: db(h), clock: h.clock, out: erased.out },
+      { config: h.config, db: h.database, clock: h.clock, out: erased.out },
       { column: 'ani', value: ani, entity: RECORDINGS, yes: true, json: true },
     );
     expect(JSON.parse(erased.text()).entities).toEqual([
@@ -283,7 +275,10 @@ describe('erase, status and schema with a policy (simulator + real Postgres)', (
     h = await startHarness({ env: { ...ENV, RETENTION: 'qm-workflows=30d' } });
     await h.run();
     const status = textSink();
-    await statusCommand({ db: db(h), clock: h.clock, out: status.out, config: h.config }, { json: false });
+    await statusCommand(
+      { db: h.database, clock: h.clock, out: status.out, config: h.config },
+      { json: false },
+    );
     expect(status.text()).toMatch(
       /recording-interaction-metadata +ani=hash, dnis=hash, customer_name=hash, agent_notes=drop, agent_1_name=hash, agent_1_acd_id=hash +kept/,
     );
@@ -292,7 +287,7 @@ describe('erase, status and schema with a policy (simulator + real Postgres)', (
     expect(status.text()).toMatch(/qm-workflows: no staging column ani, dnis \(not loaded yet, or misspelt/);
     expect(status.text()).not.toMatch(/recording-interaction-metadata: no staging column/);
     const schema = textSink();
-    await schemaCommand({ db: db(h), out: schema.out, config: h.config }, { entity: RECORDINGS });
+    await schemaCommand({ db: h.database, out: schema.out, config: h.config }, { entity: RECORDINGS });
     expect(schema.text()).toMatch(/^ani +text .* hash /m);
     expect(schema.text()).toMatch(/^segment_id +text .* keep /m);
     expect(schema.text()).toContain('dropped by COLUMN_POLICY (never loaded): agent_notes');

@@ -8,7 +8,6 @@ import { Writable } from 'node:stream';
 import { gapsCommand } from '../../src/commands/gaps.js';
 import { statusCommand } from '../../src/commands/status.js';
 import { createPool } from '../../src/db/pool.js';
-import type { Database } from '../../src/db/open-database.js';
 import { listWindows } from '../../src/extract/windows.repository.js';
 import { buildClient } from '../../src/run/build-client.js';
 import type { RunResult } from '../../src/run/execute-run.js';
@@ -42,16 +41,6 @@ function capture(): { out: Writable; text: () => string } {
       },
     }),
     text: () => chunks.join(''),
-  };
-}
-
-function database(): Database {
-  return {
-    pool: h.db.pool,
-    url: h.db.url,
-    displayUrl: h.db.url,
-    embedded: false,
-    close: async () => undefined,
   };
 }
 
@@ -169,7 +158,7 @@ describe('a POST answered with a failure after the job was created', () => {
 
     const status = capture();
     await statusCommand(
-      { db: database(), clock: h.clock, out: status.out, config: h.config },
+      { db: h.database, clock: h.clock, out: status.out, config: h.config },
       { json: false },
     );
     expect(status.text()).toContain('POSTs whose answer was lost');
@@ -257,14 +246,14 @@ describe('lookbacks the rule covers are not repeated', () => {
     ]);
     const gaps = capture();
     expect(
-      await gapsCommand({ config: h.config, db: database(), clock: h.clock, out: gaps.out }, { json: false }),
+      await gapsCommand({ config: h.config, db: h.database, clock: h.clock, out: gaps.out }, { json: false }),
     ).toBe(0);
     expect(gaps.text()).toMatch(
       /lookback skipped .*just-loaded: last loaded .* less than EXTRACT_SETTLE_DELAY ago/,
     );
     const status = capture();
     await statusCommand(
-      { db: database(), clock: h.clock, out: status.out, config: h.config },
+      { db: h.database, clock: h.clock, out: status.out, config: h.config },
       { json: true },
     );
     const json = JSON.parse(status.text()) as { recovery: { lookbacksSkipped: { entity: string }[] } };

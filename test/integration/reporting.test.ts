@@ -436,13 +436,7 @@ describe('reporting views over the simulator data (simulator + real Postgres)', 
     const { out, text } = sink();
     const code = await schemaCommand(
       {
-        db: {
-          pool: h.db.pool,
-          url: h.db.url,
-          displayUrl: h.db.url,
-          embedded: false,
-          close: async () => undefined,
-        },
+        db: h.database,
         config: {
           stagingSchema: h.config.stagingSchema,
           reportingSchema: REPORTING,
@@ -466,13 +460,7 @@ describe('reporting views over the simulator data (simulator + real Postgres)', 
     const json = sink();
     await schemaCommand(
       {
-        db: {
-          pool: h.db.pool,
-          url: h.db.url,
-          displayUrl: h.db.url,
-          embedded: false,
-          close: async () => undefined,
-        },
+        db: h.database,
         config: {
           stagingSchema: h.config.stagingSchema,
           reportingSchema: REPORTING,

@@ -67,7 +67,7 @@ describe('RETENTION (simulator + real Postgres)', () => {
     expect(Math.min(...starts)).toBe(Date.UTC(2026, 2, 12));
     const gaps = textSink();
     const code = await gapsCommand(
-      { config: h.config, db: dbOf(h), clock: h.clock, out: gaps.out },
+      { config: h.config, db: h.database, clock: h.clock, out: gaps.out },
       { json: false },
     );
     expect([code, gaps.text()]).toEqual([0, expect.not.stringContaining('missing')]);
@@ -81,7 +81,7 @@ describe('RETENTION (simulator + real Postgres)', () => {
 
     const dry = textSink();
     await dryRunCommand(
-      { config: parseConfig({ ...envOf(h), ...RETAINED }), db: dbOf(h), clock: h.clock, out: dry.out },
+      { config: parseConfig({ ...envOf(h), ...RETAINED }), db: h.database, clock: h.clock, out: dry.out },
       { mode: 'run' },
       { json: false },
     );
@@ -109,7 +109,7 @@ describe('RETENTION (simulator + real Postgres)', () => {
     expect(await runRow(h, second.runId)).toEqual({ loads: 0, rows: 0 });
     const gaps = textSink();
     const code = await gapsCommand(
-      { config: parseConfig({ ...envOf(h), ...RETAINED }), db: dbOf(h), clock: h.clock, out: gaps.out },
+      { config: parseConfig({ ...envOf(h), ...RETAINED }), db: h.database, clock: h.clock, out: gaps.out },
       { json: false },
     );
     expect(code).toBe(0);
@@ -144,15 +144,5 @@ function envOf(h: Harness): Record<string, string> {
     CXONE_ACCESS_KEY_SECRET: DEFAULT_TENANT.accessKeySecret,
     CXONE_MIN_CALL_INTERVAL_MS: String(h.config.cxone.minCallIntervalMs),
     CXONE_TENANT_ID: DEFAULT_TENANT.id,
-  };
-}
-
-function dbOf(h: Harness) {
-  return {
-    pool: h.db.pool,
-    url: h.db.url,
-    displayUrl: h.db.url,
-    embedded: false,
-    close: async () => undefined,
   };
 }

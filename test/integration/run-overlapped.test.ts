@@ -39,7 +39,7 @@ async function statusText(h: Harness, json: boolean): Promise<string> {
       cb();
     },
   });
-  const db = { pool: h.db.pool, url: h.db.url, displayUrl: h.db.url, embedded: false, close: async () => {} };
+  const db = h.database;
   await statusCommand({ db, clock: h.clock, out, config: h.config }, { json });
   return chunks.join('');
 }
