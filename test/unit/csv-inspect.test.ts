@@ -4,20 +4,9 @@ import { gzipSync } from 'node:zlib';
 import { EtlError } from '../../src/lib/errors.js';
 import { splitHeader, type SplitHeaderOptions } from '../../src/load/csv-inspect.js';
 import { CsvScanner } from '../../src/load/csv-scanner.js';
+import { chunks, everySplit } from '../helpers/csv-chunks.js';
 
 // ---------- helpers ----------
-
-async function* chunks(parts: Buffer[]): AsyncGenerator<Buffer> {
-  for (const part of parts) yield part;
-}
-
-/** The same bytes cut at each offset (two chunks), and one byte at a time. */
-function everySplit(input: Buffer): Buffer[][] {
-  const splits: Buffer[][] = [];
-  for (let at = 0; at <= input.length; at++) splits.push([input.subarray(0, at), input.subarray(at)]);
-  splits.push([...input].map((b) => Buffer.from([b])));
-  return splits;
-}
 
 /** Collects what a stream passes on, keeping the chunk objects to check they are not copies. */
 function sink(): { stream: Writable; out: Buffer[] } {

@@ -10,22 +10,11 @@ import {
   type FieldCheck,
 } from '../../src/load/csv-scanner.js';
 import { csvField, unquote } from '../../src/load/csv-bytes.js';
+import { chunks, everySplit } from '../helpers/csv-chunks.js';
 
 // ---------- helpers ----------
 
 const b = (s: string): Buffer => Buffer.from(s, 'utf8');
-
-async function* chunks(parts: Buffer[]): AsyncGenerator<Buffer> {
-  for (const part of parts) yield part;
-}
-
-/** The same bytes cut at each offset (two chunks), and one byte at a time. */
-function everySplit(input: Buffer): Buffer[][] {
-  const splits: Buffer[][] = [];
-  for (let at = 0; at <= input.length; at++) splits.push([input.subarray(0, at), input.subarray(at)]);
-  splits.push([...input].map((byte) => Buffer.from([byte])));
-  return splits;
-}
 
 /** The bytes in chunks of `size`. */
 function cut(input: Buffer, size: number): Buffer[] {
