@@ -22,9 +22,6 @@ import { crashPoint } from '../lib/crash-points.js';
 import { EtlError, type EtlErrorContext } from '../lib/errors.js';
 import { COMMA, CR, csvField, LF, NUL, QUOTE, QuoteScanner, unquote } from './csv-bytes.js';
 
-// Exported here since the first version of this file, for code written against it.
-export { csvField, unquote } from './csv-bytes.js';
-
 const BACKSLASH = 0x5c;
 const DOT = 0x2e;
 const COMMA_BYTES = Buffer.from(',');
