@@ -96,7 +96,8 @@ const MAX_DATA_COLUMNS = POSTGRES_MAX_COLUMNS - METADATA_COLUMNS.length;
 
 /**
  * Replaces the window's rows with the file's: header → columns (adding new ones), delete the window,
- * COPY the body bytes untouched while counting records, then check COPY's count against ours.
+ * COPY the body bytes (untouched unless a column policy hashes or drops columns) while counting records,
+ * then check COPY's count against ours.
  * An empty file empties the window. Throws EtlError: BAD_INPUT for a file we cannot load, DATABASE
  * for Postgres failures (retryable when a fresh connection could succeed).
  */
