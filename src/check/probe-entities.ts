@@ -1,19 +1,29 @@
 /**
- * `check --entities` (--probe): one tiny job per entity proves its permission. Under
+ * `check --entities` (--probe): one tiny job per entity proves its permission. The probe jobs go
+ * through the window engine (src/extract/engine.ts) like a run's: the same POST and lost-POST rules,
+ * poll model, busy reading and learning of the tenant's jobs limit. Under
  * EXTRACT_MAX_JOBS_IN_FLIGHT=auto the second probe job goes in while the first still runs, which is how
- * a tenant's jobs limit is learned before the first run, or raised again after a run learned 1. Probe
- * jobs are the API's only: they never enter the window ledger.
+ * a tenant's jobs limit is learned before the first run, or raised again after a run learned 1.
+ *
+ * Probe jobs never enter the window ledger: the engine records their steps in the probe's own ledger
+ * here, and a SUCCEEDED job is not downloaded. Their ids do go into jobs_seen, so that a later run's
+ * lost-POST check (post-job.ts) never takes a probe job for its own.
  */
+import type pg from 'pg';
 import type { EntitySettings } from '../config.js';
 import type { CxoneClient } from '../cxone/client.js';
-import { isBusy } from '../cxone/http-errors.js';
-import type { JobState } from '../cxone/types.js';
-import { findEntity } from '../entities/catalog.js';
 import { apiDates } from '../extract/api-dates.js';
-import { saveLearnedJobsLimit } from '../extract/jobs-limit.repository.js';
-import { nextPollAfterRunning } from '../extract/poll-job.js';
-import { AUTO_JOBS_IN_FLIGHT } from '../extract/run-extraction.js';
-import { EtlError, toError } from '../lib/errors.js';
+import { runWindows } from '../extract/engine.js';
+import { knownJobIds, rememberJobs } from '../extract/jobs-seen.repository.js';
+import {
+  AUTO_JOBS_IN_FLIGHT,
+  extractSettings,
+  planningFrom,
+  withTimeBasis,
+} from '../extract/run-extraction.js';
+import type { PlannedEntity, RunSummary, WindowReport } from '../extract/types.js';
+import { recentJobDurations, type WindowKey, type WindowLedger } from '../extract/windows.repository.js';
+import { EtlError } from '../lib/errors.js';
 import type { CheckLine, TenantCheckDeps } from './check-line.js';
 
 const HOUR_MS = 3_600_000;
@@ -35,7 +45,7 @@ export async function probeEntities(
   deps: ProbeDeps,
   emit: (line: Line) => CheckLine,
 ): Promise<void> {
-  const { config } = deps;
+  const { config, clock } = deps;
   const entities = config.extract.entities;
   const interval = config.cxone.minCallIntervalMs;
   // Each probe is a POST and at least one status call; the GET /jobs before them already took a slot.
@@ -48,225 +58,166 @@ export async function probeEntities(
       `at least ${calls} jobs API calls and ${formatMinutes(calls * interval)} at one call per ${interval / 1000} s`,
     details: { entities: entities.map((e) => e.name), minCalls: calls, minMs: calls * interval },
   });
-  const [first] = entities;
-  if (first === undefined) return;
-  const posted = await postProbe(client, deps, first);
-  // Under `auto`, the next probe goes in while the first job runs: the tenant's jobs limit, learned.
-  const second =
-    config.extract.maxJobsInFlight === 'auto' && posted.jobId ? (entities[1] ?? first) : undefined;
-  const limit = second && posted.jobId ? await probeJobsLimit(client, deps, posted.jobId, second) : undefined;
-  // The last probe line: a job still RUNNING there would make the next POST busy.
-  let last = emit(await finishProbe(client, deps, posted));
-  let rest = entities.slice(1);
-  if (limit?.beside) {
-    const besideLine = await finishProbe(client, deps, limit.beside);
-    // The same entity twice (one entity configured): its permission line is already out.
-    if (second !== first) {
-      last = emit(besideLine);
-      rest = rest.slice(1);
-    }
-  }
-  if (limit) {
-    if (limit.busy && second === first) {
-      limit.verdict = 1;
-    } else if (limit.busy && second && last.details?.status !== 'RUNNING') {
-      // A busy answer is a limit of 1 only once that entity's own POST is accepted (403 may be
-      // permission). Not while the first job still runs past the probe timeout: it would be busy again.
-      last = emit(await finishProbe(client, deps, await postProbe(client, deps, second)));
-      rest = rest.slice(1);
-      if (last.status !== 'fail') limit.verdict = 1;
-    }
-    emit(await saveJobsLimit(deps, limit));
-  }
-  for (const [i, entity] of rest.entries()) {
-    if (last.details?.status === 'RUNNING') {
-      // A job still running makes the next POST busy, which three attempts would misread as no permission.
-      emit({
-        check: 'probe',
-        status: 'warn',
-        message: `not probed while that job runs: ${rest
-          .slice(i)
-          .map((e) => e.name)
-          .join(', ')}`,
-        remedy: 'check --entities again once it has ended',
-      });
-      return;
-    }
-    last = emit(await finishProbe(client, deps, await postProbe(client, deps, entity)));
-  }
-}
-
-interface PostedProbe {
-  entity: EntitySettings;
-  dates: { startDate: string; endDate: string };
-  jobId?: string;
-  /** The POST failed: the probe's line. */
-  failed?: Line;
-}
-
-async function postProbe(
-  client: CxoneClient,
-  deps: ProbeDeps,
-  entity: EntitySettings,
-  opts: { busyIsFinal?: boolean } = {},
-): Promise<PostedProbe> {
-  const { clock, signal, config } = deps;
-  const window = probeWindow(clock.now(), entity);
-  const timeBasis = findEntity(entity.name)?.timeBasis ?? 'utc';
-  const dates = apiDates(window, entity, timeBasis, config.wfmTimeZone);
-  try {
-    const jobId = await client.requestJob(
-      { entityName: entity.name, version: entity.version, ...dates },
-      {
-        signal,
-        entity: entity.name,
-        window: `${dates.startDate}..${dates.endDate}`,
-        ...(opts.busyIsFinal ? { busyIsFinal: true } : {}),
+  if (entities.length === 0) return;
+  const now = clock.now();
+  const plans: PlannedEntity[] = entities.map((e) => ({
+    entity: withTimeBasis(e),
+    windows: [{ ...probeWindow(now, e), reason: 'new' }],
+    skippedLookbacks: [],
+  }));
+  // A job still running past the probe timeout makes every later POST busy, which three attempts would
+  // misread as no permission: the probe stops there and says which entities it left.
+  const stop = new AbortController();
+  const reported = new Set<string>();
+  let learned = false;
+  const auto = config.extract.maxJobsInFlight === 'auto';
+  const summary: RunSummary = {
+    ...{ tenantId: deps.tenantId, entities: [], windows: [], failed: 0, deferred: 0 },
+    ...{ aborted: false, skippedLookbacks: [] },
+  };
+  await runWindows(
+    {
+      pool: deps.pool,
+      api: client,
+      clock,
+      signal: AbortSignal.any([deps.signal, stop.signal]),
+      settings: { ...extractSettings(config), maxAttempts: 1, jobTimeoutMs: PROBE_TIMEOUT_MS },
+      planning: planningFrom(config),
+      onWindowEnd: (report) => {
+        const plan = plans.find((p) => p.entity.name === report.entity) as PlannedEntity;
+        reported.add(report.entity);
+        emit(probeLine(plan, report, config.wfmTimeZone));
+        if (report.outcome.status === 'failed' && report.outcome.error.code === 'DEADLINE') stop.abort();
       },
-    );
-    return { entity, dates, jobId };
-  } catch (error) {
-    if (opts.busyIsFinal && isBusy(error)) throw error;
-    return { entity, dates, failed: probeFailure(entity, toError(error)) };
+      onJobsLimit: ({ limit, reason }) => {
+        learned = true;
+        emit({
+          check: 'jobs-limit',
+          status: 'ok',
+          message:
+            limit > 1
+              ? `the tenant runs ${limit} jobs at once (${reason}): runs keep ${limit} in flight`
+              : `the tenant runs one job at a time (${reason}): runs keep 1 in flight`,
+          details: { learned: limit, note: reason },
+        });
+      },
+    },
+    {
+      ...{ tenantId: deps.tenantId, plans, summary, total: plans.length },
+      // `auto` tries two whatever a run learned: proving more is what the probe is for.
+      limit: config.cxone.useSyncEndpoint
+        ? 1
+        : auto
+          ? AUTO_JOBS_IN_FLIGHT
+          : (config.extract.maxJobsInFlight as number),
+      learned: undefined,
+      ledger: probeLedger(deps.pool),
+      load: async (_deps, _entity, _key, ctx) => ({
+        ...{ rows: 0, bytes: 0, jobId: ctx.jobId, replaced: 0, loadMs: 0, reportingMs: 0 },
+      }),
+      learnedBy: 'check --probe',
+    },
+  );
+  const left = entities.filter((e) => !reported.has(e.name)).map((e) => e.name);
+  if (left.length > 0 && !deps.signal.aborted) {
+    emit({
+      check: 'probe',
+      status: 'warn',
+      message: `not probed while that job runs: ${left.join(', ')}`,
+      remedy: 'check --entities again once it has ended',
+    });
+  }
+  if (auto && !learned && !config.cxone.useSyncEndpoint) {
+    emit({
+      check: 'jobs-limit',
+      status: 'info',
+      message:
+        'jobs in flight not settled: no probe job was seen running while another was accepted or refused; ' +
+        'runs keep what they learned',
+      details: { learned: null },
+    });
   }
 }
 
-async function finishProbe(client: CxoneClient, deps: ProbeDeps, posted: PostedProbe): Promise<Line> {
-  const { entity, dates, jobId } = posted;
-  if (posted.failed || jobId === undefined) return posted.failed ?? probeFailure(entity, new Error('no job'));
+/** A probe's line from its window report. */
+function probeLine(plan: PlannedEntity, report: WindowReport, wfmTimeZone: string): Line {
+  const { entity } = plan;
+  const window = plan.windows[0] as { start: number; end: number };
+  const dates = apiDates(window, entity, entity.timeBasis, wfmTimeZone);
+  const span = `${dates.startDate}..${dates.endDate}`;
   const base = { check: 'probe' as const, entity: entity.name };
-  try {
-    const state = await untilDone(client, deps, jobId);
-    const details = { jobId, version: entity.version, ...dates, status: state?.status ?? 'RUNNING' };
-    if (!state) {
-      return {
-        ...base,
-        status: 'warn',
-        message: `version ${entity.version} accepted (job ${jobId}), still RUNNING after ${PROBE_TIMEOUT_MS / 60_000} min`,
-        remedy: 'the permission is there; the job is slow: nothing to fix',
-        details,
-      };
-    }
-    if (state.status === 'SUCCEEDED') {
-      return {
-        ...base,
-        status: 'ok',
-        message: `permission confirmed: job ${jobId} (version ${entity.version}, ${dates.startDate}..${dates.endDate}) SUCCEEDED`,
-        details,
-      };
-    }
+  const { outcome } = report;
+  if (outcome.status === 'loaded') {
+    return {
+      ...base,
+      status: 'ok',
+      message: `permission confirmed: job ${outcome.jobId} (version ${entity.version}, ${span}) SUCCEEDED`,
+      details: { jobId: outcome.jobId, version: entity.version, ...dates, status: 'SUCCEEDED' },
+    };
+  }
+  const { error } = outcome;
+  const jobId = typeof error.context.jobId === 'string' ? error.context.jobId : undefined;
+  const details = { ...(jobId ? { jobId } : {}), version: entity.version, ...dates };
+  if (error.code === 'DEADLINE' && jobId) {
     return {
       ...base,
       status: 'warn',
-      message: `version ${entity.version} accepted, but job ${jobId} ended ${state.status}${state.errorMessage ? `: ${state.errorMessage}` : ''}`,
+      message: `version ${entity.version} accepted (job ${jobId}), still RUNNING after ${PROBE_TIMEOUT_MS / 60_000} min`,
+      remedy: 'the permission is there; the job is slow: nothing to fix',
+      details: { ...details, status: 'RUNNING' },
+    };
+  }
+  if (error.code === 'JOB_FAILED') {
+    return {
+      ...base,
+      status: 'warn',
+      message: `version ${entity.version} accepted (job ${jobId ?? '?'}, ${span}), but ${error.message}`,
       remedy: 'the permission is there; a run retries failed jobs',
       details,
     };
-  } catch (error) {
-    return probeFailure(entity, toError(error));
   }
+  return { ...base, status: 'fail', message: error.message, remedy: failureRemedy(entity, error) };
 }
 
-function probeFailure(entity: EntitySettings, err: Error): Line {
-  const code = err instanceof EtlError ? err.code : undefined;
-  const remedy =
-    code === 'PERMISSION'
-      ? `give the API user's role the Data Extraction permission for ${entity.name} (permissions differ per entity), or leave it out of EXTRACT_ENTITIES`
-      : code === 'HTTP' && err instanceof EtlError && err.context.status === 400
-        ? `check the version in CXONE_ENTITY_VERSIONS (${entity.name}=${entity.version}) and the date settings (CXONE_DATE_FORMATS)`
-        : 'the message says what failed; check again once it is fixed';
-  return { check: 'probe', entity: entity.name, status: 'fail', message: err.message, remedy };
-}
-
-interface JobsLimitProbe {
-  /** 2: a second job was accepted while the first ran; 1: refused as busy (settled by the caller). */
-  verdict?: number;
-  busy: boolean;
-  /** The second job, when accepted: it is polled to its end like any probe. */
-  beside?: PostedProbe;
-  note: string;
+function failureRemedy(entity: EntitySettings, error: EtlError): string {
+  if (error.code === 'PERMISSION') {
+    return `give the API user's role the Data Extraction permission for ${entity.name} (permissions differ per entity), or leave it out of EXTRACT_ENTITIES`;
+  }
+  if (error.code === 'HTTP' && error.context.status === 400) {
+    return `check the version in CXONE_ENTITY_VERSIONS (${entity.name}=${entity.version}) and the date settings (CXONE_DATE_FORMATS)`;
+  }
+  return 'the message says what failed; check again once it is fixed';
 }
 
 /**
- * EXTRACT_MAX_JOBS_IN_FLIGHT=auto learns a tenant's jobs limit from a busy answer in a run and then
- * keeps it; this is how it is raised again (or learned before the first run): the next probe job is
- * posted while the first still runs, and its answer is read as a run reads it.
+ * The probe's ledger: its windows' steps live in memory for the check's length. It reads the runs'
+ * job durations (they time the probes' polls) and the ids already known, and remembers its own jobs'
+ * ids as seen.
  */
-async function probeJobsLimit(
-  client: CxoneClient,
-  deps: ProbeDeps,
-  firstJobId: string,
-  second: EntitySettings,
-): Promise<JobsLimitProbe> {
-  let beside: PostedProbe;
-  try {
-    beside = await postProbe(client, deps, second, { busyIsFinal: true });
-  } catch (error) {
-    return {
-      busy: true,
-      note: `a second job was refused while job ${firstJobId} ran (${toError(error).message})`,
-    };
-  }
-  if (beside.jobId === undefined) return { busy: false, beside, note: 'the second probe job failed' };
-  // Accepted: two at once only if the first job was still running after it (it may have just ended).
-  const first = await client.getJob(firstJobId, { signal: deps.signal });
-  if (first.status === 'RUNNING') {
-    return {
-      verdict: AUTO_JOBS_IN_FLIGHT,
-      busy: false,
-      beside,
-      note: `job ${beside.jobId} was accepted while job ${firstJobId} ran`,
-    };
-  }
-  return { busy: false, beside, note: `job ${firstJobId} had ended before the second was accepted` };
-}
-
-async function saveJobsLimit(deps: ProbeDeps, probe: JobsLimitProbe): Promise<Line> {
-  const base = {
-    check: 'jobs-limit' as const,
-    details: { learned: probe.verdict ?? null, note: probe.note },
-  };
-  if (probe.verdict === undefined) {
-    return {
-      ...base,
-      status: 'info',
-      message: `jobs in flight not settled: ${probe.note}; runs keep what they learned`,
-    };
-  }
-  await saveLearnedJobsLimit(
-    deps.pool,
-    deps.tenantId,
-    probe.verdict,
-    `check --probe: ${probe.note}`,
-    deps.clock.now(),
-  );
+function probeLedger(pool: pg.Pool): WindowLedger {
+  const posted = new Map<string, number>();
+  const attempts = new Map<string, number>();
+  const at = (key: WindowKey): string => `${key.entity} ${key.start}`;
+  const nothing = async (): Promise<void> => undefined;
   return {
-    ...base,
-    status: 'ok',
-    message:
-      probe.verdict > 1
-        ? `the tenant runs ${probe.verdict} jobs at once (${probe.note}): runs keep ${probe.verdict} in flight`
-        : `the tenant runs one job at a time (${probe.note}): runs keep 1 in flight`,
+    recentJobDurations: (tenantId, entity, since) => recentJobDurations(pool, tenantId, entity, since),
+    postUncertain: async () => false,
+    postedAt: async (key) => posted.get(at(key)),
+    beginRequest: async (key) => {
+      const n = (attempts.get(at(key)) ?? 0) + 1;
+      attempts.set(at(key), n);
+      return n;
+    },
+    setJobId: async (key, jobId, now, origin) => {
+      posted.set(at(key), now);
+      await rememberJobs(pool, key.tenantId, [jobId], origin.source, now);
+    },
+    knownJobIds: (tenantId, ids) => knownJobIds(pool, tenantId, ids),
+    rememberJobs: (tenantId, ids, source, now) => rememberJobs(pool, tenantId, ids, source, now),
+    ...{ startPass: nothing, clearPostUncertain: nothing, recordPostNote: nothing, recordPoll: nothing },
+    ...{ recordListed: nothing, markReady: nothing, markJobEnded: nothing, markFailed: nothing },
+    markDeferred: nothing,
   };
-}
-
-/**
- * Polls until the job ends on the runs' poll model (src/extract/poll-job.ts: no history, so the first
- * call at once, then 1.25 × the time since the POST, at least an interval apart); undefined when it
- * outlives PROBE_TIMEOUT_MS.
- */
-async function untilDone(client: CxoneClient, deps: ProbeDeps, jobId: string): Promise<JobState | undefined> {
-  const { clock, signal, config } = deps;
-  const postedAt = clock.now();
-  const deadline = postedAt + PROBE_TIMEOUT_MS;
-  let askAt = clock.now() + config.cxone.minCallIntervalMs;
-  while (askAt < deadline) {
-    if (askAt > clock.now()) await clock.sleep(askAt - clock.now(), signal);
-    const state = await client.getJob(jobId, { signal });
-    if (state.status !== 'RUNNING') return state;
-    askAt = nextPollAfterRunning(postedAt, clock.now(), undefined, config.cxone.minCallIntervalMs);
-  }
-  return undefined;
 }
 
 function formatMinutes(ms: number): string {

@@ -25,7 +25,7 @@ import { EtlError, isEtlError, toError, type EtlErrorContext } from '../lib/erro
 import { backoffMs } from '../lib/retry.js';
 import { apiDates, windowLabel } from './api-dates.js';
 import { saveLearnedJobsLimit } from './jobs-limit.repository.js';
-import { loadJob } from './load-job.js';
+import type { loadJob } from './load-job.js';
 import type { PlannedWindow } from './plan-windows.js';
 import {
   learn,
@@ -46,7 +46,7 @@ import type {
   WindowOutcome,
   WindowReport,
 } from './types.js';
-import * as ledger from './windows.repository.js';
+import type { WindowKey, WindowLedger } from './windows.repository.js';
 
 /** Job durations older than this no longer shape the first poll: a bad sample ages out. */
 export const SAMPLE_MAX_AGE_MS = 14 * 86_400_000;
@@ -60,6 +60,12 @@ export interface EngineRun {
   limit: number;
   /** What `auto` learned of the tenant before this run (cxone_etl.tenant_jobs_limit), if anything. */
   learned: number | undefined;
+  /** Where the windows' steps are recorded: the window ledger in a run, the probe's own in `check`. */
+  ledger: WindowLedger;
+  /** What a SUCCEEDED job becomes: its file loaded (load-job.ts), or for a probe nothing. */
+  load: typeof loadJob;
+  /** Who learned a jobs limit, in the saved reason (a run: unset; `check --probe`). */
+  learnedBy?: string;
 }
 
 /** A window of the run, from the plan until its outcome. */
@@ -67,7 +73,7 @@ interface Task {
   plan: PlannedEntity;
   window: PlannedWindow;
   label: string;
-  key: ledger.WindowKey;
+  key: WindowKey;
   ctx: CallContext;
   request: JobRequest;
   started?: number;
@@ -78,6 +84,11 @@ interface Task {
   lostPost: boolean;
   /** Not before: a retry after a failed job waits out its backoff. */
   notBefore: number;
+  /**
+   * Its POST answered 403 beside jobs of ours: busy, or no permission for this entity (contract
+   * "Limits"). The limit is lowered for now and saved only once this window's own POST is accepted.
+   */
+  busyBeside?: { limit: number; before: number; reason: string };
 }
 
 interface Flight extends PollCandidate {
@@ -92,6 +103,7 @@ interface Flight extends PollCandidate {
 interface Engine {
   deps: RunDeps;
   run: EngineRun;
+  ledger: WindowLedger;
   entities: Map<string, EntitySummary>;
   /** Windows not yet requested (or waiting to retry), in the order their jobs are requested. */
   queue: Task[];
@@ -102,6 +114,11 @@ interface Engine {
   /** Jobs allowed in flight now (lowered when a POST answers busy). */
   limit: number;
   learned: number | undefined;
+  /**
+   * A POST accepted beside jobs of ours proves the tenant runs one more only if one of those still
+   * runs after it (it may have ended unseen just before): the next answer about them settles it.
+   */
+  proving?: { limit: number; jobId: string; others: Set<string> };
   /** The next onWindowStart index. */
   index: number;
   /** Per entity, where its contiguous loaded chain starts when it has no checkpoint (its first window). */
@@ -167,11 +184,12 @@ async function createEngine(deps: RunDeps, run: EngineRun): Promise<Engine> {
     entities.set(name, es);
     chainFrom.set(name, Math.min(...plan.windows.map((w) => w.start)));
     const since = clock.now() - SAMPLE_MAX_AGE_MS;
-    book.set(name, await ledger.recentJobDurations(deps.pool, run.tenantId, name, since));
+    book.set(name, await run.ledger.recentJobDurations(run.tenantId, name, since));
   }
   return {
     deps,
     run,
+    ledger: run.ledger,
     entities,
     queue: buildQueue(deps, run),
     flying: [],
@@ -277,16 +295,16 @@ async function start(e: Engine, task: Task): Promise<void> {
   if (task.window.reason === 'resume' && task.window.jobId && !task.passStarted) {
     task.passStarted = true;
     event(e, task, { type: 'resumed', jobId: task.window.jobId });
-    const postedAt = (await ledger.postedAt(deps.pool, task.key)) ?? deps.clock.now();
+    const postedAt = (await e.ledger.postedAt(task.key)) ?? deps.clock.now();
     fly(e, task, task.window.jobId, postedAt, false);
     return;
   }
   if (!task.passStarted) {
     // A POST of this window that got no answer (the last process died before the ledger write, or its
     // failure may have come after the job was created) is looked for before posting (post-job.ts).
-    const before = await ledger.getWindow(deps.pool, task.key);
-    if (task.window.reason !== 'resume') await ledger.startPass(deps.pool, task.key, deps.clock.now());
-    task.lostPost = task.window.reason === 'resume' || before?.postUncertain === true;
+    const uncertain = await e.ledger.postUncertain(task.key);
+    if (task.window.reason !== 'resume') await e.ledger.startPass(task.key, deps.clock.now());
+    task.lostPost = task.window.reason === 'resume' || uncertain;
     task.passStarted = true;
   }
   await request(e, task);
@@ -313,7 +331,7 @@ async function request(e: Engine, task: Task): Promise<void> {
   let job;
   try {
     job = await obtainJob(
-      deps,
+      { ...deps, ledger: e.ledger },
       task.key,
       task.request,
       { ...task.ctx, ...(others > 0 ? { busyIsFinal: true } : {}) },
@@ -329,9 +347,13 @@ async function request(e: Engine, task: Task): Promise<void> {
   }
   e.progressAt = deps.clock.now();
   task.lostPost = false;
-  if (others > 0 && e.learned !== undefined && e.learned < others + 1) {
-    // An explicit EXTRACT_MAX_JOBS_IN_FLIGHT proved the tenant runs more than `auto` had learned.
-    await learnLimit(e, others + 1, `POST /jobs accepted while ${others} job(s) of ours ran`);
+  if (task.busyBeside) {
+    // Its own POST accepted: the 403 beside our jobs was the tenant's limit, not a missing permission.
+    await learnLimit(e, task.busyBeside.limit, task.busyBeside.reason);
+    delete task.busyBeside;
+  }
+  if (others > 0 && (e.learned === undefined || e.learned < others + 1)) {
+    e.proving = { limit: others + 1, jobId: job.jobId, others: new Set(e.flying.map((f) => f.jobId)) };
   }
   event(
     e,
@@ -346,24 +368,43 @@ async function request(e: Engine, task: Task): Promise<void> {
   if (final) await answered(e, flight, final);
 }
 
-/** The tenant runs no more jobs than ours in flight: wait for one to end, and remember it. */
+/**
+ * The tenant runs no more jobs than ours in flight: wait for one to end, and remember it. A 403 may
+ * also mean no permission for this entity, so that reading is saved only once the window's own POST
+ * is accepted (a 409 or 429 is busy for certain).
+ */
 async function busy(e: Engine, task: Task, others: number, thrown: EtlError): Promise<void> {
   const { deps } = e;
   const reason =
     `POST /jobs answered busy (${String(thrown.context.status ?? '')}) while ${others} job(s) of ours ` +
     `ran: the tenant allows ${others} at a time`;
+  if (thrown.context.status === 403) task.busyBeside ??= { limit: others, before: e.limit, reason };
+  else await learnLimit(e, others, reason);
   e.limit = others;
-  await learnLimit(e, others, reason);
   // Back to 'planned': the busy POST created nothing, so a crash now must not look for its job.
-  if (task.failedJobs === 0) await ledger.startPass(deps.pool, task.key, deps.clock.now());
+  if (task.failedJobs === 0) await e.ledger.startPass(task.key, deps.clock.now());
   e.queue.unshift(task);
+}
+
+/** An answer about one of our jobs while an accepted POST beside it awaits proof (see Engine.proving). */
+async function prove(e: Engine, jobId: string, status: string): Promise<void> {
+  const p = e.proving;
+  if (!p?.others.has(jobId)) return;
+  if (status === 'RUNNING') {
+    e.proving = undefined;
+    await learnLimit(e, p.limit, `job ${p.jobId} was accepted while job ${jobId} ran`);
+    return;
+  }
+  p.others.delete(jobId);
+  if (p.others.size === 0) e.proving = undefined;
 }
 
 /** Saves what the run learned of the tenant's jobs limit (jobs-limit.repository.ts) and reports it. */
 async function learnLimit(e: Engine, limit: number, reason: string): Promise<void> {
   const { deps, run } = e;
   e.learned = limit;
-  await saveLearnedJobsLimit(deps.pool, run.tenantId, limit, reason, deps.clock.now());
+  const saved = run.learnedBy ? `${run.learnedBy}: ${reason}` : reason;
+  await saveLearnedJobsLimit(deps.pool, run.tenantId, limit, saved, deps.clock.now());
   deps.onJobsLimit?.({ limit, reason });
 }
 
@@ -401,7 +442,7 @@ async function deferRest(e: Engine, reason: string): Promise<void> {
   for (const task of e.queue.splice(0)) {
     // An in-flight job stays 'requested' so the next run resumes it rather than asking again.
     if (task.window.reason !== 'resume' || task.passStarted) {
-      await ledger.markDeferred(deps.pool, task.key, deps.clock.now());
+      await e.ledger.markDeferred(task.key, deps.clock.now());
     }
     run.summary.deferred++;
   }
@@ -465,6 +506,7 @@ async function poll(e: Engine): Promise<void> {
   e.progressAt = deps.clock.now();
   for (const f of [...e.flying]) {
     const status = listing.get(f.jobId);
+    await prove(e, f.jobId, status ?? 'unlisted');
     if (status !== 'RUNNING') {
       // Ended, or not listed (its own status call says what became of it).
       f.ended = true;
@@ -472,7 +514,7 @@ async function poll(e: Engine): Promise<void> {
       f.nextPollAt = Math.min(f.nextPollAt, now);
     } else if (f.nextPollAt <= now) {
       await guarded(e, f.task, async () => {
-        await ledger.recordListed(deps.pool, f.task.key, status, deps.clock.now());
+        await e.ledger.recordListed(f.task.key, status, deps.clock.now());
         event(e, f.task, { type: 'polled', jobId: f.jobId, status });
         await answered(e, f, { id: f.jobId, status });
       });
@@ -489,7 +531,7 @@ async function pollOne(e: Engine, flight: Flight): Promise<void> {
       state = await deps.api.getJob(flight.jobId, { ...flight.task.ctx, jobId: flight.jobId });
       crashPoint('poll');
       e.progressAt = deps.clock.now();
-      await ledger.recordPoll(deps.pool, flight.task.key, state.status, deps.clock.now());
+      await e.ledger.recordPoll(flight.task.key, state.status, deps.clock.now());
     } catch (thrown) {
       land(e, flight);
       throw thrown;
@@ -504,6 +546,7 @@ async function answered(e: Engine, flight: Flight, state: JobState): Promise<voi
   const { deps } = e;
   const now = deps.clock.now();
   const { task } = flight;
+  await prove(e, flight.jobId, state.status);
   if (state.status === 'RUNNING') {
     flight.lastRunningAt = now;
     flight.ended = false;
@@ -525,7 +568,7 @@ async function answered(e: Engine, flight: Flight, state: JobState): Promise<voi
   if (state.status !== 'SUCCEEDED') {
     // FAILED, CANCELLED or EXPIRED: a new job may well succeed (contract: retry policy).
     const message = state.errorMessage ?? `job ended ${state.status} without a message`;
-    await ledger.markJobEnded(deps.pool, task.key, state.status, message, now);
+    await e.ledger.markJobEnded(task.key, state.status, message, now);
     event(e, task, { type: 'job-ended', jobId: flight.jobId, status: state.status, message });
     const error = new EtlError('JOB_FAILED', `job ended ${state.status}: ${message}`, {
       context: contextOf(e, task, flight.jobId),
@@ -534,13 +577,13 @@ async function answered(e: Engine, flight: Flight, state: JobState): Promise<voi
     return retryOrFail(e, task, error);
   }
   const jobMs = learnedJobMs(flight, state.status, flight.lastRunningAt, flight.endedSeenAt ?? now);
-  await ledger.markReady(deps.pool, task.key, now, jobMs);
+  await e.ledger.markReady(task.key, now, jobMs);
   if (jobMs !== undefined) {
     learn(e.book, task.key.entity, { jobMs, windowMs: flight.windowMs });
     e.flying.forEach((f) => schedule(e, f));
   }
   try {
-    const loaded = await loadJob(
+    const loaded = await e.run.load(
       { ...deps, onEvent: (ev) => event(e, task, ev) },
       task.plan.entity.name,
       task.key,
@@ -574,7 +617,7 @@ async function fail(e: Engine, task: Task, thrown: unknown): Promise<void> {
     thrown instanceof EtlError
       ? thrown
       : new EtlError('INTERNAL', toError(thrown).message, { context: contextOf(e, task), cause: thrown });
-  await ledger.markFailed(deps.pool, task.key, error.message, clock.now());
+  await e.ledger.markFailed(task.key, error.message, clock.now());
   settle(e, task, { status: 'failed', error, durationMs: clock.now() - (task.started ?? clock.now()) });
 }
 
@@ -613,6 +656,8 @@ function settle(e: Engine, task: Task, outcome: WindowOutcome): void {
   run.summary.failed++;
   if (!es.errors.includes(outcome.error.message)) es.errors.push(outcome.error.message);
   const { code } = outcome.error;
+  // Its 403 beside our jobs was the missing permission after all: the limit it lowered comes back.
+  if (code === 'PERMISSION' && task.busyBeside) e.limit = Math.max(e.limit, task.busyBeside.before);
   if (code === 'PERMISSION' || code === 'AUTH') {
     e.stopped.set(code === 'AUTH' ? '*' : task.key.entity, outcome.error);
   }

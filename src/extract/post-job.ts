@@ -6,15 +6,13 @@
  * is that POST's job. Exactly one: adopt it and poll it. None: post again. More than one: post again,
  * and the ledger says why. Either way the decision is written to the window's post_note.
  */
-import type pg from 'pg';
 import type { CallContext, JobRequest, JobState, JobStatus } from '../cxone/types.js';
 import { postMayHaveLanded } from '../cxone/http-errors.js';
 import type { Clock } from '../lib/clock.js';
 import { crashPoint } from '../lib/crash-points.js';
 import { toError } from '../lib/errors.js';
-import { knownJobIds, rememberJobs } from './jobs-seen.repository.js';
 import { waitForNoRunningJob } from './poll-job.js';
-import * as ledger from './windows.repository.js';
+import type { WindowKey, WindowLedger } from './windows.repository.js';
 
 export interface PostJobApi {
   requestJob(req: JobRequest, ctx: CallContext): Promise<string>;
@@ -23,7 +21,7 @@ export interface PostJobApi {
 }
 
 export interface PostJobDeps {
-  pool: pg.Pool;
+  ledger: WindowLedger;
   api: PostJobApi;
   clock: Clock;
   settings: { useSyncEndpoint: boolean; minCallIntervalMs: number; jobTimeoutMs: number };
@@ -80,7 +78,7 @@ export function findLostJob(
  */
 export async function obtainJob(
   deps: PostJobDeps,
-  key: ledger.WindowKey,
+  key: WindowKey,
   request: JobRequest,
   ctx: CallContext,
   opts: PostOptions,
@@ -95,7 +93,7 @@ export async function obtainJob(
       if (found.adopted) return found.adopted;
       note = found.note;
     }
-    const attempt = await ledger.beginRequest(deps.pool, key, deps.clock.now());
+    const attempt = await deps.ledger.beginRequest(key, deps.clock.now());
     let jobId: string;
     let state: JobState | undefined;
     try {
@@ -107,7 +105,7 @@ export async function obtainJob(
       }
     } catch (error) {
       if (!postMayHaveLanded(error)) {
-        if (!deps.signal?.aborted) await ledger.clearPostUncertain(deps.pool, key);
+        if (!deps.signal?.aborted) await deps.ledger.clearPostUncertain(key);
         throw error;
       }
       // Still uncertain in the ledger: a later attempt or run looks for this POST's job first.
@@ -117,7 +115,7 @@ export async function obtainJob(
     }
     const postedAt = deps.clock.now();
     crashPoint('post');
-    await ledger.setJobId(deps.pool, key, jobId, postedAt, {
+    await deps.ledger.setJobId(key, jobId, postedAt, {
       source: 'posted',
       ...(note ? { note } : {}),
     });
@@ -135,7 +133,7 @@ export async function obtainJob(
 
 async function lookForLostJob(
   deps: PostJobDeps,
-  key: ledger.WindowKey,
+  key: WindowKey,
   ctx: CallContext,
   uncertain: { why: string; error?: unknown },
   { inFlight, onWait }: PostOptions,
@@ -148,8 +146,7 @@ async function lookForLostJob(
     if (uncertain.error !== undefined && !deps.signal?.aborted) throw uncertain.error;
     throw error;
   }
-  const known = await knownJobIds(
-    deps.pool,
+  const known = await deps.ledger.knownJobIds(
     key.tenantId,
     listing.map((j) => j.id),
   );
@@ -158,9 +155,8 @@ async function lookForLostJob(
   if (verdict.kind === 'adopt') {
     const note = `${uncertain.why}; adopted job ${verdict.id} (${verdict.status}), the one new job GET /jobs listed`;
     // Adopted first (in jobs_seen as 'adopted'), then the rest as seen: a crash in between loses nothing.
-    await ledger.setJobId(deps.pool, key, verdict.id, now, { source: 'adopted', note });
-    await rememberJobs(
-      deps.pool,
+    await deps.ledger.setJobId(key, verdict.id, now, { source: 'adopted', note });
+    await deps.ledger.rememberJobs(
       key.tenantId,
       listing.filter((j) => j.id !== verdict.id).map((j) => j.id),
       'listed',
@@ -177,14 +173,13 @@ async function lookForLostJob(
       : `${uncertain.why}; GET /jobs listed ${verdict.ids.length} new jobs (${verdict.ids.join(', ')}), ` +
         'so none could be told to be this window’s: posted again';
   // Every listed id is now known: an orphan seen here is never adopted by a later window.
-  await rememberJobs(
-    deps.pool,
+  await deps.ledger.rememberJobs(
     key.tenantId,
     listing.map((j) => j.id),
     'listed',
     now,
   );
-  await ledger.recordPostNote(deps.pool, key, note, now);
+  await deps.ledger.recordPostNote(key, note, now);
   if (listing.some((j) => j.status === 'RUNNING' && !inFlight.has(j.id))) {
     // That job may be the lost one: a POST now would be refused as busy or run beside it (one job per
     // tenant, contract "Limits"). Found by the crash suite. A job of ours in flight is not it: waiting

@@ -12,6 +12,7 @@ import type { Clock } from '../lib/clock.js';
 import { getCheckpoint } from './checkpoints.repository.js';
 import { runWindows } from './engine.js';
 import { getLearnedJobsLimit } from './jobs-limit.repository.js';
+import { loadJob } from './load-job.js';
 import {
   planBackfill,
   planRun,
@@ -23,13 +24,14 @@ import {
 import { localMidnight, type TimeGrid } from './time-grid.js';
 import type {
   EntityWithBasis,
+  ExtractSettings,
   PlannedEntity,
   PlanningSettings,
   RunDeps,
   RunRequest,
   RunSummary,
 } from './types.js';
-import { listWindows, markLookbackSkipped } from './windows.repository.js';
+import { listWindows, markLookbackSkipped, windowLedger } from './windows.repository.js';
 
 /** The planning settings of a config (or a tenant's overlay of it). */
 export function planningFrom(config: Config): PlanningSettings {
@@ -41,6 +43,27 @@ export function planningFrom(config: Config): PlanningSettings {
     wfmTimeZone: config.wfmTimeZone,
     startDate: config.extract.startDate,
     retentionMs: config.privacy.retentionMs,
+  };
+}
+
+/** 1 s: the first retry after a FAILED job; it grows by the retry helper's backoff. */
+const JOB_RETRY_BASE_MS = 1000;
+
+/** The per-window settings of a run, from the config (or a tenant's overlay of it). */
+export function extractSettings(config: Config): ExtractSettings {
+  return {
+    stagingSchema: config.stagingSchema,
+    reportingSchema: config.reportingSchema,
+    currentKeys: config.currentKeys,
+    wfmTimeZone: config.wfmTimeZone,
+    maxAttempts: config.extract.maxAttempts,
+    useSyncEndpoint: config.cxone.useSyncEndpoint,
+    jobTimeoutMs: config.extract.jobTimeoutMs,
+    minCallIntervalMs: config.cxone.minCallIntervalMs,
+    jobRetryBaseMs: Math.max(JOB_RETRY_BASE_MS, config.cxone.minCallIntervalMs),
+    ...(config.privacy.columnPolicy.length > 0
+      ? { columnPolicy: { rules: config.privacy.columnPolicy, hashKey: config.privacy.hashKey } }
+      : {}),
   };
 }
 
@@ -149,7 +172,11 @@ export async function runTenant(
   };
   await recordSkippedLookbacks(deps, tenantId, plans, summary);
   const { limit, learned } = await jobsInFlight(deps, tenantId);
-  await runWindows(deps, { tenantId, plans, summary, total, limit, learned });
+  await runWindows(deps, {
+    ...{ tenantId, plans, summary, total, limit, learned },
+    ledger: windowLedger(deps.pool),
+    load: loadJob,
+  });
   return summary;
 }
 

@@ -4,6 +4,7 @@
  * is stored as soon as the API returns it, before any polling, so a restart resumes that job.
  */
 import type { Queryable } from '../db/pool.js';
+import { knownJobIds, rememberJobs, type JobSource } from './jobs-seen.repository.js';
 import type { LedgerState, LedgerWindow } from './plan-windows.js';
 
 export interface WindowKey {
@@ -403,4 +404,60 @@ export async function knownTenants(db: Queryable): Promise<string[]> {
 export async function ledgerExists(db: Queryable): Promise<boolean> {
   const { rows } = await db.query("SELECT to_regclass('cxone_etl.windows') IS NOT NULL AS ok");
   return rows[0]?.ok === true;
+}
+
+/**
+ * What the window engine (engine.ts, post-job.ts) writes and reads of a window while its job moves. A run
+ * keeps it in cxone_etl.windows and jobs_seen (`windowLedger`); `check --entities` drives the same engine
+ * with a ledger of its own, so probe jobs never enter the window ledger (src/check/probe-entities.ts).
+ */
+export interface WindowLedger {
+  recentJobDurations(
+    tenantId: string,
+    entity: string,
+    since: number,
+  ): Promise<{ jobMs: number; windowMs: number }[]>;
+  /** A POST for this window went out and no answer came back (post-job.ts looks for its job first). */
+  postUncertain(key: WindowKey): Promise<boolean>;
+  postedAt(key: WindowKey): Promise<number | undefined>;
+  startPass(key: WindowKey, now: number): Promise<void>;
+  beginRequest(key: WindowKey, now: number): Promise<number>;
+  setJobId(
+    key: WindowKey,
+    jobId: string,
+    now: number,
+    origin: { source: 'posted' | 'adopted'; note?: string },
+  ): Promise<void>;
+  clearPostUncertain(key: WindowKey): Promise<void>;
+  recordPostNote(key: WindowKey, note: string, now: number): Promise<void>;
+  recordPoll(key: WindowKey, status: string, now: number): Promise<void>;
+  recordListed(key: WindowKey, status: string, now: number): Promise<void>;
+  markReady(key: WindowKey, now: number, jobMs?: number): Promise<void>;
+  markJobEnded(key: WindowKey, status: string, error: string, now: number): Promise<void>;
+  markFailed(key: WindowKey, error: string, now: number): Promise<void>;
+  markDeferred(key: WindowKey, now: number): Promise<void>;
+  knownJobIds(tenantId: string, ids: readonly string[]): Promise<Set<string>>;
+  rememberJobs(tenantId: string, ids: readonly string[], source: JobSource, now: number): Promise<void>;
+}
+
+/** The window ledger of runs: cxone_etl.windows and cxone_etl.jobs_seen. */
+export function windowLedger(db: Queryable): WindowLedger {
+  return {
+    recentJobDurations: (tenantId, entity, since) => recentJobDurations(db, tenantId, entity, since),
+    postUncertain: async (key) => (await getWindow(db, key))?.postUncertain === true,
+    postedAt: (key) => postedAt(db, key),
+    startPass: (key, now) => startPass(db, key, now),
+    beginRequest: (key, now) => beginRequest(db, key, now),
+    setJobId: (key, jobId, now, origin) => setJobId(db, key, jobId, now, origin),
+    clearPostUncertain: (key) => clearPostUncertain(db, key),
+    recordPostNote: (key, note, now) => recordPostNote(db, key, note, now),
+    recordPoll: (key, status, now) => recordPoll(db, key, status, now),
+    recordListed: (key, status, now) => recordListed(db, key, status, now),
+    markReady: (key, now, jobMs) => markReady(db, key, now, jobMs),
+    markJobEnded: (key, status, error, now) => markJobEnded(db, key, status, error, now),
+    markFailed: (key, error, now) => markFailed(db, key, error, now),
+    markDeferred: (key, now) => markDeferred(db, key, now),
+    knownJobIds: (tenantId, ids) => knownJobIds(db, tenantId, ids),
+    rememberJobs: (tenantId, ids, source, now) => rememberJobs(db, tenantId, ids, source, now),
+  };
 }

@@ -7,8 +7,8 @@ import type { Writable } from 'node:stream';
 import type { Config } from '../config.js';
 import type { CxoneClient } from '../cxone/client.js';
 import type { Database } from '../db/open-database.js';
-import { planningFrom, runTenant } from '../extract/run-extraction.js';
-import type { ExtractSettings, RunBudget, RunDeps, RunSummary } from '../extract/types.js';
+import { extractSettings, planningFrom, runTenant } from '../extract/run-extraction.js';
+import type { RunBudget, RunDeps, RunSummary } from '../extract/types.js';
 import { latestRunStart } from '../extract/runs.repository.js';
 import { nextClockTime } from '../extract/time-grid.js';
 import type { Clock } from '../lib/clock.js';
@@ -109,11 +109,13 @@ function tenantRunDeps(
     signal: deps.signal,
     maxJobsInFlight: config.extract.maxJobsInFlight,
     // Under `auto` learning the tenant's limit is the design (learned once, kept); a set number refused is news.
-    onJobsLimit: (info) =>
-      log[config.extract.maxJobsInFlight === 'auto' ? 'info' : 'warn'](
+    onJobsLimit: (info) => {
+      const setting = config.extract.maxJobsInFlight;
+      log[setting !== 'auto' && info.limit < setting ? 'warn' : 'info'](
         { jobsInFlight: info.limit },
-        `jobs in flight lowered for this tenant: ${info.reason}`,
-      ),
+        `jobs in flight for this tenant: ${info.limit} (${info.reason})`,
+      );
+    },
     settings: extractSettings(config),
     planning: planningFrom(config),
     ...windowHooks({ ...parts, observer: deps.observer }),
@@ -153,27 +155,6 @@ function runBudget(
     apiCalls,
     minCallsPerWindow: config.cxone.useSyncEndpoint ? 1 : 2,
     minCallIntervalMs: config.cxone.minCallIntervalMs,
-  };
-}
-
-/** 1 s: the first retry after a FAILED job; it grows by the retry helper's backoff. */
-const JOB_RETRY_BASE_MS = 1000;
-
-/** The per-window settings of a run, from the config (or a tenant's overlay of it). */
-function extractSettings(config: Config): ExtractSettings {
-  return {
-    stagingSchema: config.stagingSchema,
-    reportingSchema: config.reportingSchema,
-    currentKeys: config.currentKeys,
-    wfmTimeZone: config.wfmTimeZone,
-    maxAttempts: config.extract.maxAttempts,
-    useSyncEndpoint: config.cxone.useSyncEndpoint,
-    jobTimeoutMs: config.extract.jobTimeoutMs,
-    minCallIntervalMs: config.cxone.minCallIntervalMs,
-    jobRetryBaseMs: Math.max(JOB_RETRY_BASE_MS, config.cxone.minCallIntervalMs),
-    ...(config.privacy.columnPolicy.length > 0
-      ? { columnPolicy: { rules: config.privacy.columnPolicy, hashKey: config.privacy.hashKey } }
-      : {}),
   };
 }
 

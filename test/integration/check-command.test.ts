@@ -228,6 +228,40 @@ describe('--entities learns the jobs limit (EXTRACT_MAX_JOBS_IN_FLIGHT=auto): th
     expect(sim.stats().violations.byKind).toEqual({});
   });
 
+  it('a second POST accepted after the first job ended proves nothing: no limit saved, the line says so', async () => {
+    await db.pool.query('DELETE FROM cxone_etl.tenant_jobs_limit');
+    // The simulator's own durations: a one-day probe job ends well before the next call slot.
+    const sim = await simulator();
+    const result = await check(envFor(sim, ENTITIES), { sim, probe: true });
+    expect(result.code).toBe(0);
+    expect(line(result.out, 'jobs-limit')).toMatch(/^\.\. .*not settled/);
+    expect(await getLearnedJobsLimit(db.pool, TENANT_ID)).toBeUndefined();
+    const created = sim.stats().jobs.created;
+    expect(created.map((j) => j.entity)).toEqual(['qm-workflows', 'qm-questions']);
+    expect(sim.stats().violations.byKind).toEqual({});
+    // The probe jobs' ids are known from now on: a run's lost-POST check never adopts one.
+    const seen = await db.pool.query<{ source: string }>(
+      'SELECT source FROM cxone_etl.jobs_seen WHERE job_id = ANY($1::text[])',
+      [created.map((j) => j.id)],
+    );
+    expect(seen.rows.map((r) => r.source)).toEqual(['posted', 'posted']);
+  });
+
+  it('a 403 beside the first job from an entity without permission is not read as a limit of 1', async () => {
+    await db.pool.query('DELETE FROM cxone_etl.tenant_jobs_limit');
+    const sim = await simulator({
+      ...SLOW_JOBS,
+      maxRunningJobs: 2,
+      tenants: [{ ...DEFAULT_TENANT, entities: ['qm-workflows'] }],
+    });
+    const result = await check(envFor(sim, ENTITIES), { sim, probe: true });
+    expect(result.code).toBe(1);
+    expect(line(result.out, 'probe qm-workflows')).toMatch(/^ok .*SUCCEEDED/);
+    expect(line(result.out, 'probe qm-questions')).toMatch(/^FAIL .*\| fix: give the API user's role/);
+    expect(await getLearnedJobsLimit(db.pool, TENANT_ID)).toBeUndefined();
+    expect(result.out).not.toMatch(/one job at a time/);
+  });
+
   it('an explicit EXTRACT_MAX_JOBS_IN_FLIGHT: nothing probed beside, nothing saved', async () => {
     await db.pool.query('DELETE FROM cxone_etl.tenant_jobs_limit');
     const sim = await simulator(SLOW_JOBS);
