@@ -3,10 +3,9 @@
  * (1: one window at a time), one loop that either starts the next window or polls what is due, and
  * sleeps on the clock in between, always saying what it waits for. Calls are the scarce resource (one
  * per 30 s per tenant), and a job is mostly waited on: while one runs, the next window's job is
- * requested in the next gated slot, up to the limit. The contract assumes a tenant runs one job at a
- * time and no source forbids two ("one caller" speaks of callers), so a busy answer to a POST while one
- * of ours runs is the tenant's limit: it lowers the limit (saved for the tenant, jobs-limit.repository.ts)
- * and the window waits for a free place; it is not a failure. `/jobs/sync` is a job whose POST answer is
+ * requested in the next gated slot, up to the limit. A busy answer to a POST while one of ours runs is
+ * the tenant's limit, not a failure: the window waits for a free place (what the answers teach about
+ * the limit, and when it is saved: jobs-limit.ts). `/jobs/sync` is a job whose POST answer is
  * already final.
  *
  * One rule each: polling (poll-job.ts: one due job asked with GET /jobs/{id}, several with one GET /jobs
@@ -24,7 +23,7 @@ import { crashPoint } from '../lib/crash-points.js';
 import { EtlError, isEtlError, toError, type EtlErrorContext } from '../lib/errors.js';
 import { backoffMs } from '../lib/retry.js';
 import { apiDates, windowLabel } from './api-dates.js';
-import { saveLearnedJobsLimit } from './jobs-limit.repository.js';
+import { createJobsLimit, type JobsLimit } from './jobs-limit.js';
 import type { loadJob } from './load-job.js';
 import type { PlannedWindow } from './plan-windows.js';
 import {
@@ -84,11 +83,6 @@ interface Task {
   lostPost: boolean;
   /** Not before: a retry after a failed job waits out its backoff. */
   notBefore: number;
-  /**
-   * Its POST answered 403 beside jobs of ours: busy, or no permission for this entity (contract
-   * "Limits"). The limit is lowered for now and saved only once this window's own POST is accepted.
-   */
-  busyBeside?: { limit: number; before: number; reason: string };
 }
 
 interface Flight extends PollCandidate {
@@ -112,13 +106,7 @@ interface Engine {
   /** Why an entity ('*': every entity) stops: its remaining windows fail without a call. */
   stopped: Map<string, EtlError>;
   /** Jobs allowed in flight now (lowered when a POST answers busy). */
-  limit: number;
-  learned: number | undefined;
-  /**
-   * A POST accepted beside jobs of ours proves the tenant runs one more only if one of those still
-   * runs after it (it may have ended unseen just before): the next answer about them settles it.
-   */
-  proving?: { limit: number; jobId: string; others: Set<string> };
+  limits: JobsLimit;
   /** The next onWindowStart index. */
   index: number;
   /** Per entity, where its contiguous loaded chain starts when it has no checkpoint (its first window). */
@@ -142,7 +130,7 @@ export async function runWindows(deps: RunDeps, run: EngineRun): Promise<void> {
         return;
       }
       const next = queue[0];
-      if (next && flying.length < e.limit && next.notBefore <= clock.now()) {
+      if (next && flying.length < e.limits.limit && next.notBefore <= clock.now()) {
         const stop = budgetStop(deps.budget, clock.now(), flying.length, costOf(deps, next));
         if (stop) {
           await deferRest(e, stop);
@@ -194,8 +182,10 @@ async function createEngine(deps: RunDeps, run: EngineRun): Promise<Engine> {
     queue: buildQueue(deps, run),
     flying: [],
     stopped: new Map(),
-    limit: run.limit,
-    learned: run.learned,
+    limits: createJobsLimit({
+      ...{ pool: deps.pool, clock, tenantId: run.tenantId, limit: run.limit, learned: run.learned },
+      ...{ learnedBy: run.learnedBy, onLearned: deps.onJobsLimit },
+    }),
     index: 0,
     chainFrom,
     // Reports reach onWindowEnd as jobs end; the summary lists them in plan order (entity, window), so
@@ -242,7 +232,7 @@ function buildQueue(deps: RunDeps, run: EngineRun): Task[] {
  */
 async function waitForNext(e: Engine, next: Task | undefined): Promise<void> {
   const { clock, settings } = e.deps;
-  const canStart = next !== undefined && e.flying.length < e.limit;
+  const canStart = next !== undefined && e.flying.length < e.limits.limit;
   const due = e.flying.reduce<Flight | undefined>(
     (a, f) => (a && a.nextPollAt <= f.nextPollAt ? a : f),
     undefined,
@@ -347,14 +337,11 @@ async function request(e: Engine, task: Task): Promise<void> {
   }
   e.progressAt = deps.clock.now();
   task.lostPost = false;
-  if (task.busyBeside) {
-    // Its own POST accepted: the 403 beside our jobs was the tenant's limit, not a missing permission.
-    await learnLimit(e, task.busyBeside.limit, task.busyBeside.reason);
-    delete task.busyBeside;
-  }
-  if (others > 0 && (e.learned === undefined || e.learned < others + 1)) {
-    e.proving = { limit: others + 1, jobId: job.jobId, others: new Set(e.flying.map((f) => f.jobId)) };
-  }
+  await e.limits.accepted(
+    `${task.key.entity} ${task.label}`,
+    job.jobId,
+    e.flying.map((f) => f.jobId),
+  );
   event(
     e,
     task,
@@ -368,44 +355,12 @@ async function request(e: Engine, task: Task): Promise<void> {
   if (final) await answered(e, flight, final);
 }
 
-/**
- * The tenant runs no more jobs than ours in flight: wait for one to end, and remember it. A 403 may
- * also mean no permission for this entity, so that reading is saved only once the window's own POST
- * is accepted (a 409 or 429 is busy for certain).
- */
+/** The tenant runs no more jobs than ours in flight: the window waits for one to end (jobs-limit.ts). */
 async function busy(e: Engine, task: Task, others: number, thrown: EtlError): Promise<void> {
-  const { deps } = e;
-  const reason =
-    `POST /jobs answered busy (${String(thrown.context.status ?? '')}) while ${others} job(s) of ours ` +
-    `ran: the tenant allows ${others} at a time`;
-  if (thrown.context.status === 403) task.busyBeside ??= { limit: others, before: e.limit, reason };
-  else await learnLimit(e, others, reason);
-  e.limit = others;
+  await e.limits.busy(`${task.key.entity} ${task.label}`, others, thrown);
   // Back to 'planned': the busy POST created nothing, so a crash now must not look for its job.
-  if (task.failedJobs === 0) await e.ledger.startPass(task.key, deps.clock.now());
+  if (task.failedJobs === 0) await e.ledger.startPass(task.key, e.deps.clock.now());
   e.queue.unshift(task);
-}
-
-/** An answer about one of our jobs while an accepted POST beside it awaits proof (see Engine.proving). */
-async function prove(e: Engine, jobId: string, status: string): Promise<void> {
-  const p = e.proving;
-  if (!p?.others.has(jobId)) return;
-  if (status === 'RUNNING') {
-    e.proving = undefined;
-    await learnLimit(e, p.limit, `job ${p.jobId} was accepted while job ${jobId} ran`);
-    return;
-  }
-  p.others.delete(jobId);
-  if (p.others.size === 0) e.proving = undefined;
-}
-
-/** Saves what the run learned of the tenant's jobs limit (jobs-limit.repository.ts) and reports it. */
-async function learnLimit(e: Engine, limit: number, reason: string): Promise<void> {
-  const { deps, run } = e;
-  e.learned = limit;
-  const saved = run.learnedBy ? `${run.learnedBy}: ${reason}` : reason;
-  await saveLearnedJobsLimit(deps.pool, run.tenantId, limit, saved, deps.clock.now());
-  deps.onJobsLimit?.({ limit, reason });
 }
 
 /** The fewest calls a window still needs: a resumed job one status call, a new one a POST and a status. */
@@ -506,7 +461,7 @@ async function poll(e: Engine): Promise<void> {
   e.progressAt = deps.clock.now();
   for (const f of [...e.flying]) {
     const status = listing.get(f.jobId);
-    await prove(e, f.jobId, status ?? 'unlisted');
+    await e.limits.answered(f.jobId, status ?? 'unlisted');
     if (status !== 'RUNNING') {
       // Ended, or not listed (its own status call says what became of it).
       f.ended = true;
@@ -546,7 +501,7 @@ async function answered(e: Engine, flight: Flight, state: JobState): Promise<voi
   const { deps } = e;
   const now = deps.clock.now();
   const { task } = flight;
-  await prove(e, flight.jobId, state.status);
+  await e.limits.answered(flight.jobId, state.status);
   if (state.status === 'RUNNING') {
     flight.lastRunningAt = now;
     flight.ended = false;
@@ -656,8 +611,7 @@ function settle(e: Engine, task: Task, outcome: WindowOutcome): void {
   run.summary.failed++;
   if (!es.errors.includes(outcome.error.message)) es.errors.push(outcome.error.message);
   const { code } = outcome.error;
-  // Its 403 beside our jobs was the missing permission after all: the limit it lowered comes back.
-  if (code === 'PERMISSION' && task.busyBeside) e.limit = Math.max(e.limit, task.busyBeside.before);
+  if (code === 'PERMISSION') e.limits.permissionDenied(`${task.key.entity} ${task.label}`);
   if (code === 'PERMISSION' || code === 'AUTH') {
     e.stopped.set(code === 'AUTH' ? '*' : task.key.entity, outcome.error);
   }

@@ -197,8 +197,10 @@ it('--entities: announces the calls and time, proves each entity with a tiny job
 describe('--entities learns the jobs limit (EXTRACT_MAX_JOBS_IN_FLIGHT=auto): the second probe goes in while the first runs', () => {
   const TENANT_ID = 'tenant-demo';
   const ENTITIES = { EXTRACT_ENTITIES: 'qm-workflows,qm-questions' };
-  // Probe jobs of two minutes: the second POST, one interval later, meets the first still running.
-  const SLOW_JOBS = { jobBaseMs: 120_000, jobPerDayMs: 0 };
+  // Probe jobs of ten minutes (0.6 s at this time scale): the second POST, one interval later, meets
+  // the first still running, and so does the next answer about it, even on a loaded machine (at two
+  // minutes a loaded machine saw both jobs end before that answer).
+  const SLOW_JOBS = { jobBaseMs: 600_000, jobPerDayMs: 0 };
 
   it('a tenant that runs one job at a time: one refused POST, limit 1 saved, the same jobs as without it', async () => {
     await db.pool.query('DELETE FROM cxone_etl.tenant_jobs_limit');
