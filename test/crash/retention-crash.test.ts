@@ -50,12 +50,17 @@ it('kill -9 in the middle of retention removal: nothing else is lost and the res
     });
     expect(loaded.code).toBe(0);
     const all = await stagingByEnd(db);
+    // The runs below remove what ends before their own horizon, a little later than this one: a window
+    // ending within 10 min after it (the test run just before midnight UTC) may go either way.
     const horizon = Date.now() - 3 * DAY;
     const retained = all
       .filter((r) => r.end > horizon + 10 * 60_000)
       .map((r) => r.row)
       .sort();
-    expect(all.length - retained.length).toBeGreaterThan(0);
+    const removed = all.filter((r) => r.end <= horizon).map((r) => r.row);
+    const either = (rows: string[]): string[] =>
+      rows.filter((r) => !retained.includes(r) && !removed.includes(r));
+    expect(removed.length).toBeGreaterThan(0);
 
     const killed = await runCli(['run'], {
       env: { ...env, RETENTION: '3d', CXONE_ETL_CRASH_AT: 'retention:2' },
@@ -69,7 +74,7 @@ it('kill -9 in the middle of retention removal: nothing else is lost and the res
     const pending = await count(db, ORPHANS);
     expect(pending).toBeGreaterThan(0);
     const midway = (await stagingByEnd(db)).map((r) => r.row).sort();
-    expect(midway.filter((r) => !retained.includes(r))).toEqual([]);
+    expect(midway.filter((r) => removed.includes(r))).toEqual([]);
     expect(retained.filter((r) => !midway.includes(r))).toEqual([]);
 
     const restarted = await runCli(['run'], {
@@ -81,13 +86,13 @@ it('kill -9 in the middle of retention removal: nothing else is lost and the res
     expect(await count(db, 'SELECT count(*) AS n FROM cxone_etl.expired_loads')).toBe(0);
     expect(await count(db, ORPHANS)).toBe(0);
     const after = (await stagingByEnd(db)).map((r) => r.row).sort();
-    expect(after).toEqual(retained);
+    expect(after.filter((r) => !either(after).includes(r))).toEqual(retained);
     const { rows } = await db.pool.query(
       'SELECT sum(retention_rows_removed)::int AS n FROM cxone_etl.runs WHERE retention_rows_removed > 0',
     );
     // The killed run recorded nothing (it died before its run row was finished); the restart, what it removed.
     expect(rows[0].n).toBe(pending);
-    expect(pending).toBeLessThan(all.length - retained.length);
+    expect(pending).toBeLessThan(removed.length + either(all.map((r) => r.row)).length);
   } finally {
     await sim.stop();
     await db.drop();
