@@ -29,6 +29,7 @@ import type { PlannedWindow } from './plan-windows.js';
 import {
   learn,
   learnedJobMs,
+  MAX_POLL_WAIT_MS,
   pickPoll,
   scheduleFlight,
   type DurationBook,
@@ -81,8 +82,10 @@ interface Task {
   /** startPass done (or not needed: a resumed job); a retry after a failed job does not start a pass. */
   passStarted: boolean;
   lostPost: boolean;
-  /** Not before: a retry after a failed job waits out its backoff. */
+  /** Not before: a retry after a failed job waits out its backoff, a lost POST's window a busy tenant. */
   notBefore: number;
+  /** A lost POST's window held back while the tenant runs a job not ours (post-job.ts): since when, how often. */
+  held?: { since: number; rounds: number; for: string };
 }
 
 interface Flight extends PollCandidate {
@@ -243,7 +246,7 @@ async function waitForNext(e: Engine, next: Task | undefined): Promise<void> {
   const what =
     task === due?.task
       ? `the status call of job ${due.jobId} (expected to end then)`
-      : `the next request for this window (backoff after a failed job)`;
+      : (task.held?.for ?? `the next request for this window (backoff after a failed job)`);
   if (clock.now() - e.progressAt > settings.jobTimeoutMs) {
     const error = new EtlError(
       'DEADLINE',
@@ -325,18 +328,16 @@ async function request(e: Engine, task: Task): Promise<void> {
       task.key,
       task.request,
       { ...task.ctx, ...(others > 0 ? { busyIsFinal: true } : {}) },
-      {
-        lostPost: task.lostPost,
-        inFlight: new Set(e.flying.map((f) => f.jobId)),
-        onWait: (w) => event(e, task, { type: 'waiting', ...w }),
-      },
+      { lostPost: task.lostPost, inFlight: new Set(e.flying.map((f) => f.jobId)) },
     );
   } catch (thrown) {
     if (others > 0 && isBusy(thrown)) return busy(e, task, others, thrown);
     throw thrown;
   }
+  if ('running' in job) return hold(e, task, job.running);
   e.progressAt = deps.clock.now();
   task.lostPost = false;
+  delete task.held;
   await e.limits.accepted(
     `${task.key.entity} ${task.label}`,
     job.jobId,
@@ -360,6 +361,32 @@ async function busy(e: Engine, task: Task, others: number, thrown: EtlError): Pr
   await e.limits.busy(`${task.key.entity} ${task.label}`, others, thrown);
   // Back to 'planned': the busy POST created nothing, so a crash now must not look for its job.
   if (task.failedJobs === 0) await e.ledger.startPass(task.key, e.deps.clock.now());
+  e.queue.unshift(task);
+}
+
+/**
+ * A lost POST's window while the tenant runs a job that is not one of ours in flight: asked again after
+ * the retry helper's backoff (each time one GET /jobs), while the loop polls our own jobs. Past
+ * EXTRACT_JOB_TIMEOUT the window fails, naming the job it waited for.
+ */
+function hold(e: Engine, task: Task, running: string[]): void {
+  const { clock, settings } = e.deps;
+  const now = clock.now();
+  const held = (task.held ??= { since: now, rounds: 0, for: '' });
+  held.rounds++;
+  held.for = `the end of job ${running.join(', ')}, not ours (a lost POST's?), before posting again`;
+  const wait = backoffMs(held.rounds, settings.minCallIntervalMs, MAX_POLL_WAIT_MS);
+  if (now + wait - held.since > settings.jobTimeoutMs) {
+    throw new EtlError(
+      'DEADLINE',
+      `the tenant still has a RUNNING job (${running.join(', ')}) ${Math.round((now - held.since) / 1000)} s ` +
+        'after a request whose outcome was lost (EXTRACT_JOB_TIMEOUT); a new job will be requested on the next attempt',
+      { context: contextOf(e, task), retryable: true },
+    );
+  }
+  task.lostPost = true;
+  task.notBefore = now + wait;
+  event(e, task, { type: 'waiting', for: held.for, until: task.notBefore });
   e.queue.unshift(task);
 }
 

@@ -27,9 +27,6 @@
  * 30 s down taught 25 s, and the next window failed its deadline before polling once).
  */
 import type { JobStatus } from '../cxone/types.js';
-import type { Clock } from '../lib/clock.js';
-import { EtlError, type EtlErrorContext } from '../lib/errors.js';
-import { backoffMs } from '../lib/retry.js';
 import { RECENT_JOB_SAMPLES } from './windows.repository.js';
 
 /** Never leave more than 5 min between polls: the URL is fetched at once when the job is done, and a long job should not idle. */
@@ -216,44 +213,4 @@ export function scheduleFlight(
 /** The first call at the expected end, capped like every wait: one bad estimate costs at most MAX_POLL_WAIT_MS of idling. */
 function firstPollWait(expectedMs: number | undefined): number {
   return expectedMs === undefined ? 0 : Math.min(MAX_POLL_WAIT_MS, expectedMs);
-}
-export interface QuietOptions {
-  listJobs: () => Promise<{ id: string; status: JobStatus }[]>;
-  clock: Clock;
-  minIntervalMs: number;
-  deadline: number;
-  signal?: AbortSignal;
-  context: EtlErrorContext;
-  /** Told before each wait what it waits for (no silent wait: the run logs it at debug). */
-  onWait?: (info: { for: string; until: number }) => void;
-}
-
-/**
- * Waits until the tenant has no RUNNING job (GET /jobs) that could be a lost POST's. Called before
- * requesting a window again whose last POST may have reached the API unrecorded (the process died
- * between the POST and the ledger write): that job may still run, and a POST now would be refused as
- * busy or run a second job beside it (one job per tenant, contract "Limits"). Found by the crash suite.
- * Listings back off as the retry helper does (src/lib/retry.ts), from the gate's interval.
- */
-export async function waitForNoRunningJob(opts: QuietOptions): Promise<void> {
-  const { clock } = opts;
-  const started = clock.now();
-  for (let attempt = 1; ; attempt++) {
-    const running = (await opts.listJobs()).filter((j) => j.status === 'RUNNING').map((j) => j.id);
-    if (running.length === 0) return;
-    const wait = backoffMs(attempt, opts.minIntervalMs, MAX_POLL_WAIT_MS);
-    if (clock.now() + wait > opts.deadline) {
-      throw new EtlError(
-        'DEADLINE',
-        `the tenant still has a RUNNING job (${running.join(', ')}) ${Math.round((clock.now() - started) / 1000)} s ` +
-          'after a request whose outcome was lost (EXTRACT_JOB_TIMEOUT); a new job will be requested on the next attempt',
-        { context: opts.context, retryable: true },
-      );
-    }
-    opts.onWait?.({
-      for: `job ${running.join(', ')} not ours to end (a lost POST's?)`,
-      until: clock.now() + wait,
-    });
-    await clock.sleep(wait, opts.signal);
-  }
 }

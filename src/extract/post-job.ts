@@ -11,7 +11,6 @@ import { postMayHaveLanded } from '../cxone/http-errors.js';
 import type { Clock } from '../lib/clock.js';
 import { crashPoint } from '../lib/crash-points.js';
 import { toError } from '../lib/errors.js';
-import { waitForNoRunningJob } from './poll-job.js';
 import type { WindowKey, WindowLedger } from './windows.repository.js';
 
 export interface PostJobApi {
@@ -24,7 +23,7 @@ export interface PostJobDeps {
   ledger: WindowLedger;
   api: PostJobApi;
   clock: Clock;
-  settings: { useSyncEndpoint: boolean; minCallIntervalMs: number; jobTimeoutMs: number };
+  settings: { useSyncEndpoint: boolean };
   signal?: AbortSignal;
 }
 
@@ -44,10 +43,19 @@ export interface ObtainedJob {
 export interface PostOptions {
   /** The ledger says a POST went out and no answer came back: look for its job before posting. */
   lostPost: boolean;
-  /** Jobs of this run still in flight: RUNNING, but never a lost POST's job, so never waited on. */
+  /** Jobs of this run still in flight: RUNNING, but never a lost POST's job, so never waited for. */
   inFlight: ReadonlySet<string>;
-  /** A wait for the tenant's RUNNING job to end is about to start (no silent wait). */
-  onWait?: (info: { for: string; until: number }) => void;
+}
+
+/**
+ * No POST yet: the tenant runs a job that is not one of ours in flight (another caller's, or a lost
+ * POST's whose id was already seen). A POST now would be refused as busy or run a second job beside it
+ * (one job per tenant, contract "Limits"; found by the crash suite). The engine asks again later,
+ * polling its own jobs meanwhile.
+ */
+export interface TenantBusy {
+  running: string[];
+  note: string;
 }
 
 /** POSTs whose outcome is unknown, per window obtain: after that the window fails with the last error. */
@@ -82,7 +90,7 @@ export async function obtainJob(
   request: JobRequest,
   ctx: CallContext,
   opts: PostOptions,
-): Promise<ObtainedJob> {
+): Promise<ObtainedJob | TenantBusy> {
   let uncertain: { why: string; error?: unknown } | undefined = opts.lostPost
     ? { why: 'an earlier POST for this window got no answer (a stop before the ledger write, or a failure)' }
     : undefined;
@@ -91,6 +99,7 @@ export async function obtainJob(
     if (uncertain) {
       const found = await lookForLostJob(deps, key, ctx, uncertain, opts);
       if (found.adopted) return found.adopted;
+      if (found.running.length > 0) return { running: found.running, note: found.note };
       note = found.note;
     }
     const attempt = await deps.ledger.beginRequest(key, deps.clock.now());
@@ -136,8 +145,8 @@ async function lookForLostJob(
   key: WindowKey,
   ctx: CallContext,
   uncertain: { why: string; error?: unknown },
-  { inFlight, onWait }: PostOptions,
-): Promise<{ adopted?: ObtainedJob; note: string }> {
+  { inFlight }: PostOptions,
+): Promise<{ adopted?: ObtainedJob; running: string[]; note: string }> {
   let listing: { id: string; status: JobStatus }[];
   try {
     listing = await deps.api.listJobs(ctx);
@@ -164,6 +173,7 @@ async function lookForLostJob(
     );
     return {
       adopted: { jobId: verdict.id, postedAt: now, postedHere: false, attempt: 0, origin: 'adopted', note },
+      running: [],
       note,
     };
   }
@@ -180,19 +190,8 @@ async function lookForLostJob(
     now,
   );
   await deps.ledger.recordPostNote(key, note, now);
-  if (listing.some((j) => j.status === 'RUNNING' && !inFlight.has(j.id))) {
-    // That job may be the lost one: a POST now would be refused as busy or run beside it (one job per
-    // tenant, contract "Limits"). Found by the crash suite. A job of ours in flight is not it: waiting
-    // for it to end would leave it unpolled and the run silent until then.
-    await waitForNoRunningJob({
-      listJobs: async () => (await deps.api.listJobs(ctx)).filter((j) => !inFlight.has(j.id)),
-      clock: deps.clock,
-      minIntervalMs: deps.settings.minCallIntervalMs,
-      deadline: deps.clock.now() + deps.settings.jobTimeoutMs,
-      ...(deps.signal ? { signal: deps.signal } : {}),
-      context: { tenant: key.tenantId, entity: key.entity, window: ctx.window },
-      ...(onWait ? { onWait } : {}),
-    });
-  }
-  return { note };
+  // A job of ours in flight is never the lost one: waiting for it to end would leave it unpolled and
+  // the run silent until then.
+  const running = listing.filter((j) => j.status === 'RUNNING' && !inFlight.has(j.id)).map((j) => j.id);
+  return { running, note };
 }
