@@ -13,7 +13,7 @@
  *   has a fixed part and a part growing with the window, and one length cannot tell them apart. In
  *   proportion (all growth) overshoots and idles slots (a 30-s day made 13 days look 390 s, against a
  *   real 150 s); flat (all fixed) undershoots. The geometric middle of the two is the guess;
- * - the first call comes at the expected end; after a RUNNING answer at `elapsed` since the POST, the
+ * - the first call comes at the expected end (on a slot, below); after a RUNNING answer at `elapsed`, the
  *   next comes at 1.25 × elapsed (at least an interval later, at most MAX_POLL_WAIT_MS), or at the
  *   estimate if that is later. Measured: 1.5 and 2 overshot the jobs that ran just past their estimate
  *   (the usual miss) and idled slots (765 and 840 s against 713 s for the same backfill); a fixed 30 s
