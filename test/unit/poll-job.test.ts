@@ -5,6 +5,7 @@ import {
   learn,
   learnedJobMs,
   nextPollAfterRunning,
+  onSlot,
   pickPoll,
   scheduleFlight,
   type DurationBook,
@@ -109,12 +110,20 @@ describe('estimateJobMs', () => {
     expect(estimateJobMs(new Map(), 'a', DAY)).toBeUndefined();
   });
 
-  it("starts an entity without history from the others' fit", () => {
+  it("starts an entity without history from another entity's fit", () => {
     const book: DurationBook = new Map();
     learn(book, 'a', { jobMs: 30_000, windowMs: DAY });
     learn(book, 'a', { jobMs: 150_000, windowMs: 13 * DAY });
     expect(estimateJobMs(book, 'b', 13 * DAY)).toBe(150_000);
     expect(estimateJobMs(book, 'b', 7 * DAY)).toBe(90_000);
+  });
+
+  it('starts an entity without history from the least of the other entities, not their pooled fit', () => {
+    const book: DurationBook = new Map();
+    learn(book, 'qm', { jobMs: 45_000, windowMs: 13 * DAY });
+    learn(book, 'rec', { jobMs: 90_000, windowMs: 13 * DAY });
+    learn(book, 'payroll', { jobMs: 22_000, windowMs: 13 * DAY });
+    expect(estimateJobMs(book, 'new', 13 * DAY)).toBe(22_000);
   });
 
   it('scales up one window length between flat and in proportion (the geometric middle)', () => {
@@ -148,6 +157,26 @@ describe('nextPollAfterRunning', () => {
 
   it('waits for the estimate when that is later', () => {
     expect(nextPollAfterRunning(0, 60_000, 300_000, 30_000)).toBe(300_000);
+  });
+
+  it('comes back to the slot before a wait that ends less than half an interval past it', () => {
+    // 1.25 × 240 s: 60 s after the RUNNING answer, on a slot; 1.25 × 260 s: 65 s, 5 s past one.
+    expect(nextPollAfterRunning(0, 240_000, undefined, 30_000)).toBe(300_000);
+    expect(nextPollAfterRunning(0, 260_000, undefined, 30_000)).toBe(320_000);
+  });
+});
+
+describe('onSlot', () => {
+  it('brings a wanted time less than half an interval past a slot back to it, and keeps it otherwise', () => {
+    expect(onSlot(0, 10_000, 30_000)).toBe(10_000); // before the first slot: the gate holds it there
+    expect(onSlot(0, 33_750, 30_000)).toBe(30_000);
+    expect(onSlot(0, 45_000, 30_000)).toBe(45_000); // a bracket's midpoint: the earlier slot ran
+    expect(onSlot(0, 85_000, 30_000)).toBe(85_000);
+    expect(onSlot(100_000, 160_000, 30_000)).toBe(160_000);
+  });
+
+  it('never calls later than wanted', () => {
+    for (let at = 0; at < 200_000; at += 2_500) expect(onSlot(0, at, 30_000)).toBeLessThanOrEqual(at);
   });
 });
 
