@@ -166,7 +166,14 @@ describe('a POST answered with a failure after the job was created', () => {
   });
 
   it('with jobs in flight (the default, auto): the job of the lost answer is adopted too, zero extra jobs', async () => {
-    h = await startHarness({ env: { EXTRACT_ENTITIES: 'qm-workflows', EXTRACT_START_DATE: '2026-03-12' } });
+    // Set rather than left to the default, so a TEST_JOBS_IN_FLIGHT sweep keeps this case as it is.
+    h = await startHarness({
+      env: {
+        EXTRACT_ENTITIES: 'qm-workflows',
+        EXTRACT_START_DATE: '2026-03-12',
+        EXTRACT_MAX_JOBS_IN_FLIGHT: 'auto',
+      },
+    });
     expect(h.config.extract.maxJobsInFlight).toBe('auto');
     h.sim.setOptions({ maxRunningJobs: 2, faults: { createdThenFail: { status: 504, count: 1 } } });
     const { summary } = await h.run();
