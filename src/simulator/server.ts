@@ -36,6 +36,8 @@ export interface Simulator {
    * reliability suite searches every log for them (none may appear).
    */
   issuedSecrets(): string[];
+  /** Calls `listener` after each call, job created or chunk served; returns the way to stop. */
+  onChange(listener: () => void): () => void;
 }
 
 export async function startSimulator(overrides: Partial<SimulatorOptions> = {}): Promise<Simulator> {
@@ -101,6 +103,10 @@ export async function startSimulator(overrides: Partial<SimulatorOptions> = {}):
     jobSpec(jobId) {
       const job = jobs.get(jobs.tenantOf(jobId) ?? '', jobId);
       return job ? csvSpecOf(job) : undefined;
+    },
+    onChange(listener) {
+      stats.on('change', listener);
+      return () => stats.off('change', listener);
     },
     issuedSecrets() {
       const credentials = options.tenants.flatMap((t) =>

@@ -3,6 +3,8 @@
  * (the number the worker promises to keep at zero), jobs created per window (to prove a restarted worker
  * did not POST again), bytes served, and whether any download carried the bearer token.
  */
+import { EventEmitter } from 'node:events';
+
 export type EndpointKey =
   'POST /jobs' | 'GET /jobs/:id' | 'GET /jobs' | 'POST /jobs/sync' | 'token' | 'discovery' | 'download';
 
@@ -74,7 +76,11 @@ export interface SimulatorStats {
 
 const RECENT_VIOLATIONS = 20;
 
-export class StatsRecorder {
+/**
+ * The counts, and a `change` event after each, so a test waits on the simulator's activity (its first
+ * POST, bytes streaming) instead of polling on a timer.
+ */
+export class StatsRecorder extends EventEmitter {
   private data = emptyStats();
 
   call(endpoint: EndpointKey, tenant?: string): void {
@@ -83,6 +89,7 @@ export class StatsRecorder {
       const perTenant = (this.data.callsByTenant[tenant] ??= { total: 0, byEndpoint: {} });
       bump(perTenant, endpoint);
     }
+    this.emit('change');
   }
 
   violation(detail: ViolationDetail): void {
@@ -97,6 +104,7 @@ export class StatsRecorder {
 
   jobCreated(job: CreatedJob): void {
     this.data.jobs.created.push(job);
+    this.emit('change');
   }
 
   tokenIssued(): void {
@@ -111,6 +119,7 @@ export class StatsRecorder {
 
   bytes(n: number): void {
     this.data.bytesServed += n;
+    this.emit('change');
   }
 
   fault(name: string): void {

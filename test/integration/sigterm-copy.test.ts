@@ -2,6 +2,7 @@ import pg from 'pg';
 import { DEFAULT_TENANT, startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { startCli } from '../helpers/cli-process.js';
+import { Changes, until } from '../helpers/wait.js';
 import { stagingRowsSql } from '../helpers/staging-rows.js';
 
 /**
@@ -42,12 +43,25 @@ describe('SIGTERM during a COPY', () => {
       },
       deadlineMs: 120_000,
     });
-    // Wait (bounded) until the first download is streaming into COPY.
-    const deadline = Date.now() + 60_000;
-    while (sim.stats().bytesServed < 5_000_000) {
-      if (Date.now() > deadline)
-        throw new Error(`no download started:\n${daemon.output().stderr.slice(-2000)}`);
-      await new Promise((r) => setTimeout(r, 20));
+    // Until the first download is streaming into COPY: checked on each chunk the simulator serves, and
+    // failing (with the daemon's last words) if the daemon exits first or it never comes.
+    const changes = new Changes();
+    const stopWatching = sim.onChange(() => changes.changed());
+    daemon.child.once('exit', () => changes.changed());
+    try {
+      await until(
+        changes,
+        async () => {
+          if (sim.stats().bytesServed >= 5_000_000) return true;
+          if (daemon.child.exitCode !== null)
+            throw new Error(`the daemon exited before a download:\n${daemon.output().stderr.slice(-2000)}`);
+          return undefined;
+        },
+        'a download streaming into COPY (5 MB served)',
+        60_000,
+      );
+    } finally {
+      stopWatching();
     }
     daemon.child.kill('SIGTERM');
     const result = await daemon.done;
