@@ -360,18 +360,11 @@ function registerSim(program: Command, { deps }: Cli): void {
     });
 }
 
-interface SimFlags {
-  port: number;
+/** The options as commander gives them: --host has a default, --violation-response is still text. */
+type SimFlags = Omit<SimCommandOptions, 'host' | 'violationResponse'> & {
   host: string;
-  publicUrl?: string;
-  timeScale: number;
   violationResponse?: string;
-  syncEndpoint?: boolean;
-  allowConcurrentJobs?: boolean;
-  maxRunningJobs?: number;
-  strict?: boolean;
-  rateLimitScope?: 'all' | 'create-only';
-}
+};
 
 function simOptions(opts: SimFlags): SimCommandOptions {
   return {
