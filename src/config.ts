@@ -15,7 +15,7 @@ import {
 import type { Config, Credentials, Env } from './config/types.js';
 
 export { ConfigError } from './config/sections.js';
-export { isClockTime, isValidTimeZone } from './config/forms.js';
+export { isClockTime, isIsoDate, isValidTimeZone } from './config/forms.js';
 export { API_MAX_WINDOW_MS } from './config/variables.js';
 export type {
   ClientAuthSetting,

@@ -332,12 +332,13 @@ export function isValidTimeZone(zone: string): boolean {
   }
 }
 
-function isIsoDate(text: string): boolean {
+/** yyyy-mm-dd and a real day: the round trip refuses dates that Date would roll over (2026-02-30). */
+export function isIsoDate(text: string): boolean {
   const ok = /^\d{4}-\d{2}-\d{2}$/.test(text) && !Number.isNaN(Date.parse(`${text}T00:00:00Z`));
   return ok && new Date(`${text}T00:00:00Z`).toISOString().slice(0, 10) === text;
 }
 
-function hasScheme(text: string, schemes: readonly string[]): boolean {
+export function hasScheme(text: string, schemes: readonly string[]): boolean {
   try {
     return schemes.includes(new URL(text).protocol);
   } catch {

@@ -17,7 +17,7 @@ import {
   type Env,
 } from '../config.js';
 import { ENTITY_NAMES, isEntityName, type EntityName } from '../entities/catalog.js';
-import { DURATION_FORM, formatDuration, parseDuration } from '../config/forms.js';
+import { DURATION_FORM, formatDuration, hasScheme, isIsoDate, parseDuration } from '../config/forms.js';
 import { Secret } from '../lib/secret.js';
 
 /** Per-tenant settings that replace the environment's; absent means "use the global value". */
@@ -78,7 +78,7 @@ const duration = (min: number, max = Number.MAX_SAFE_INTEGER) =>
     .transform((ms) => ms as number);
 const httpUrl = z
   .string()
-  .refine(isHttpUrl, 'expected an absolute http(s) URL')
+  .refine((u) => hasScheme(u, ['http:', 'https:']), 'expected an absolute http(s) URL')
   .transform((u) => u.replace(/\/+$/, ''));
 
 const tenantSchema = z.strictObject({
@@ -373,21 +373,4 @@ function errorCode(err: unknown): string {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isHttpUrl(text: string): boolean {
-  try {
-    return ['http:', 'https:'].includes(new URL(text).protocol);
-  } catch {
-    // TypeError is how URL says "not a URL": the answer, not a failure.
-    return false;
-  }
-}
-
-function isIsoDate(text: string): boolean {
-  return (
-    /^\d{4}-\d{2}-\d{2}$/.test(text) &&
-    !Number.isNaN(Date.parse(`${text}T00:00:00Z`)) &&
-    new Date(`${text}T00:00:00Z`).toISOString().slice(0, 10) === text
-  );
 }
