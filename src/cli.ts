@@ -11,7 +11,7 @@ import { ConfigError } from './config.js';
 import type { Database } from './db/open-database.js';
 import type { EntityName } from './entities/catalog.js';
 import type { DemoCommand, SimCommand, SimCommandOptions } from './commands/types.js';
-import { EtlError } from './lib/errors.js';
+import { errorCode, EtlError } from './lib/errors.js';
 import type { RunCommandRequest } from './run/run-request.js';
 import {
   dateArg,
@@ -76,10 +76,6 @@ async function loadDevTool<T>(name: keyof typeof DEV_TOOLS): Promise<T> {
       { cause: err },
     );
   }
-}
-
-function errorCode(err: unknown): unknown {
-  return typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
 }
 
 /** The tool's module exists as compiled JavaScript or, from a checkout under tsx, as TypeScript. */

@@ -18,6 +18,7 @@ import {
 } from '../config.js';
 import { ENTITY_NAMES, isEntityName, type EntityName } from '../entities/catalog.js';
 import { DURATION_FORM, formatDuration, hasScheme, isIsoDate, parseDuration } from '../config/forms.js';
+import { errorCode } from '../lib/errors.js';
 import { Secret } from '../lib/secret.js';
 
 /** Per-tenant settings that replace the environment's; absent means "use the global value". */
@@ -166,7 +167,7 @@ function readTextFile(path: string, readFile: ReadTextFile): string {
   try {
     return readFile(path);
   } catch (err) {
-    throw new TenantsFileError(path, undefined, `cannot read it (${errorCode(err)})`);
+    throw new TenantsFileError(path, undefined, `cannot read it (${errorCode(err) ?? 'unreadable'})`);
   }
 }
 
@@ -333,7 +334,7 @@ class SecretSource {
         throw new TenantsFileError(
           this.file,
           this.where,
-          `${key}File: cannot read ${full} (${errorCode(err)})`,
+          `${key}File: cannot read ${full} (${errorCode(err) ?? 'unreadable'})`,
         );
       }
       // Secret files usually end with a newline (echo, kubectl create secret --from-file).
@@ -364,11 +365,6 @@ function fieldPath(path: readonly PropertyKey[]): string {
 function lineAndColumn(source: string, offset: number): string {
   const before = source.slice(0, offset).split('\n');
   return `line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1}`;
-}
-
-function errorCode(err: unknown): string {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : 'unreadable';
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
