@@ -11,7 +11,7 @@ import { ConfigError } from './config.js';
 import type { Database } from './db/open-database.js';
 import type { EntityName } from './entities/catalog.js';
 import type { DemoCommand, SimCommand, SimCommandOptions } from './commands/types.js';
-import { EtlError } from './lib/errors.js';
+import { errorCode, EtlError } from './lib/errors.js';
 import type { RunCommandRequest } from './run/run-request.js';
 import {
   dateArg,
@@ -25,30 +25,26 @@ import {
 /**
  * Each command's module loads when that command runs, so `run` pays at start-up for neither the
  * simulator, the daemon's metrics and health server, nor the demo: time and resident memory (the
- * bench's end-to-end leg counts both).
+ * bench's end-to-end leg counts both). `lazy` stands in for the function `name` of the module `load`
+ * brings, and loads it on the first call.
  */
-const migrateCommand: typeof import('./commands/db.js').migrateCommand = async (...args) =>
-  (await import('./commands/db.js')).migrateCommand(...args);
-const runCommand: typeof import('./commands/run.js').runCommand = async (...args) =>
-  (await import('./commands/run.js')).runCommand(...args);
-const dryRunCommand: typeof import('./commands/run.js').dryRunCommand = async (...args) =>
-  (await import('./commands/run.js')).dryRunCommand(...args);
-const gapsCommand: typeof import('./commands/gaps.js').gapsCommand = async (...args) =>
-  (await import('./commands/gaps.js')).gapsCommand(...args);
-const reloadCommand: typeof import('./commands/reload.js').reloadCommand = async (...args) =>
-  (await import('./commands/reload.js')).reloadCommand(...args);
-const statusCommand: typeof import('./commands/status.js').statusCommand = async (...args) =>
-  (await import('./commands/status.js')).statusCommand(...args);
-const daemonCommand: typeof import('./commands/daemon.js').daemonCommand = async (...args) =>
-  (await import('./commands/daemon.js')).daemonCommand(...args);
-const dbCommand: typeof import('./commands/db.js').dbCommand = async (...args) =>
-  (await import('./commands/db.js')).dbCommand(...args);
-const schemaCommand: typeof import('./commands/schema.js').schemaCommand = async (...args) =>
-  (await import('./commands/schema.js')).schemaCommand(...args);
-const checkCommand: typeof import('./commands/check.js').checkCommand = async (...args) =>
-  (await import('./commands/check.js')).checkCommand(...args);
-const eraseCommand: typeof import('./commands/erase.js').eraseCommand = async (...args) =>
-  (await import('./commands/erase.js')).eraseCommand(...args);
+function lazy<M, K extends keyof M>(load: () => Promise<M>, name: K): M[K] {
+  const call = async (...args: unknown[]): Promise<unknown> =>
+    ((await load())[name] as (...args: unknown[]) => unknown)(...args);
+  return call as M[K];
+}
+
+const migrateCommand = lazy(() => import('./commands/db.js'), 'migrateCommand');
+const runCommand = lazy(() => import('./commands/run.js'), 'runCommand');
+const dryRunCommand = lazy(() => import('./commands/run.js'), 'dryRunCommand');
+const gapsCommand = lazy(() => import('./commands/gaps.js'), 'gapsCommand');
+const reloadCommand = lazy(() => import('./commands/reload.js'), 'reloadCommand');
+const statusCommand = lazy(() => import('./commands/status.js'), 'statusCommand');
+const daemonCommand = lazy(() => import('./commands/daemon.js'), 'daemonCommand');
+const dbCommand = lazy(() => import('./commands/db.js'), 'dbCommand');
+const schemaCommand = lazy(() => import('./commands/schema.js'), 'schemaCommand');
+const checkCommand = lazy(() => import('./commands/check.js'), 'checkCommand');
+const eraseCommand = lazy(() => import('./commands/erase.js'), 'eraseCommand');
 
 /**
  * The development tools, `sim` and `demo`, live outside the production build (tsconfig.build.json) and
@@ -61,10 +57,8 @@ const DEV_TOOLS = {
   demo: { module: './commands/demo.js', instead: 'npm run demo' },
 } as const;
 
-const simCommand: SimCommand = async (...args) =>
-  (await loadDevTool<{ simCommand: SimCommand }>('sim')).simCommand(...args);
-const demoCommand: DemoCommand = async (...args) =>
-  (await loadDevTool<{ demoCommand: DemoCommand }>('demo')).demoCommand(...args);
+const simCommand = lazy(() => loadDevTool<{ simCommand: SimCommand }>('sim'), 'simCommand');
+const demoCommand = lazy(() => loadDevTool<{ demoCommand: DemoCommand }>('demo'), 'demoCommand');
 
 async function loadDevTool<T>(name: keyof typeof DEV_TOOLS): Promise<T> {
   const tool = DEV_TOOLS[name];
@@ -82,10 +76,6 @@ async function loadDevTool<T>(name: keyof typeof DEV_TOOLS): Promise<T> {
       { cause: err },
     );
   }
-}
-
-function errorCode(err: unknown): unknown {
-  return typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
 }
 
 /** The tool's module exists as compiled JavaScript or, from a checkout under tsx, as TypeScript. */
@@ -366,18 +356,11 @@ function registerSim(program: Command, { deps }: Cli): void {
     });
 }
 
-interface SimFlags {
-  port: number;
+/** The options as commander gives them: --host has a default, --violation-response is still text. */
+type SimFlags = Omit<SimCommandOptions, 'host' | 'violationResponse'> & {
   host: string;
-  publicUrl?: string;
-  timeScale: number;
   violationResponse?: string;
-  syncEndpoint?: boolean;
-  allowConcurrentJobs?: boolean;
-  maxRunningJobs?: number;
-  strict?: boolean;
-  rateLimitScope?: 'all' | 'create-only';
-}
+};
 
 function simOptions(opts: SimFlags): SimCommandOptions {
   return {

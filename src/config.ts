@@ -15,14 +15,8 @@ import {
 import type { Config, Credentials, Env } from './config/types.js';
 
 export { ConfigError } from './config/sections.js';
-export { isClockTime, isValidTimeZone } from './config/forms.js';
-export {
-  API_MAX_WINDOW_MS,
-  API_MIN_CALL_INTERVAL_MS,
-  DEFAULT_ISSUER_URL,
-  DEFAULT_JOBS_IN_FLIGHT,
-  MAX_JOBS_IN_FLIGHT,
-} from './config/variables.js';
+export { isClockTime, isIsoDate, isValidTimeZone } from './config/forms.js';
+export { API_MAX_WINDOW_MS } from './config/variables.js';
 export type {
   ClientAuthSetting,
   ColumnPolicyAction,
@@ -31,7 +25,6 @@ export type {
   Credentials,
   EntitySettings,
   Env,
-  PrivacySettings,
 } from './config/types.js';
 
 export function parseConfig(env: Env): Config {

@@ -48,6 +48,11 @@ export interface CheckLine {
 
 export type OnCheckLine = (line: CheckLine) => void;
 
+/** A failure that stops every check after it. */
+export function hardFailure(check: CheckName, message: string, remedy: string): CheckLine {
+  return { check, status: 'fail', hard: true, message, remedy };
+}
+
 const LABEL: Record<CheckStatus, string> = { ok: 'ok', info: '..', warn: 'WARN', fail: 'FAIL' };
 
 /** `FAIL  tenant default  token: CXone refused ... | fix: ...`, one line. */

@@ -6,7 +6,7 @@
 import pg from 'pg';
 import { migrate, migrationStatus, type MigrateOptions } from '../db/migrate.js';
 import { toError } from '../lib/errors.js';
-import type { CheckLine } from './check-line.js';
+import { hardFailure, type CheckLine } from './check-line.js';
 import { stagingTableName, type EntityName } from '../entities/catalog.js';
 import { describeCandidates, resolveRowKey, ROW_KEYS, type RowKeySpec } from '../entities/row-keys.js';
 import { relationInfo } from '../reporting/relations.repository.js';
@@ -34,14 +34,11 @@ export async function checkPostgres(
     info = await serverInfo(pool);
   } catch (error) {
     return {
-      line: {
-        check: 'postgres',
-        status: 'fail',
-        hard: true,
-        message: `cannot reach ${displayUrl}: ${toError(error).message}`,
-        remedy:
-          'check DATABASE_URL (host, port, database, user, password) and that the server is up and reachable from here',
-      },
+      line: hardFailure(
+        'postgres',
+        `cannot reach ${displayUrl}: ${toError(error).message}`,
+        'check DATABASE_URL (host, port, database, user, password) and that the server is up and reachable from here',
+      ),
     };
   }
   const where = `${displayUrl} as ${info.role}`;
@@ -102,13 +99,11 @@ export async function checkPrivileges(
       );
     }
   } catch (error) {
-    return {
-      check: 'privileges',
-      status: 'fail',
-      hard: true,
-      message: `could not read the privileges: ${toError(error).message}`,
-      remedy: 'connect as the role the worker uses, with CONNECT on the database',
-    };
+    return hardFailure(
+      'privileges',
+      `could not read the privileges: ${toError(error).message}`,
+      'connect as the role the worker uses, with CONNECT on the database',
+    );
   }
   const schemaList = names.join(', ');
   if (grants.length === 0) {
@@ -147,13 +142,11 @@ export async function checkMigrations(
     const status = await migrationStatus(pool);
     const newest = status.unknown.at(-1);
     if (newest) {
-      return {
-        check: 'migrations',
-        status: 'fail',
-        hard: true,
-        message: `the database has migration ${newest.id} (${newest.name}), newer than this build`,
-        remedy: 'run a newer cxone-etl, or point DATABASE_URL at the right database',
-      };
+      return hardFailure(
+        'migrations',
+        `the database has migration ${newest.id} (${newest.name}), newer than this build`,
+        'run a newer cxone-etl, or point DATABASE_URL at the right database',
+      );
     }
     const latest = status.applied.at(-1);
     const at = latest ? `${latest.id} ${latest.name}` : 'none';
@@ -195,13 +188,11 @@ export async function checkMigrations(
       details: { applied: status.applied.length + pending.length, pending: 0, appliedNow: pending.length },
     };
   } catch (error) {
-    return {
-      check: 'migrations',
-      status: 'fail',
-      hard: true,
-      message: toError(error).message,
-      remedy: 'fix what the message names, then run cxone-etl migrate',
-    };
+    return hardFailure(
+      'migrations',
+      toError(error).message,
+      'fix what the message names, then run cxone-etl migrate',
+    );
   }
 }
 

@@ -11,7 +11,7 @@ import type { Clock } from '../lib/clock.js';
 import { toError } from '../lib/errors.js';
 import { configForTenant } from '../tenants/tenant-config.js';
 import { loadTenants, type ReadTextFile, type TenantConfig } from '../tenants/tenants-file.js';
-import type { CheckLine, OnCheckLine } from './check-line.js';
+import { hardFailure, type CheckLine, type OnCheckLine } from './check-line.js';
 import { checkCurrentKeys, checkMigrations, checkPostgres, checkPrivileges } from './database-checks.js';
 import { checkTenant } from './tenant-checks.js';
 
@@ -67,13 +67,13 @@ export async function runChecks(deps: RunChecksDeps, opts: RunChecksOptions): Pr
   try {
     db = await deps.database();
   } catch (error) {
-    emit({
-      check: 'postgres',
-      status: 'fail',
-      hard: true,
-      message: `cannot open the database: ${toError(error).message}`,
-      remedy: 'set DATABASE_URL to your Postgres, or unset it to use the embedded one under DATA_DIR',
-    });
+    emit(
+      hardFailure(
+        'postgres',
+        `cannot open the database: ${toError(error).message}`,
+        'set DATABASE_URL to your Postgres, or unset it to use the embedded one under DATA_DIR',
+      ),
+    );
     return lines;
   }
   const postgres = await checkPostgres(db.pool, db.displayUrl);
@@ -115,13 +115,12 @@ export async function runChecks(deps: RunChecksDeps, opts: RunChecksOptions): Pr
 
 /** The tenants, or the config line that says why there are none. */
 function configured(deps: RunChecksDeps): TenantConfig[] | CheckLine {
-  const fail = (message: string): CheckLine => ({
-    check: 'config',
-    status: 'fail',
-    hard: true,
-    message,
-    remedy: 'fix the variable (or TENANTS_FILE entry) named; .env.example lists every variable and its form',
-  });
+  const fail = (message: string): CheckLine =>
+    hardFailure(
+      'config',
+      message,
+      'fix the variable (or TENANTS_FILE entry) named; .env.example lists every variable and its form',
+    );
   if (deps.configError) return fail(deps.configError.message);
   try {
     return loadTenants(deps.config, deps.env, deps.readFile);

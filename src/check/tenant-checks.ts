@@ -7,7 +7,7 @@
  */
 import type { CxoneClient } from '../cxone/client.js';
 import { EtlError, toError } from '../lib/errors.js';
-import type { CheckLine, TenantCheckDeps } from './check-line.js';
+import { hardFailure, type CheckLine, type TenantCheckDeps } from './check-line.js';
 import { probeEntities } from './probe-entities.js';
 import { buildClient } from '../run/build-client.js';
 
@@ -50,14 +50,13 @@ export async function checkTenant(deps: TenantCheckDeps, opts: { probe: boolean 
   try {
     apiBase = await client.apiBase(signal);
   } catch (error) {
-    emit({
-      check: 'api',
-      status: 'fail',
-      hard: true,
-      message: toError(error).message,
-      remedy:
+    emit(
+      hardFailure(
+        'api',
+        toError(error).message,
         'check CXONE_ISSUER_URL, or set CXONE_API_BASE_URL to the API host (e.g. https://api-na1.niceincontact.com)',
-    });
+      ),
+    );
     return false;
   }
   const source = config.cxone.apiBaseUrl ? 'CXONE_API_BASE_URL' : 'discovered from cxone-configuration';
@@ -97,7 +96,7 @@ function tokenFailure(error: unknown): Omit<CheckLine, 'tenant'> {
       : code === 'CONFIG'
         ? 'fix the setting the message names'
         : 'check CXONE_ISSUER_URL / CXONE_AUTH_BASE_URL and that this machine reaches them (proxy, firewall)';
-  return { check: 'token', status: 'fail', hard: true, message: err.message, remedy };
+  return hardFailure('token', err.message, remedy);
 }
 
 /**
@@ -115,15 +114,15 @@ async function checkJobsList(
   } catch (error) {
     const err = toError(error);
     const busy = err instanceof EtlError && (err.code === 'PERMISSION' || err.code === 'RATE_LIMITED');
-    emit({
-      check: 'jobs',
-      status: 'fail',
-      hard: true,
-      message: `GET /jobs: ${err.message}`,
-      remedy: busy
-        ? 'another program may be calling the API for this tenant (stop it, or wait and check again); if not, give the API user the Data Extraction permission'
-        : 'check the API base and the network; the message says what failed',
-    });
+    emit(
+      hardFailure(
+        'jobs',
+        `GET /jobs: ${err.message}`,
+        busy
+          ? 'another program may be calling the API for this tenant (stop it, or wait and check again); if not, give the API user the Data Extraction permission'
+          : 'check the API base and the network; the message says what failed',
+      ),
+    );
     return 'failed';
   }
   const running = jobs.filter((j) => j.status === 'RUNNING');

@@ -1,18 +1,10 @@
 /** Parsers of the command line's values (commander calls them; a bad value is a usage error, exit 2). */
 import { type Command, InvalidArgumentError } from 'commander';
-import { isClockTime } from '../config.js';
+import { isClockTime, isIsoDate } from '../config.js';
 import { ENTITY_NAMES, isEntityName, type EntityName } from '../entities/catalog.js';
 
 export function dateArg(value: string): string {
-  const parsed = Date.parse(`${value}T00:00:00Z`);
-  // The round trip refuses dates that Date would roll over (2026-02-30 -> 2026-03-02).
-  if (
-    !/^\d{4}-\d{2}-\d{2}$/.test(value) ||
-    Number.isNaN(parsed) ||
-    new Date(parsed).toISOString().slice(0, 10) !== value
-  ) {
-    throw new InvalidArgumentError('expected a date yyyy-mm-dd');
-  }
+  if (!isIsoDate(value)) throw new InvalidArgumentError('expected a date yyyy-mm-dd');
   return value;
 }
 

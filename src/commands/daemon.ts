@@ -12,7 +12,6 @@ import { type Clock, untilAborted } from '../lib/clock.js';
 import { toError } from '../lib/errors.js';
 import type { Logger } from '../logger.js';
 import { startDaemonServices, type StartDaemonServices } from '../schedule/daemon-services.js';
-import type { Scheduler } from '../schedule/scheduler.js';
 import { loadTenants, type ReadTextFile } from '../tenants/tenants-file.js';
 
 export interface DaemonDeps {
@@ -26,8 +25,6 @@ export interface DaemonDeps {
   readFile?: ReadTextFile;
   /** The App's factory of metrics, scheduler and health server; tests leave it to the default. */
   services?: StartDaemonServices;
-  /** Told once the service is up (tests): the health server's URL and the scheduler. */
-  onReady?: (info: { url: string; scheduler: Scheduler }) => void;
 }
 
 export async function daemonCommand(deps: DaemonDeps, opts: { runNow: boolean }): Promise<number> {
@@ -47,7 +44,6 @@ export async function daemonCommand(deps: DaemonDeps, opts: { runNow: boolean })
       },
       `daemon started for ${tenants.length} tenant(s)`,
     );
-    deps.onReady?.({ url: services.healthUrl, scheduler });
     await untilAborted(deps.signal);
     log.info('stopping: waiting for the current window to finish or roll back');
     await scheduler.stop();

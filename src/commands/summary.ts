@@ -3,19 +3,21 @@ import type { RunSummary } from '../extract/types.js';
 import type { CallCounts } from '../run/call-counter.js';
 import { formatTable } from './format-table.js';
 
+type Totals = Pick<RunSummary['entities'][number], 'windows' | 'loaded' | 'rows' | 'bytes' | 'seconds'>;
+
 export function formatSummary(summary: RunSummary, callsByEntity: Map<string, CallCounts>): string {
-  const rows = summary.entities.map((e) => {
-    const c = callsByEntity.get(e.entity) ?? { calls: 0, gateWaitMs: 0 };
-    return [
-      e.entity,
-      `${e.loaded}/${e.windows}`,
-      e.rows.toLocaleString('en-US'),
-      (e.bytes / 1e6).toFixed(2),
-      e.seconds.toFixed(1),
-      String(c.calls),
-      (c.gateWaitMs / 1000).toFixed(1),
-    ];
-  });
+  const cells = (name: string, e: Totals, c: CallCounts): string[] => [
+    name,
+    `${e.loaded}/${e.windows}`,
+    e.rows.toLocaleString('en-US'),
+    (e.bytes / 1e6).toFixed(2),
+    e.seconds.toFixed(1),
+    String(c.calls),
+    (c.gateWaitMs / 1000).toFixed(1),
+  ];
+  const rows = summary.entities.map((e) =>
+    cells(e.entity, e, callsByEntity.get(e.entity) ?? { calls: 0, gateWaitMs: 0 }),
+  );
   const total = summary.entities.reduce(
     (t, e) => ({
       windows: t.windows + e.windows,
@@ -33,15 +35,7 @@ export function formatSummary(summary: RunSummary, callsByEntity: Map<string, Ca
       gateWaitMs: 0,
     },
   );
-  rows.push([
-    'total',
-    `${total.loaded}/${total.windows}`,
-    total.rows.toLocaleString('en-US'),
-    (total.bytes / 1e6).toFixed(2),
-    total.seconds.toFixed(1),
-    String(calls.calls),
-    (calls.gateWaitMs / 1000).toFixed(1),
-  ]);
+  rows.push(cells('total', total, calls));
   let text = formatTable(['entity', 'windows', 'rows', 'MB', 'seconds', 'API calls', 'gate wait s'], rows);
   for (const e of summary.entities) for (const err of e.errors) text += `failed: ${e.entity}: ${err}\n`;
   if (summary.deferred > 0) {

@@ -122,25 +122,22 @@ export function url() {
 
 /** A Postgres URL kept as a Secret: its password must reach the connection, never a log or a table. */
 export function databaseUrl() {
-  const form = 'an absolute URL such as postgres://user:password@host:5432/db';
-  const schema = z
-    .string()
-    // The value itself stays out of the message: it may carry the password.
-    .refine((t) => hasScheme(t, ['postgres:', 'postgresql:']), {
-      message: form,
-      params: { shown: '(value hidden)' } satisfies ShownAs,
-    })
-    .transform((t) => new Secret(t));
-  return documented(schema, `${form} (kept secret)`);
+  return secretUrlOf('an absolute URL such as postgres://user:password@host:5432/db', [
+    'postgres:',
+    'postgresql:',
+  ]);
 }
 
 /** An http(s) URL kept as a Secret: it may carry a token in its path or query. */
 export function secretUrl() {
-  const form = 'an http:// or https:// URL';
+  return secretUrlOf('an http:// or https:// URL', ['http:', 'https:']);
+}
+
+function secretUrlOf(form: string, schemes: string[]) {
   const schema = z
     .string()
-    // The value itself stays out of the message: it is a secret.
-    .refine((t) => hasScheme(t, ['http:', 'https:']), {
+    // The value itself stays out of the message: it is a secret (a password, a token).
+    .refine((t) => hasScheme(t, schemes), {
       message: form,
       params: { shown: '(value hidden)' } satisfies ShownAs,
     })
@@ -335,12 +332,13 @@ export function isValidTimeZone(zone: string): boolean {
   }
 }
 
-function isIsoDate(text: string): boolean {
+/** yyyy-mm-dd and a real day: the round trip refuses dates that Date would roll over (2026-02-30). */
+export function isIsoDate(text: string): boolean {
   const ok = /^\d{4}-\d{2}-\d{2}$/.test(text) && !Number.isNaN(Date.parse(`${text}T00:00:00Z`));
   return ok && new Date(`${text}T00:00:00Z`).toISOString().slice(0, 10) === text;
 }
 
-function hasScheme(text: string, schemes: readonly string[]): boolean {
+export function hasScheme(text: string, schemes: readonly string[]): boolean {
   try {
     return schemes.includes(new URL(text).protocol);
   } catch {

@@ -14,7 +14,7 @@ import { createJobCall, getJobCall, listJobsCall, syncJobCall } from './jobs-end
 import { createTokenProvider, type TokenSession } from './token-provider.js';
 import type { CallContext, GateStats, JobRequest, JobState, JobStatus } from './types.js';
 
-export type { CxoneClientOptions, GateFactory } from './client-session.js';
+export type { CxoneClientOptions } from './client-session.js';
 
 export interface CxoneClient {
   tenantId(signal?: AbortSignal): Promise<string>;

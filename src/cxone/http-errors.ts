@@ -5,7 +5,7 @@
  * jobs endpoints 403, 409 and 429 all read as busy (retryable, inside the gate); the client turns a
  * 403 that outlives the busy retries into PERMISSION.
  */
-import { EtlError, type EtlErrorContext } from '../lib/errors.js';
+import { errorCode, EtlError, type EtlErrorContext } from '../lib/errors.js';
 import { parseRetryAfter, type RetryDecision } from '../lib/retry.js';
 import { safeUrl } from '../logger.js';
 
@@ -170,12 +170,6 @@ export function postMayHaveLanded(error: unknown): boolean {
   }
   // Thrown only when reading a 2xx body (errorFromAnswer answers every other status first).
   return error.code === 'API_CONTRACT';
-}
-
-function errorCode(error: unknown): string | undefined {
-  if (error && typeof error === 'object' && 'code' in error && typeof error.code === 'string')
-    return error.code;
-  return undefined;
 }
 
 function timeoutEvent(error: unknown): string | undefined {

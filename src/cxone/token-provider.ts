@@ -39,8 +39,6 @@ export interface TokenSession {
   tenantId: string;
 }
 
-export type TokenProviderOptions = TokenFlowOptions;
-
 /** Renew at 80% of expires_in: early enough that a token never expires mid-call, late enough to be rare. */
 export const REFRESH_AT_FRACTION = 0.8;
 
@@ -54,7 +52,7 @@ interface CachedToken {
   expiresAt: number;
 }
 
-export function createTokenProvider(options: TokenProviderOptions): TokenProvider {
+export function createTokenProvider(options: TokenFlowOptions): TokenProvider {
   const { clock } = options;
   const flows = tokenFlows(options);
   let cached: CachedToken | undefined;

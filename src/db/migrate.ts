@@ -116,10 +116,6 @@ export async function migrationStatus(pool: pg.Pool, opts: { dir?: string } = {}
   });
 }
 
-export async function pendingMigrations(pool: pg.Pool, opts: { dir?: string } = {}): Promise<Migration[]> {
-  return (await migrationStatus(pool, opts)).pending;
-}
-
 /** True when the database is exactly at this build's latest migration. */
 export async function isMigrated(pool: pg.Pool, opts: { dir?: string } = {}): Promise<boolean> {
   const status = await migrationStatus(pool, opts);

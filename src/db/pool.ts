@@ -12,8 +12,6 @@ export interface PoolOptions {
   applicationName?: string;
   /** A connect that hangs (firewall drops SYNs) fails after this instead of waiting forever (pg's default). */
   connectionTimeoutMillis?: number;
-  /** Idle connections close after this, so a quiet daemon does not pin server slots between runs. */
-  idleTimeoutMillis?: number;
   /**
    * Told about errors on idle connections (server restart, network cut). The pool has already
    * discarded that connection and the next query opens a fresh one, so this is for logging only.
@@ -25,6 +23,7 @@ const DEFAULTS = {
   max: 10,
   applicationName: 'cxone-etl',
   connectionTimeoutMillis: 10_000,
+  // Idle connections close after this, so a quiet daemon does not pin server slots between runs.
   idleTimeoutMillis: 30_000,
 } as const;
 
@@ -37,7 +36,7 @@ export function createPool(url: string, opts: PoolOptions = {}): pg.Pool {
     max: opts.max ?? DEFAULTS.max,
     application_name: opts.applicationName ?? DEFAULTS.applicationName,
     connectionTimeoutMillis: opts.connectionTimeoutMillis ?? DEFAULTS.connectionTimeoutMillis,
-    idleTimeoutMillis: opts.idleTimeoutMillis ?? DEFAULTS.idleTimeoutMillis,
+    idleTimeoutMillis: DEFAULTS.idleTimeoutMillis,
     keepAlive: true,
     keepAliveInitialDelayMillis: KEEPALIVE_INITIAL_DELAY_MS,
   });
@@ -94,8 +93,6 @@ export function connectionLost(err: unknown): boolean {
   return code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03';
 }
 
-export type IsolationLevel = 'read committed' | 'repeatable read' | 'serializable';
-
 /**
  * Runs `fn` inside BEGIN … COMMIT; any error rolls back and is rethrown. If ROLLBACK itself fails the
  * connection is in an unknown state, so it is destroyed rather than returned to the pool.
@@ -103,13 +100,12 @@ export type IsolationLevel = 'read committed' | 'repeatable read' | 'serializabl
 export async function withTransaction<T>(
   pool: pg.Pool,
   fn: (client: pg.PoolClient) => Promise<T>,
-  opts: { isolation?: IsolationLevel } = {},
 ): Promise<T> {
   const client = await pool.connect();
   const guard = guardClient(client);
   let broken: Error | undefined;
   try {
-    await client.query(opts.isolation ? `BEGIN ISOLATION LEVEL ${opts.isolation.toUpperCase()}` : 'BEGIN');
+    await client.query('BEGIN');
   } catch (err) {
     guard.release(toError(err));
     throw err;

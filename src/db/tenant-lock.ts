@@ -23,8 +23,6 @@ export interface AcquireOptions {
   mode: 'wait' | 'exit';
   clock: Clock;
   signal?: AbortSignal;
-  /** How often a waiting process tries again. */
-  retryMs?: number;
   onWait?: () => void;
 }
 
@@ -46,7 +44,8 @@ export async function acquireTenantLock(
       }
       if (!waited) opts.onWait?.();
       waited = true;
-      await opts.clock.sleep(opts.retryMs ?? 5000, opts.signal);
+      // How often a waiting process tries again.
+      await opts.clock.sleep(5000, opts.signal);
     },
     // A dedicated connection that dies takes the lock with it: say so (and don't crash the process).
     lostReason: (err) =>

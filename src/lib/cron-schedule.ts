@@ -37,15 +37,6 @@ export function nextFireTime(expression: string, timeZone: string, afterMs: numb
   return nextAfter(schedule(expression, timeZone), expression, afterMs);
 }
 
-/** The last fire time at or before `atOrBeforeMs`, or undefined when there was none. */
-export function previousFireTime(
-  expression: string,
-  timeZone: string,
-  atOrBeforeMs: number,
-): number | undefined {
-  return previousAtOrBefore(schedule(expression, timeZone), atOrBeforeMs);
-}
-
 export interface MissedFires {
   /** Fire times in (fromMs, toMs]; stops counting at the cap. */
   readonly count: number;

@@ -65,6 +65,12 @@ export function toError(thrown: unknown): Error {
   return new Error(typeof thrown === 'string' ? thrown : JSON.stringify(thrown));
 }
 
+/** Node's code on something thrown (ECONNRESET, ERR_MODULE_NOT_FOUND), when it has a string one. */
+export function errorCode(thrown: unknown): string | undefined {
+  const code = (thrown as { code?: unknown } | null | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
 export function isEtlError(thrown: unknown, code?: EtlErrorCode): thrown is EtlError {
   return thrown instanceof EtlError && (code === undefined || thrown.code === code);
 }

@@ -12,8 +12,6 @@ import { HmacSha256 } from '../lib/hmac-sha256.js';
 import type { Secret } from '../lib/secret.js';
 import type { ColumnAction } from './csv-scanner.js';
 
-export type { ColumnAction } from './csv-scanner.js';
-
 export interface ColumnPolicy {
   readonly rules: readonly ColumnPolicyRule[];
   /** PII_HASH_KEY; config parsing guarantees it is set when a rule hashes. */

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { ping } from '../db/pool.js';
-import { toError } from '../lib/errors.js';
+import { errorCode, toError } from '../lib/errors.js';
 
 /**
  * The checks behind /healthz and /readyz. Liveness asks "should this process be restarted?" and so
@@ -93,8 +93,8 @@ export function databaseReadiness(
 /** The message plus pg's SQLSTATE or Node's errno code; pg errors never include the password. */
 function describe(thrown: unknown): string {
   const error = toError(thrown);
-  const code = (error as { code?: unknown }).code;
+  const code = errorCode(error);
   // Node 20 reports a refused "localhost" (tried on ::1 and 127.0.0.1) as an AggregateError with no message.
   const message = error.message || error.name;
-  return typeof code === 'string' ? `${code}: ${message}` : message;
+  return code === undefined ? message : `${code}: ${message}`;
 }

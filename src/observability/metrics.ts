@@ -95,6 +95,10 @@ function buildMetrics(registry: Registry, opts: MetricsOptions) {
     opts.onCollectError?.(source, err);
   });
 
+  /** Every counter but collectErrors: a name under the prefix, its help and labels, in this registry. */
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
+    new Counter({ name: `${METRIC_PREFIX}${name}`, help, labelNames, registers });
+
   /** A per-checkpoint gauge of the freshness limit: `value(lag, limit)` for entities that have a limit. */
   const checkpointGauge = (def: {
     name: string;
@@ -120,66 +124,40 @@ function buildMetrics(registry: Registry, opts: MetricsOptions) {
 
   return {
     registry,
-    apiCalls: new Counter({
-      name: `${METRIC_PREFIX}api_calls_total`,
-      help: 'HTTP exchanges with CXone by endpoint and status ("none" when no answer came)',
-      labelNames: ['tenant', 'endpoint', 'status'] as const,
-      registers,
-    }),
-    rateGateWait: new Counter({
-      name: `${METRIC_PREFIX}rate_gate_wait_seconds_total`,
-      help: 'Time spent waiting in the per-tenant rate gate before an API call',
-      labelNames: ['tenant'] as const,
-      registers,
-    }),
-    jobs: new Counter({
-      name: `${METRIC_PREFIX}jobs_total`,
-      help: 'Extraction jobs by final status',
-      labelNames: ['tenant', 'entity', 'status'] as const,
-      registers,
-    }),
-    castProblems: new Counter({
-      name: `${METRIC_PREFIX}cast_problem_values_total`,
-      help: 'Non-empty staging values that the typed view reads as NULL (they did not cast), by column',
-      labelNames: ['tenant', 'entity', 'column'] as const,
-      registers,
-    }),
-    qualityFlags: new Counter({
-      name: `${METRIC_PREFIX}quality_flags_total`,
-      help: 'Windows flagged by the data-quality checks (volume-low, volume-high, empty-window, columns-missing)',
-      labelNames: ['tenant', 'entity', 'kind'] as const,
-      registers,
-    }),
-    retentionRowsRemoved: new Counter({
-      name: `${METRIC_PREFIX}retention_rows_removed_total`,
-      help: 'Staging rows removed because their window ended before now minus RETENTION',
-      labelNames: ['tenant', 'entity'] as const,
-      registers,
-    }),
-    retentionLoadsRemoved: new Counter({
-      name: `${METRIC_PREFIX}retention_loads_removed_total`,
-      help: 'Window loads (with their ledger facts) removed because the window ended before now minus RETENTION',
-      labelNames: ['tenant', 'entity'] as const,
-      registers,
-    }),
-    jobPolls: new Counter({
-      name: `${METRIC_PREFIX}job_polls_total`,
-      help: 'Job status polls',
-      labelNames: ['tenant', 'entity'] as const,
-      registers,
-    }),
-    rowsLoaded: new Counter({
-      name: `${METRIC_PREFIX}rows_loaded_total`,
-      help: 'Rows committed to Postgres',
-      labelNames: ['tenant', 'entity'] as const,
-      registers,
-    }),
-    bytesLoaded: new Counter({
-      name: `${METRIC_PREFIX}bytes_loaded_total`,
-      help: 'CSV bytes committed to Postgres',
-      labelNames: ['tenant', 'entity'] as const,
-      registers,
-    }),
+    apiCalls: counter(
+      'api_calls_total',
+      'HTTP exchanges with CXone by endpoint and status ("none" when no answer came)',
+      ['tenant', 'endpoint', 'status'],
+    ),
+    rateGateWait: counter(
+      'rate_gate_wait_seconds_total',
+      'Time spent waiting in the per-tenant rate gate before an API call',
+      ['tenant'],
+    ),
+    jobs: counter('jobs_total', 'Extraction jobs by final status', ['tenant', 'entity', 'status']),
+    castProblems: counter(
+      'cast_problem_values_total',
+      'Non-empty staging values that the typed view reads as NULL (they did not cast), by column',
+      ['tenant', 'entity', 'column'],
+    ),
+    qualityFlags: counter(
+      'quality_flags_total',
+      'Windows flagged by the data-quality checks (volume-low, volume-high, empty-window, columns-missing)',
+      ['tenant', 'entity', 'kind'],
+    ),
+    retentionRowsRemoved: counter(
+      'retention_rows_removed_total',
+      'Staging rows removed because their window ended before now minus RETENTION',
+      ['tenant', 'entity'],
+    ),
+    retentionLoadsRemoved: counter(
+      'retention_loads_removed_total',
+      'Window loads (with their ledger facts) removed because the window ended before now minus RETENTION',
+      ['tenant', 'entity'],
+    ),
+    jobPolls: counter('job_polls_total', 'Job status polls', ['tenant', 'entity']),
+    rowsLoaded: counter('rows_loaded_total', 'Rows committed to Postgres', ['tenant', 'entity']),
+    bytesLoaded: counter('bytes_loaded_total', 'CSV bytes committed to Postgres', ['tenant', 'entity']),
     windowLag: new Gauge({
       name: `${METRIC_PREFIX}window_lag_seconds`,
       help: 'Now minus the checkpoint (end of the loaded data) per tenant and entity',
@@ -220,17 +198,12 @@ function buildMetrics(registry: Registry, opts: MetricsOptions) {
       labelNames: ['tenant'] as const,
       registers,
     }),
-    runs: new Counter({
-      name: `${METRIC_PREFIX}runs_total`,
-      help: 'Finished runs by outcome',
-      labelNames: ['tenant', 'outcome'] as const,
-      registers,
-    }),
-    runsSkipped: new Counter({
-      name: `${METRIC_PREFIX}runs_skipped_total`,
-      help: 'Scheduled runs not started because the previous run was still going',
-      registers,
-    }),
+    runs: counter('runs_total', 'Finished runs by outcome', ['tenant', 'outcome']),
+    runsSkipped: counter(
+      'runs_skipped_total',
+      'Scheduled runs not started because the previous run was still going',
+      [],
+    ),
     runDuration: new Histogram({
       name: `${METRIC_PREFIX}run_duration_seconds`,
       help: 'Wall time of a run, start to end',

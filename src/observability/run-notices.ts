@@ -13,7 +13,7 @@ import { toError } from '../lib/errors.js';
 import type { Logger } from '../logger.js';
 import { gapReport, type EntityReport } from './gap-report.js';
 import { lastFreshness, recordFreshness } from './freshness.repository.js';
-import { createNotifier, type Notice } from './notify.js';
+import { createNotifier, type Notice, type NoticeKind } from './notify.js';
 
 /** Lines of detail per message: enough to act on, short enough for a chat window. */
 const MAX_LINES = 8;
@@ -51,45 +51,35 @@ export function runNotice(summary: RunSummary, report: readonly EntityReport[], 
     ...r.gaps.failed.map((g) => `${r.entity} ${windowLabel(g, r.zone)}: failed (${g.error ?? 'no message'})`),
     ...r.gaps.stuck.map((g) => `${r.entity} ${windowLabel(g, r.zone)}: job ${g.jobId ?? '?'} stuck`),
   ]);
-  const base = { tenant: summary.tenantId, at: now };
   const details = { failedWindows: summary.failed, deferredWindows: summary.deferred, gaps: gaps.length };
-  const cut = (lines: string[]): string[] =>
-    lines.length > MAX_LINES
-      ? [...lines.slice(0, MAX_LINES), `... and ${lines.length - MAX_LINES} more`]
-      : lines;
+  const notice = (kind: NoticeKind, title: string, lines: string[]): Notice[] => [
+    {
+      tenant: summary.tenantId,
+      at: now,
+      kind,
+      title: `${summary.tenantId}: ${title}`,
+      lines:
+        lines.length > MAX_LINES
+          ? [...lines.slice(0, MAX_LINES), `... and ${lines.length - MAX_LINES} more`]
+          : lines,
+      details,
+    },
+  ];
   if (summary.failed > 0) {
-    return [
-      {
-        ...base,
-        kind: 'run-failed',
-        title: `${summary.tenantId}: ${summary.failed} of ${summary.windows.length} windows failed; the next run retries them`,
-        lines: cut(failed),
-        details,
-      },
-    ];
+    return notice(
+      'run-failed',
+      `${summary.failed} of ${summary.windows.length} windows failed; the next run retries them`,
+      failed,
+    );
   }
   if (summary.deferred > 0) {
-    return [
-      {
-        ...base,
-        kind: 'run-deferred',
-        title: `${summary.tenantId}: ${summary.deferred} windows deferred to the next run (${summary.deferReason ?? 'run limits'})`,
-        lines: cut(gaps),
-        details,
-      },
-    ];
+    return notice(
+      'run-deferred',
+      `${summary.deferred} windows deferred to the next run (${summary.deferReason ?? 'run limits'})`,
+      gaps,
+    );
   }
-  if (gaps.length > 0) {
-    return [
-      {
-        ...base,
-        kind: 'run-gaps',
-        title: `${summary.tenantId}: the run left ${gaps.length} gaps`,
-        lines: cut(gaps),
-        details,
-      },
-    ];
-  }
+  if (gaps.length > 0) return notice('run-gaps', `the run left ${gaps.length} gaps`, gaps);
   return [];
 }
 

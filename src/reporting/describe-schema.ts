@@ -28,8 +28,6 @@ export interface DescribeInput {
   reportingSchema: string;
   entity: EntityName;
   timeZone: string;
-  /** Rows to sample; default DEFAULT_SAMPLE_ROWS. */
-  sampleRows?: number;
   /** REPORTING_CURRENT_KEYS' entry for the entity, if any. */
   currentKey?: RowKeySpec | undefined;
 }
@@ -75,7 +73,7 @@ export interface SchemaDescription {
 }
 
 /** Enough to see every form a column takes on a normal day, small enough to answer at once. */
-export const DEFAULT_SAMPLE_ROWS = 5000;
+const SAMPLE_ROWS = 5000;
 
 export async function describeSchema(db: Queryable, input: DescribeInput): Promise<SchemaDescription> {
   const table = stagingTableName(input.entity);
@@ -129,7 +127,7 @@ export async function describeSchema(db: Queryable, input: DescribeInput): Promi
     entity: input.entity,
     names,
     zone,
-    limit: input.sampleRows ?? DEFAULT_SAMPLE_ROWS,
+    limit: SAMPLE_ROWS,
     targets: new Map(names.map((n) => [n, castTargetOf(input.entity, n, types.get(n))])),
   });
   const present = names.map((n) =>

@@ -16,29 +16,15 @@ import { assessWindowQuality, type QualityFlag } from './quality.repository.js';
 import { dropPolicyColumns } from './policy-columns.js';
 import { refreshReportingView, type RefreshResult } from './view-builder.js';
 
-export {
-  castProblemSummary,
-  clearCastSamples,
-  countCastProblems,
-  recordCastProblems,
-} from './cast-problems.repository.js';
-export type { CastProblem, CastProblemSummary, WindowRef } from './cast-problems.repository.js';
-export { castSql, PG_TYPE_NAMES, zoneOf } from './cast-sql.js';
-export { castChecksFor, castFailsCheck } from './cast-check.js';
-export { describeSchema, DEFAULT_SAMPLE_ROWS } from './describe-schema.js';
-export type { ColumnDescription, DescribeInput, SchemaDescription } from './describe-schema.js';
-export { EXAMPLE_QUERIES, exampleSql, runExampleQuery } from './example-queries.js';
-export type { ExampleQuery, ExampleQueryName, ExampleResult } from './example-queries.js';
-export { inferType, MIN_VALUES_TO_INFER, type ValueCounts } from './inference.js';
-export { decideColumnTypes, LEARN_SAMPLE_ROWS } from './column-types.js';
-export { readColumnTypes, setColumnType } from './column-types.repository.js';
-export type { ColumnTypeRecord, TypeOrigin } from './column-types.repository.js';
+export { castProblemSummary, clearCastSamples } from './cast-problems.repository.js';
+export { PG_TYPE_NAMES } from './cast-sql.js';
+export { castChecksFor } from './cast-check.js';
+export { describeSchema } from './describe-schema.js';
+export type { ColumnDescription, SchemaDescription } from './describe-schema.js';
+export { EXAMPLE_QUERIES, runExampleQuery } from './example-queries.js';
+export { setColumnType } from './column-types.repository.js';
 export { assessWindowQuality, qualityFlags } from './quality.repository.js';
-export type { QualityFlag, QualityInput } from './quality.repository.js';
-export { judgeVolume, judgeWindow, QUALITY_THRESHOLDS, type QualityFlagKind } from './quality-rules.js';
 export { refreshReportingView } from './view-builder.js';
-export type { RefreshResult, ReportingViewInput } from './view-builder.js';
-export type { ViewAction } from './view-plan.js';
 
 export interface WindowLoadedContext extends WindowRef {
   /** REPORTING_SCHEMA. */

@@ -17,7 +17,8 @@ import {
   type Env,
 } from '../config.js';
 import { ENTITY_NAMES, isEntityName, type EntityName } from '../entities/catalog.js';
-import { DURATION_FORM, formatDuration, parseDuration } from '../config/forms.js';
+import { DURATION_FORM, formatDuration, hasScheme, isIsoDate, parseDuration } from '../config/forms.js';
+import { errorCode } from '../lib/errors.js';
 import { Secret } from '../lib/secret.js';
 
 /** Per-tenant settings that replace the environment's; absent means "use the global value". */
@@ -78,7 +79,7 @@ const duration = (min: number, max = Number.MAX_SAFE_INTEGER) =>
     .transform((ms) => ms as number);
 const httpUrl = z
   .string()
-  .refine(isHttpUrl, 'expected an absolute http(s) URL')
+  .refine((u) => hasScheme(u, ['http:', 'https:']), 'expected an absolute http(s) URL')
   .transform((u) => u.replace(/\/+$/, ''));
 
 const tenantSchema = z.strictObject({
@@ -166,7 +167,7 @@ function readTextFile(path: string, readFile: ReadTextFile): string {
   try {
     return readFile(path);
   } catch (err) {
-    throw new TenantsFileError(path, undefined, `cannot read it (${errorCode(err)})`);
+    throw new TenantsFileError(path, undefined, `cannot read it (${errorCode(err) ?? 'unreadable'})`);
   }
 }
 
@@ -333,7 +334,7 @@ class SecretSource {
         throw new TenantsFileError(
           this.file,
           this.where,
-          `${key}File: cannot read ${full} (${errorCode(err)})`,
+          `${key}File: cannot read ${full} (${errorCode(err) ?? 'unreadable'})`,
         );
       }
       // Secret files usually end with a newline (echo, kubectl create secret --from-file).
@@ -366,28 +367,6 @@ function lineAndColumn(source: string, offset: number): string {
   return `line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1}`;
 }
 
-function errorCode(err: unknown): string {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : 'unreadable';
-}
-
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isHttpUrl(text: string): boolean {
-  try {
-    return ['http:', 'https:'].includes(new URL(text).protocol);
-  } catch {
-    // TypeError is how URL says "not a URL": the answer, not a failure.
-    return false;
-  }
-}
-
-function isIsoDate(text: string): boolean {
-  return (
-    /^\d{4}-\d{2}-\d{2}$/.test(text) &&
-    !Number.isNaN(Date.parse(`${text}T00:00:00Z`)) &&
-    new Date(`${text}T00:00:00Z`).toISOString().slice(0, 10) === text
-  );
 }

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type pg from 'pg';
 import { MIGRATION_LOCK_KEY } from '../../src/db/lock-keys.js';
-import { isMigrated, migrate, pendingMigrations, readMigrations } from '../../src/db/migrate.js';
+import { isMigrated, migrate, migrationStatus, readMigrations } from '../../src/db/migrate.js';
 import { createPool } from '../../src/db/pool.js';
 import { createEmptyTestDatabase, type TestDatabase } from '../helpers/database.js';
 
@@ -64,14 +64,14 @@ describe('migrate', () => {
   it("applies the repository's migrations in order, records them, and applies nothing the second time", async () => {
     const all = await readMigrations();
     expect(await isMigrated(db.pool)).toBe(false);
-    expect(await pendingMigrations(db.pool)).toEqual(all);
+    expect((await migrationStatus(db.pool)).pending).toEqual(all);
 
     const applied = await migrate(db.pool);
 
     expect(applied.map((m) => m.id)).toEqual(all.map((m) => m.id));
     expect(await recorded(db.pool)).toEqual(all.map(({ id, name }) => ({ id, name })));
     expect(await isMigrated(db.pool)).toBe(true);
-    expect(await pendingMigrations(db.pool)).toEqual([]);
+    expect((await migrationStatus(db.pool)).pending).toEqual([]);
     expect(await migrate(db.pool)).toEqual([]);
     expect(await recorded(db.pool)).toHaveLength(all.length);
   });
