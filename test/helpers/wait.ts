@@ -2,6 +2,7 @@
  * Waiting for a state in a test: on an event, never on a sleep, and failing with the name of the state
  * when it does not come.
  */
+import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 
 /**
@@ -91,4 +92,24 @@ export async function untilState(
   await withDeadline(look(), what, ms).finally(() => {
     gaveUp = true;
   });
+}
+
+/**
+ * `until`, re-checked on each call the simulator sees or chunk it serves (its onChange) and when the
+ * child process exits, so a test can wait for a worker's progress and fail at once if it dies.
+ */
+export async function untilActivity<T>(
+  sources: { sim: { onChange(listener: () => void): () => void }; child: ChildProcess },
+  probe: () => Promise<T | undefined>,
+  what: string,
+  ms = STATE_DEADLINE_MS,
+): Promise<T> {
+  const changes = new Changes();
+  const stopWatching = sources.sim.onChange(() => changes.changed());
+  sources.child.once('exit', () => changes.changed());
+  try {
+    return await until(changes, probe, what, ms);
+  } finally {
+    stopWatching();
+  }
 }

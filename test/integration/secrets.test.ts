@@ -15,7 +15,7 @@ import { startSimulator, type Simulator, type SimulatorTenant } from '../../src/
 import { REPO_ROOT, runCli, startCli, suiteLogDir } from '../helpers/cli-process.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { recordFigures } from '../helpers/figures.js';
-import { Changes, until } from '../helpers/wait.js';
+import { untilActivity } from '../helpers/wait.js';
 import { REAL_TIME_SIMULATOR, stableDates } from '../helpers/real-time.js';
 import { readLogDir, scanForSecrets, urlPassword, type LogText } from '../helpers/secrets.js';
 
@@ -147,19 +147,12 @@ it('the process list of a running worker shows no secret', async () => {
   try {
     // Until the worker is demonstrably at work (its first POST), then read the process list: checked on
     // each call the simulator sees, failing if the worker exits first or the POST never comes.
-    const changes = new Changes();
-    const stopWatching = sim.onChange(() => changes.changed());
-    worker.child.once('exit', () => changes.changed());
-    try {
-      await until(
-        changes,
-        async () => (posts() > postsBefore || worker.child.exitCode !== null ? true : undefined),
-        "the worker's first POST",
-        60_000,
-      );
-    } finally {
-      stopWatching();
-    }
+    await untilActivity(
+      { sim, child: worker.child },
+      async () => (posts() > postsBefore || worker.child.exitCode !== null ? true : undefined),
+      "the worker's first POST",
+      60_000,
+    );
     expect(posts()).toBeGreaterThan(postsBefore);
     expect(worker.child.exitCode).toBeNull();
     listing = (await run('ps', ['-eo', 'pid,args'], { maxBuffer: 16 * 1024 * 1024 })).stdout;

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { DEFAULT_TENANT, startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { startCli } from '../helpers/cli-process.js';
-import { Changes, until } from '../helpers/wait.js';
+import { untilActivity } from '../helpers/wait.js';
 import { stagingRowsSql } from '../helpers/staging-rows.js';
 
 /**
@@ -45,24 +45,17 @@ describe('SIGTERM during a COPY', () => {
     });
     // Until the first download is streaming into COPY: checked on each chunk the simulator serves, and
     // failing (with the daemon's last words) if the daemon exits first or it never comes.
-    const changes = new Changes();
-    const stopWatching = sim.onChange(() => changes.changed());
-    daemon.child.once('exit', () => changes.changed());
-    try {
-      await until(
-        changes,
-        async () => {
-          if (sim.stats().bytesServed >= 5_000_000) return true;
-          if (daemon.child.exitCode !== null)
-            throw new Error(`the daemon exited before a download:\n${daemon.output().stderr.slice(-2000)}`);
-          return undefined;
-        },
-        'a download streaming into COPY (5 MB served)',
-        60_000,
-      );
-    } finally {
-      stopWatching();
-    }
+    await untilActivity(
+      { sim, child: daemon.child },
+      async () => {
+        if (sim.stats().bytesServed >= 5_000_000) return true;
+        if (daemon.child.exitCode !== null)
+          throw new Error(`the daemon exited before a download:\n${daemon.output().stderr.slice(-2000)}`);
+        return undefined;
+      },
+      'a download streaming into COPY (5 MB served)',
+      60_000,
+    );
     daemon.child.kill('SIGTERM');
     const result = await daemon.done;
     expect({ code: result.code, signal: result.signal }).toEqual({ code: 0, signal: null });
