@@ -28,7 +28,10 @@ import type { CheckLine, TenantCheckDeps } from './check-line.js';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
-/** A probe job covers an hour or a day; one that runs longer than this is reported, not waited for. */
+/**
+ * A probe job covers an hour or a day; one that runs longer than this (or EXTRACT_JOB_TIMEOUT, if
+ * shorter) is reported, not waited for.
+ */
 const PROBE_TIMEOUT_MS = 15 * 60_000;
 
 type ProbeDeps = TenantCheckDeps & { tenantId: string };
@@ -59,6 +62,7 @@ export async function probeEntities(
     details: { entities: entities.map((e) => e.name), minCalls: calls, minMs: calls * interval },
   });
   if (entities.length === 0) return;
+  const timeoutMs = Math.min(PROBE_TIMEOUT_MS, config.extract.jobTimeoutMs);
   const now = clock.now();
   const plans: PlannedEntity[] = entities.map((e) => ({
     entity: withTimeBasis(e),
@@ -81,12 +85,12 @@ export async function probeEntities(
       api: client,
       clock,
       signal: AbortSignal.any([deps.signal, stop.signal]),
-      settings: { ...extractSettings(config), maxAttempts: 1, jobTimeoutMs: PROBE_TIMEOUT_MS },
+      settings: { ...extractSettings(config), maxAttempts: 1, jobTimeoutMs: timeoutMs },
       planning: planningFrom(config),
       onWindowEnd: (report) => {
         const plan = plans.find((p) => p.entity.name === report.entity) as PlannedEntity;
         reported.add(report.entity);
-        emit(probeLine(plan, report, config.wfmTimeZone));
+        emit(probeLine(plan, report, config.wfmTimeZone, timeoutMs));
         if (report.outcome.status === 'failed' && report.outcome.error.code === 'DEADLINE') stop.abort();
       },
       onJobsLimit: ({ limit, reason }) => {
@@ -140,7 +144,7 @@ export async function probeEntities(
 }
 
 /** A probe's line from its window report. */
-function probeLine(plan: PlannedEntity, report: WindowReport, wfmTimeZone: string): Line {
+function probeLine(plan: PlannedEntity, report: WindowReport, wfmTimeZone: string, timeoutMs: number): Line {
   const { entity } = plan;
   const window = plan.windows[0] as { start: number; end: number };
   const dates = apiDates(window, entity, entity.timeBasis, wfmTimeZone);
@@ -162,7 +166,7 @@ function probeLine(plan: PlannedEntity, report: WindowReport, wfmTimeZone: strin
     return {
       ...base,
       status: 'warn',
-      message: `version ${entity.version} accepted (job ${jobId}), still RUNNING after ${PROBE_TIMEOUT_MS / 60_000} min`,
+      message: `version ${entity.version} accepted (job ${jobId}), still RUNNING after ${formatMinutes(timeoutMs)}`,
       remedy: 'the permission is there; the job is slow: nothing to fix',
       details: { ...details, status: 'RUNNING' },
     };

@@ -264,6 +264,24 @@ describe('--entities learns the jobs limit (EXTRACT_MAX_JOBS_IN_FLIGHT=auto): th
     expect(result.out).not.toMatch(/one job at a time/);
   });
 
+  it('a probe job still running at the timeout: a WARN naming it, the entities after it left unprobed, exit 0', async () => {
+    // 20-min jobs (1.2 s here) against EXTRACT_JOB_TIMEOUT=1s, the probe's timeout when shorter than 15 min.
+    const sim = await simulator({ jobBaseMs: 1_200_000, jobPerDayMs: 0 });
+    const result = await check(
+      envFor(sim, { ...ENTITIES, EXTRACT_MAX_JOBS_IN_FLIGHT: '1', EXTRACT_JOB_TIMEOUT: '1s' }),
+      { sim, probe: true },
+    );
+    expect(result.code).toBe(0);
+    expect(line(result.out, 'probe qm-workflows')).toMatch(
+      /^WARN .*version 4 accepted \(job \S+\), still RUNNING after 1 s \| fix: the permission is there/,
+    );
+    expect(line(result.out, 'probe')).toMatch(/^\.\. /);
+    expect(result.out).toMatch(/WARN .*probe: not probed while that job runs: qm-questions/);
+    // No POST went in beside the running job, so none was refused as busy.
+    expect(sim.stats().jobs.created.map((j) => j.entity)).toEqual(['qm-workflows']);
+    expect(sim.stats().violations.byKind).toEqual({});
+  });
+
   it('an explicit EXTRACT_MAX_JOBS_IN_FLIGHT: nothing probed beside, nothing saved', async () => {
     await db.pool.query('DELETE FROM cxone_etl.tenant_jobs_limit');
     const sim = await simulator(SLOW_JOBS);
