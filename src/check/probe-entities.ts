@@ -17,11 +17,12 @@ import { runWindows } from '../extract/engine.js';
 import { knownJobIds, rememberJobs } from '../extract/jobs-seen.repository.js';
 import {
   AUTO_JOBS_IN_FLIGHT,
+  emptySummary,
   extractSettings,
   planningFrom,
   withTimeBasis,
 } from '../extract/run-extraction.js';
-import type { PlannedEntity, RunSummary, WindowReport } from '../extract/types.js';
+import type { PlannedEntity, WindowReport } from '../extract/types.js';
 import { recentJobDurations, type WindowKey, type WindowLedger } from '../extract/windows.repository.js';
 import { EtlError } from '../lib/errors.js';
 import type { CheckLine, TenantCheckDeps } from './check-line.js';
@@ -75,10 +76,6 @@ export async function probeEntities(
   const reported = new Set<string>();
   let learned = false;
   const auto = config.extract.maxJobsInFlight === 'auto';
-  const summary: RunSummary = {
-    ...{ tenantId: deps.tenantId, entities: [], windows: [], failed: 0, deferred: 0 },
-    ...{ aborted: false, skippedLookbacks: [] },
-  };
   await runWindows(
     {
       pool: deps.pool,
@@ -107,7 +104,10 @@ export async function probeEntities(
       },
     },
     {
-      ...{ tenantId: deps.tenantId, plans, summary, total: plans.length },
+      tenantId: deps.tenantId,
+      plans,
+      summary: emptySummary(deps.tenantId),
+      total: plans.length,
       // `auto` tries two whatever a run learned: proving more is what the probe is for.
       limit: config.cxone.useSyncEndpoint
         ? 1
@@ -117,7 +117,12 @@ export async function probeEntities(
       learned: undefined,
       ledger: probeLedger(deps.pool),
       load: async (_deps, _entity, _key, ctx) => ({
-        ...{ rows: 0, bytes: 0, jobId: ctx.jobId, replaced: 0, loadMs: 0, reportingMs: 0 },
+        rows: 0,
+        bytes: 0,
+        jobId: ctx.jobId,
+        replaced: 0,
+        loadMs: 0,
+        reportingMs: 0,
       }),
       learnedBy: 'check --probe',
     },
@@ -218,8 +223,15 @@ function probeLedger(pool: pg.Pool): WindowLedger {
     },
     knownJobIds: (tenantId, ids) => knownJobIds(pool, tenantId, ids),
     rememberJobs: (tenantId, ids, source, now) => rememberJobs(pool, tenantId, ids, source, now),
-    ...{ startPass: nothing, clearPostUncertain: nothing, recordPostNote: nothing, recordPoll: nothing },
-    ...{ recordListed: nothing, markReady: nothing, markJobEnded: nothing, markFailed: nothing },
+    // The rest of a window's steps matter only to the window ledger (status, gaps, resumes).
+    startPass: nothing,
+    clearPostUncertain: nothing,
+    recordPostNote: nothing,
+    recordPoll: nothing,
+    recordListed: nothing,
+    markReady: nothing,
+    markJobEnded: nothing,
+    markFailed: nothing,
     markDeferred: nothing,
   };
 }

@@ -186,8 +186,13 @@ async function createEngine(deps: RunDeps, run: EngineRun): Promise<Engine> {
     flying: [],
     stopped: new Map(),
     limits: createJobsLimit({
-      ...{ pool: deps.pool, clock, tenantId: run.tenantId, limit: run.limit, learned: run.learned },
-      ...{ learnedBy: run.learnedBy, onLearned: deps.onJobsLimit },
+      pool: deps.pool,
+      clock,
+      tenantId: run.tenantId,
+      limit: run.limit,
+      learned: run.learned,
+      learnedBy: run.learnedBy,
+      onLearned: deps.onJobsLimit,
     }),
     index: 0,
     chainFrom,
@@ -339,7 +344,7 @@ async function request(e: Engine, task: Task): Promise<void> {
   task.lostPost = false;
   delete task.held;
   await e.limits.accepted(
-    `${task.key.entity} ${task.label}`,
+    windowId(task),
     job.jobId,
     e.flying.map((f) => f.jobId),
   );
@@ -358,7 +363,7 @@ async function request(e: Engine, task: Task): Promise<void> {
 
 /** The tenant runs no more jobs than ours in flight: the window waits for one to end (jobs-limit.ts). */
 async function busy(e: Engine, task: Task, others: number, thrown: EtlError): Promise<void> {
-  await e.limits.busy(`${task.key.entity} ${task.label}`, others, thrown);
+  await e.limits.busy(windowId(task), others, thrown);
   // Back to 'planned': the busy POST created nothing, so a crash now must not look for its job.
   if (task.failedJobs === 0) await e.ledger.startPass(task.key, e.deps.clock.now());
   e.queue.unshift(task);
@@ -638,7 +643,7 @@ function settle(e: Engine, task: Task, outcome: WindowOutcome): void {
   run.summary.failed++;
   if (!es.errors.includes(outcome.error.message)) es.errors.push(outcome.error.message);
   const { code } = outcome.error;
-  if (code === 'PERMISSION') e.limits.permissionDenied(`${task.key.entity} ${task.label}`);
+  if (code === 'PERMISSION') e.limits.permissionDenied(windowId(task));
   if (code === 'PERMISSION' || code === 'AUTH') {
     e.stopped.set(code === 'AUTH' ? '*' : task.key.entity, outcome.error);
   }
@@ -659,6 +664,11 @@ function sortReports(e: Engine): void {
 
 function event(e: Engine, task: Task, ev: WindowEvent): void {
   e.deps.onWindowEvent?.(task.key.entity, task.label, ev);
+}
+
+/** A window's name across entities (its label alone repeats for each entity). */
+function windowId(task: Task): string {
+  return `${task.key.entity} ${task.label}`;
 }
 
 function contextOf(e: Engine, task: Task, jobId?: string): EtlErrorContext {

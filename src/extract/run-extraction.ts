@@ -161,15 +161,7 @@ export async function runTenant(
   const plans = await planTenant(deps.pool, deps.clock, deps.planning, tenantId, entities, request);
   await reconcileResumedJobs(deps, plans);
   const total = plans.reduce((n, p) => n + p.windows.length, 0);
-  const summary: RunSummary = {
-    tenantId,
-    entities: [],
-    windows: [],
-    failed: 0,
-    deferred: 0,
-    aborted: false,
-    skippedLookbacks: [],
-  };
+  const summary = emptySummary(tenantId);
   await recordSkippedLookbacks(deps, tenantId, plans, summary);
   const { limit, learned } = await jobsInFlight(deps, tenantId);
   await runWindows(deps, {
@@ -178,6 +170,19 @@ export async function runTenant(
     load: loadJob,
   });
   return summary;
+}
+
+/** A run's summary before its first window (the engine fills it in). */
+export function emptySummary(tenantId: string): RunSummary {
+  return {
+    tenantId,
+    entities: [],
+    windows: [],
+    failed: 0,
+    deferred: 0,
+    aborted: false,
+    skippedLookbacks: [],
+  };
 }
 
 /** Loaded windows the lookback rule leaves out: marked in the ledger (for `status` and `gaps`) and summed. */
