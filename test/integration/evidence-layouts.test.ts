@@ -4,7 +4,7 @@
  * through the real load path into real Postgres: columns typed from hints and from their values, types
  * kept once decided, and a current-state view on the key each file carries.
  */
-import { Readable, Writable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { withTransaction } from '../../src/db/pool.js';
 import type { EntityName } from '../../src/entities/catalog.js';
 import { ROW_KEYS } from '../../src/entities/row-keys.js';
@@ -18,6 +18,7 @@ import { csvHeader, csvRows, encodeCsvLine } from '../../src/simulator/csv/index
 import type { BodyOverrideJob } from '../../src/simulator/index.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { startHarness, type Harness } from '../helpers/pipeline.js';
+import { textSink } from '../helpers/text-sink.js';
 
 const REPORTING = 'cxone';
 const STAGING = 'cxone_staging';
@@ -162,24 +163,18 @@ describe.each([
   });
 
   it('status says when an entity has no current-state key, and how to set one', async () => {
-    let text = '';
-    const out = new Writable({
-      write(chunk: Buffer, _e, cb) {
-        text += chunk.toString();
-        cb();
-      },
-    });
+    const { out, text } = textSink();
     const db = { pool: h.db.pool } as unknown as Database;
     // A key override naming a header these files do not have leaves qm-workflows without a key.
     const currentKeys = new Map([
       ['qm-workflows' as const, { candidates: [['Evaluation Key']], versions: ['Modified On'] }],
     ]);
     await statusCommand({ db, clock: h.clock, out, config: { ...h.config, currentKeys } }, { json: false });
-    expect(text).toMatch(
+    expect(text()).toMatch(
       /qm-workflows: no current-state view: none of its key candidates \(Evaluation Key\)/,
     );
-    expect(text).toContain('REPORTING_CURRENT_KEYS=qm-workflows=');
-    expect(text).not.toMatch(/qm-questions: no current-state view/);
+    expect(text()).toContain('REPORTING_CURRENT_KEYS=qm-workflows=');
+    expect(text()).not.toMatch(/qm-questions: no current-state view/);
   });
 });
 
@@ -432,13 +427,7 @@ describe('a layout no code names', () => {
         remedy: expect.stringContaining('REPORTING_CURRENT_KEYS=wfm-payroll='),
       }),
     ]);
-    let text = '';
-    const out = new Writable({
-      write(chunk: Buffer, _e, cb) {
-        text += chunk.toString();
-        cb();
-      },
-    });
+    const { out, text } = textSink();
     const config = {
       stagingSchema: STAGING,
       reportingSchema: REPORTING,
@@ -446,10 +435,10 @@ describe('a layout no code names', () => {
       currentKeys: new Map(),
     };
     await schemaCommand({ db: { pool: db.pool } as unknown as Database, config, out }, { entity: other });
-    expect(text).toMatch(
+    expect(text()).toMatch(
       /current: NO current-state view: no key candidate matches the columns \(tried Payroll Entry ID\)/,
     );
-    expect(text).toContain('REPORTING_CURRENT_KEYS');
+    expect(text()).toContain('REPORTING_CURRENT_KEYS');
     const keys = new Map([[other, { candidates: [['entry ref']], versions: [] }]]);
     expect((await loadPayroll(keys)).view?.current).toBe('created');
     const { rows } = await db.pool.query<{ n: number }>(
@@ -459,13 +448,7 @@ describe('a layout no code names', () => {
   });
 
   it('schema shows where each type came from and sets one by hand, rebuilding the view', async () => {
-    let text = '';
-    const out = new Writable({
-      write(chunk: Buffer, _e, cb) {
-        text += chunk.toString();
-        cb();
-      },
-    });
+    const first = textSink();
     const deps = {
       db: { pool: db.pool } as unknown as Database,
       config: {
@@ -474,17 +457,17 @@ describe('a layout no code names', () => {
         wfmTimeZone: 'UTC',
         currentKeys: new Map(),
       },
-      out,
+      out: first.out,
     };
     await schemaCommand(deps, { entity });
-    expect(text).toMatch(/customer_effort\s+numeric\s+learned from 8 values/);
-    expect(text).toMatch(/workflowid\s+text\s+hint/);
-    expect(text).toContain(
+    expect(first.text()).toMatch(/customer_effort\s+numeric\s+learned from 8 values/);
+    expect(first.text()).toMatch(/workflowid\s+text\s+hint/);
+    expect(first.text()).toContain(
       'qm_workflows_current, one row per tenant and workflowid, latest lastupdated wins',
     );
-    text = '';
-    await schemaCommand(deps, { entity, set: 'Customer-Effort=text' });
-    expect(text).toMatch(/customer_effort\s+text\s+set by hand/);
+    const second = textSink();
+    await schemaCommand({ ...deps, out: second.out }, { entity, set: 'Customer-Effort=text' });
+    expect(second.text()).toMatch(/customer_effort\s+text\s+set by hand/);
     expect(await viewTypes(db.pool, 'qm_workflows', ['customer_effort'])).toEqual({
       customer_effort: 'text',
     });

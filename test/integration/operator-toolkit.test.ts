@@ -1,4 +1,3 @@
-import { Writable } from 'node:stream';
 import { parseConfig } from '../../src/config.js';
 import { dryRunCommand, runCommand } from '../../src/commands/run.js';
 import { gapsCommand } from '../../src/commands/gaps.js';
@@ -11,21 +10,9 @@ import { createLogger } from '../../src/logger.js';
 import { DEFAULT_TENANT } from '../../src/simulator/index.js';
 import { createEmptyTestDatabase } from '../helpers/database.js';
 import { canonicalRows, startHarness, type Harness } from '../helpers/pipeline.js';
+import { textSink } from '../helpers/text-sink.js';
 
 const TENANT = DEFAULT_TENANT.id;
-
-function sink(): { stream: Writable; text: () => string } {
-  const chunks: string[] = [];
-  return {
-    stream: new Writable({
-      write(c: Buffer, _e, cb) {
-        chunks.push(c.toString());
-        cb();
-      },
-    }),
-    text: () => chunks.join(''),
-  };
-}
 
 async function controlCounts(h: Harness): Promise<string> {
   const { rows } = await h.db.pool.query(`SELECT
@@ -49,9 +36,9 @@ describe('operator toolkit', () => {
     h.clock.set(Date.UTC(2026, 2, 17, 2, 0, 0));
     const before = await controlCounts(h);
     const callsBefore = h.sim.stats().calls.total;
-    const out = sink();
+    const out = textSink();
     const code = await dryRunCommand(
-      { config: h.config, db: h.database, clock: h.clock, out: out.stream },
+      { config: h.config, db: h.database, clock: h.clock, out: out.out },
       { mode: 'run' },
       { json: true },
     );
@@ -98,7 +85,7 @@ describe('operator toolkit', () => {
     h = await startHarness({ env: { EXTRACT_ENTITIES: 'qm-workflows' } });
     const empty = await createEmptyTestDatabase();
     try {
-      const out = sink();
+      const out = textSink();
       const db: Database = {
         pool: empty.pool,
         url: empty.url,
@@ -107,7 +94,7 @@ describe('operator toolkit', () => {
         close: async () => undefined,
       };
       await dryRunCommand(
-        { config: h.config, db, clock: h.clock, out: out.stream },
+        { config: h.config, db, clock: h.clock, out: out.out },
         { mode: 'run' },
         { json: false },
       );
@@ -126,10 +113,10 @@ describe('operator toolkit', () => {
     const url = withDatabase(h.db.url, `no_such_database_${process.pid}`);
     const pool = createPool(url, { applicationName: 'cxone-etl-test' });
     try {
-      const out = sink();
+      const out = textSink();
       const db: Database = { pool, url, displayUrl: url, embedded: false, close: async () => undefined };
       const failure = dryRunCommand(
-        { config: h.config, db, clock: h.clock, out: out.stream },
+        { config: h.config, db, clock: h.clock, out: out.out },
         { mode: 'run' },
         { json: false },
       );
@@ -145,9 +132,9 @@ describe('operator toolkit', () => {
     h = await startHarness({ env: { EXTRACT_ENTITIES: 'qm-workflows,qm-questions' } });
     await h.run();
     const run = (): Promise<{ code: number; text: string }> => {
-      const out = sink();
+      const out = textSink();
       return gapsCommand(
-        { config: h.config, db: h.database, clock: h.clock, out: out.stream },
+        { config: h.config, db: h.database, clock: h.clock, out: out.out },
         { json: false },
       ).then((code) => ({
         code,
@@ -172,13 +159,13 @@ describe('operator toolkit', () => {
 
   it('a call budget in the middle of a backfill defers the rest, exits 0, and the next run completes exactly', async () => {
     h = await startHarness({ env: { EXTRACT_ENTITIES: 'qm-workflows', EXTRACT_BACKFILL_WINDOW: '2d' } });
-    const out = sink();
+    const out = textSink();
     const deps = {
       config: h.config,
       log: createLogger({ level: 'silent', format: 'json' }),
       clock: h.clock,
       signal: new AbortController().signal,
-      out: out.stream,
+      out: out.out,
       isTty: false,
       db: h.database,
     };
@@ -208,13 +195,13 @@ describe('operator toolkit', () => {
 
   it('a deadline (--until) in the middle of a backfill stops at a window boundary before it', async () => {
     h = await startHarness({ env: { EXTRACT_ENTITIES: 'qm-workflows', EXTRACT_BACKFILL_WINDOW: '1d' } });
-    const out = sink();
+    const out = textSink();
     const deps = {
       config: h.config,
       log: createLogger({ level: 'silent', format: 'json' }),
       clock: h.clock,
       signal: new AbortController().signal,
-      out: out.stream,
+      out: out.out,
       isTty: false,
       db: h.database,
     };
@@ -259,16 +246,16 @@ describe('operator toolkit', () => {
       isTty: false,
       db: h.database,
     };
-    const first = sink();
+    const first = textSink();
     expect(
-      await reloadCommand({ ...deps, out: first.stream }, { entity: 'qm-workflows', day: '2026-03-11' }),
+      await reloadCommand({ ...deps, out: first.out }, { entity: 'qm-workflows', day: '2026-03-11' }),
     ).toBe(0);
     expect(first.text()).toMatch(
       /^qm-workflows 2026-03-10\.\.2026-03-14: (\d+) rows replaced by \1 \(\+0\), job /,
     );
     const once = canonicalRows(await h.stagingRows('qm-workflows'));
-    const second = sink();
-    await reloadCommand({ ...deps, out: second.stream }, { entity: 'qm-workflows', day: '2026-03-11' });
+    const second = textSink();
+    await reloadCommand({ ...deps, out: second.out }, { entity: 'qm-workflows', day: '2026-03-11' });
     expect(canonicalRows(await h.stagingRows('qm-workflows'))).toEqual(once);
     const windows = await listWindows(h.db.pool, TENANT, 'qm-workflows');
     expect(windows.map((w) => [w.start, w.end])).toEqual([

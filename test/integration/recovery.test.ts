@@ -4,7 +4,6 @@
  * duration sample fails nothing before a poll; a POST whose answer is lost after the job was created
  * costs no second job; a restarted run and a late replica repeat no lookback the rule covers.
  */
-import { Writable } from 'node:stream';
 import { gapsCommand } from '../../src/commands/gaps.js';
 import { statusCommand } from '../../src/commands/status.js';
 import { createPool } from '../../src/db/pool.js';
@@ -14,6 +13,7 @@ import type { RunResult } from '../../src/run/execute-run.js';
 import { EtlError } from '../../src/lib/errors.js';
 import { DEFAULT_TENANT } from '../../src/simulator/index.js';
 import { canonicalRows, startHarness, type Harness } from '../helpers/pipeline.js';
+import { textSink } from '../helpers/text-sink.js';
 
 const TENANT = DEFAULT_TENANT.id;
 const MIN = 60_000;
@@ -29,19 +29,6 @@ const posts = (entity?: string): number =>
 async function expectExactRows(entity: 'qm-workflows' | 'qm-questions' | 'wfm-payroll'): Promise<void> {
   const got = canonicalRows(await h.stagingRows(entity));
   expect(got).toEqual(canonicalRows(await h.expectedRows(entity)));
-}
-
-function capture(): { out: Writable; text: () => string } {
-  const chunks: string[] = [];
-  return {
-    out: new Writable({
-      write(c: Buffer, _e, cb) {
-        chunks.push(c.toString());
-        cb();
-      },
-    }),
-    text: () => chunks.join(''),
-  };
 }
 
 describe('a job resumed after downtime', () => {
@@ -156,7 +143,7 @@ describe('a POST answered with a failure after the job was created', () => {
     expect(h.sim.stats().violations.total).toBe(0);
     await expectExactRows('qm-workflows');
 
-    const status = capture();
+    const status = textSink();
     await statusCommand(
       { db: h.database, clock: h.clock, out: status.out, config: h.config },
       { json: false },
@@ -251,14 +238,14 @@ describe('lookbacks the rule covers are not repeated', () => {
       ['qm-questions', 'just-loaded'],
       ['wfm-payroll', 'just-loaded'],
     ]);
-    const gaps = capture();
+    const gaps = textSink();
     expect(
       await gapsCommand({ config: h.config, db: h.database, clock: h.clock, out: gaps.out }, { json: false }),
     ).toBe(0);
     expect(gaps.text()).toMatch(
       /lookback skipped .*just-loaded: last loaded .* less than EXTRACT_SETTLE_DELAY ago/,
     );
-    const status = capture();
+    const status = textSink();
     await statusCommand(
       { db: h.database, clock: h.clock, out: status.out, config: h.config },
       { json: true },

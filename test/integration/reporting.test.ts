@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { Readable, Writable } from 'node:stream';
+import { Readable } from 'node:stream';
 import pg from 'pg';
 import { schemaCommand } from '../../src/commands/schema.js';
 import type { RunResult } from '../../src/run/execute-run.js';
@@ -25,6 +25,7 @@ import { csvHeader } from '../../src/simulator/csv/index.js';
 import { DEFAULT_TENANT } from '../../src/simulator/index.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { startHarness, type Harness } from '../helpers/pipeline.js';
+import { textSink } from '../helpers/text-sink.js';
 
 const TENANT = DEFAULT_TENANT.id;
 const REPORTING_DOC = new URL('../../docs/REPORTING.md', import.meta.url);
@@ -83,17 +84,6 @@ async function docSelects(): Promise<string[]> {
     .flatMap((b) => b.split(/;\s*(?:\n|$)/))
     .map((statement) => statement.replace(/^\s*--.*$/gm, '').trim())
     .filter((statement) => /^SELECT\b/i.test(statement));
-}
-
-function sink(): { out: Writable; text: () => string } {
-  const chunks: string[] = [];
-  const out = new Writable({
-    write(chunk: Buffer, _e, cb) {
-      chunks.push(chunk.toString());
-      cb();
-    },
-  });
-  return { out, text: () => chunks.join('') };
 }
 
 describe('safe casts (migrations/0004_reporting.sql)', () => {
@@ -433,7 +423,7 @@ describe('reporting views over the simulator data (simulator + real Postgres)', 
     await h.db.pool.query(
       `UPDATE ${staging} SET reviewed_at = submission_date, reopen_count = (length(workflow_id) % 3)::text`,
     );
-    const { out, text } = sink();
+    const { out, text } = textSink();
     const code = await schemaCommand(
       {
         db: h.database,
@@ -457,7 +447,7 @@ describe('reporting views over the simulator data (simulator + real Postgres)', 
       /^submission_date +timestamptz +hint +timestamptz \(contract\) +timestamptz +\d+ +0 /m,
     );
 
-    const json = sink();
+    const json = textSink();
     await schemaCommand(
       {
         db: h.database,

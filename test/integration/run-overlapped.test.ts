@@ -3,7 +3,6 @@
  * `auto` fallback on a tenant that runs one job at a time, the contiguous checkpoint, and deferral that
  * never strands a job already requested. The worker runs in-process on the harness's WarpClock.
  */
-import { Writable } from 'node:stream';
 import { statusCommand } from '../../src/commands/status.js';
 import type { EntityName } from '../../src/entities/catalog.js';
 import { withTransaction } from '../../src/db/pool.js';
@@ -20,6 +19,7 @@ import {
 import { DEFAULT_TENANT, STRICT_SIMULATOR_OPTIONS } from '../../src/simulator/index.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { canonicalRows, startHarness, type Harness } from '../helpers/pipeline.js';
+import { textSink } from '../helpers/text-sink.js';
 
 const TENANT = DEFAULT_TENANT.id;
 const ONE_DAY_WINDOWS = { EXTRACT_BACKFILL_WINDOW: '1d' };
@@ -32,16 +32,10 @@ async function expectExactRows(h: Harness, entity: EntityName): Promise<number> 
 }
 
 async function statusText(h: Harness, json: boolean): Promise<string> {
-  const chunks: string[] = [];
-  const out = new Writable({
-    write(c: Buffer, _e, cb) {
-      chunks.push(c.toString());
-      cb();
-    },
-  });
+  const { out, text } = textSink();
   const db = h.database;
   await statusCommand({ db, clock: h.clock, out, config: h.config }, { json });
-  return chunks.join('');
+  return text();
 }
 
 /** Most jobs this run had requested and not yet seen end, from the window events. */
