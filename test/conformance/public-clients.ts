@@ -207,6 +207,19 @@ async function runJob(
   throw new Error(`job ${jobId} still RUNNING after ${opts.maxPolls ?? 200} polls`);
 }
 
+/** A client that logs in with the access key, finds the API base, and runs the job its own way. */
+async function accessKeyJob(
+  issuer: string,
+  key: { id: string; secret: string; tenantId: string },
+  ask: JobAsk,
+  opts: Parameters<typeof runJob>[4],
+): Promise<ClientResult> {
+  const rec = new Recorder();
+  const token = await accessKeyToken(rec, issuer, key.id, key.secret);
+  const { base } = await apiBaseOf(rec, issuer, key.tenantId);
+  return runJob(rec, base, token, ask, opts);
+}
+
 /** The client generated from the vendor's spec: access key, poll at once and every 5 s. */
 export async function generatedSpecClient(
   issuer: string,
@@ -214,10 +227,7 @@ export async function generatedSpecClient(
   ask: JobAsk,
   scale: ClientScale,
 ): Promise<ClientResult> {
-  const rec = new Recorder();
-  const token = await accessKeyToken(rec, issuer, key.id, key.secret);
-  const { base } = await apiBaseOf(rec, issuer, key.tenantId);
-  return runJob(rec, base, token, ask, { ...scale, pollEveryMs: 5000, strict: false });
+  return accessKeyJob(issuer, key, ask, { ...scale, pollEveryMs: 5000, strict: false });
 }
 
 /**
@@ -268,10 +278,7 @@ export async function fivePollScript(
   ask: JobAsk,
   scale: ClientScale,
 ): Promise<ClientResult> {
-  const rec = new Recorder();
-  const token = await accessKeyToken(rec, issuer, key.id, key.secret);
-  const { base } = await apiBaseOf(rec, issuer, key.tenantId);
-  return runJob(rec, base, token, ask, {
+  return accessKeyJob(issuer, key, ask, {
     ...scale,
     pollEveryMs: 10_000,
     strict: false,
@@ -314,10 +321,7 @@ export async function fixtureStrictClient(
   ask: JobAsk,
   scale: ClientScale,
 ): Promise<ClientResult> {
-  const rec = new Recorder();
-  const token = await accessKeyToken(rec, issuer, key.id, key.secret);
-  const { base } = await apiBaseOf(rec, issuer, key.tenantId);
-  return runJob(rec, base, token, ask, {
+  return accessKeyJob(issuer, key, ask, {
     ...scale,
     pollEveryMs: 1000,
     strict: true,

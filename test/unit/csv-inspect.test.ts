@@ -1,10 +1,9 @@
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { gzipSync } from 'node:zlib';
-import { EtlError } from '../../src/lib/errors.js';
 import { splitHeader, type SplitHeaderOptions } from '../../src/load/csv-inspect.js';
 import { CsvScanner } from '../../src/load/csv-scanner.js';
-import { chunks, everySplit } from '../helpers/csv-chunks.js';
+import { chunks, everySplit, rejection } from '../helpers/csv-chunks.js';
 
 // ---------- helpers ----------
 
@@ -31,17 +30,6 @@ async function inspect(parts: Buffer[], options?: SplitHeaderOptions) {
     body: Buffer.concat(out),
     records: counter.records,
   };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<EtlError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(EtlError);
-    expect((err as EtlError).code).toBe('BAD_INPUT');
-    return err as EtlError;
-  }
-  throw new Error('expected a rejection');
 }
 
 const b = (s: string): Buffer => Buffer.from(s, 'utf8');

@@ -1,7 +1,6 @@
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse/sync';
-import { EtlError } from '../../src/lib/errors.js';
 import {
   CsvScanner,
   keptColumns,
@@ -10,7 +9,7 @@ import {
   type FieldCheck,
 } from '../../src/load/csv-scanner.js';
 import { csvField, unquote } from '../../src/load/csv-bytes.js';
-import { chunks, everySplit } from '../helpers/csv-chunks.js';
+import { chunks, everySplit, rejection } from '../helpers/csv-chunks.js';
 
 // ---------- helpers ----------
 
@@ -44,17 +43,6 @@ async function scan(parts: Buffer[], options: CsvScannerOptions = {}): Promise<S
     }),
   );
   return { scanner, out, output: Buffer.concat(out) };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<EtlError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(EtlError);
-    expect((err as EtlError).code).toBe('BAD_INPUT');
-    return err as EtlError;
-  }
-  throw new Error('expected a rejection');
 }
 
 /** A seeded generator, so a failing round can be replayed. */
