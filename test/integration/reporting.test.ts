@@ -423,20 +423,17 @@ describe('reporting views over the simulator data (simulator + real Postgres)', 
     await h.db.pool.query(
       `UPDATE ${staging} SET reviewed_at = submission_date, reopen_count = (length(workflow_id) % 3)::text`,
     );
-    const { out, text } = textSink();
-    const code = await schemaCommand(
-      {
-        db: h.database,
-        config: {
-          stagingSchema: h.config.stagingSchema,
-          reportingSchema: REPORTING,
-          wfmTimeZone: 'UTC',
-          currentKeys: new Map(),
-        },
-        out,
+    const deps = {
+      db: h.database,
+      config: {
+        stagingSchema: h.config.stagingSchema,
+        reportingSchema: REPORTING,
+        wfmTimeZone: 'UTC',
+        currentKeys: new Map(),
       },
-      { entity: 'qm-workflows' },
-    );
+    };
+    const { out, text } = textSink();
+    const code = await schemaCommand({ ...deps, out }, { entity: 'qm-workflows' });
     expect(code).toBe(0);
     expect(text()).toMatch(/view: +cxone\.qm_workflows \(out of date/);
     // Added outside a load: not decided yet, text until the next refresh learns them.
@@ -448,19 +445,7 @@ describe('reporting views over the simulator data (simulator + real Postgres)', 
     );
 
     const json = textSink();
-    await schemaCommand(
-      {
-        db: h.database,
-        config: {
-          stagingSchema: h.config.stagingSchema,
-          reportingSchema: REPORTING,
-          wfmTimeZone: 'UTC',
-          currentKeys: new Map(),
-        },
-        out: json.out,
-      },
-      { entity: 'qm-workflows', json: true, refresh: true },
-    );
+    await schemaCommand({ ...deps, out: json.out }, { entity: 'qm-workflows', json: true, refresh: true });
     const described = JSON.parse(json.text()) as {
       viewState: string;
       columns: { name: string; viewType: string }[];
